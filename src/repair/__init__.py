@@ -1,0 +1,18 @@
+"""repair: turn almost-JSON from language models into valid JSON, logging every step.
+
+    >>> import repair
+    >>> repair.loads('Sure! ```json\n{"a": 1, "b": [True, None,],}\n```')
+    {'a': 1, 'b': [True, None]}
+
+`repair.repair(text)` returns a `RepairResult` with the value, valid JSON text and the
+`Step`s taken; `repair.repair_json(text)` returns the JSON text. Every step is also logged
+on the `repair` logger at INFO, each line starting with its `repair_<kind>` code.
+"""
+
+from .core import RepairResult, loads, repair, repair_json
+from .errors import RepairError
+from .steps import CODES, Step
+
+__version__ = "0.1.0"
+
+__all__ = ["CODES", "RepairError", "RepairResult", "Step", "loads", "repair", "repair_json", "__version__"]

@@ -1,0 +1,75 @@
+"""Character classes and the compiled patterns the scanner uses.
+
+Every pattern here is a single character class or a fixed string with bounded
+repetition, so none can backtrack catastrophically on untrusted text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# JSON's own whitespace, skipped in C by one match.
+WS = re.compile(r"[ \t\n\r]*")
+SPACES = re.compile(r"[ \t]*")
+
+# Whitespace-like characters that JSON does not allow between tokens: BOM, zero-width
+# characters, NBSP and the Unicode spaces, line and paragraph separators.
+INVISIBLE = frozenset(
+    "\ufeff\u200b\u200c\u200d\u2060\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\u2028\u2029\u000b\u000c"
+)
+
+# Opening quote -> the characters that may close it.
+QUOTE_CLOSERS = {
+    '"': '"',
+    "'": "'",
+    "\u201c": "\u201d\u201c\"",  # “ closes with ” (or a sloppy “ / ")
+    "\u201d": "\u201d\u201c\"",
+    "\u2018": "\u2019\u2018'",  # ‘ closes with ’
+    "\u2019": "\u2019\u2018'",
+    "`": "`",
+}
+QUOTES = frozenset(QUOTE_CLOSERS)
+SMART_QUOTES = frozenset("\u201c\u201d\u2018\u2019")
+
+# Inside a string: the characters that need a decision (a closing quote, a backslash, a
+# raw control character, or a double quote that must be escaped in the output).
+def _specials(opener: str) -> re.Pattern[str]:
+    chars = set(QUOTE_CLOSERS[opener]) | {'"'}
+    body = "".join(re.escape(c) for c in sorted(chars))
+    return re.compile(rf"[{body}\\\x00-\x1f]")
+
+
+STRING_SPECIALS = {q: _specials(q) for q in QUOTE_CLOSERS}
+
+CONTROL_ESCAPES = {chr(i): f"\\u{i:04x}" for i in range(32)}
+CONTROL_ESCAPES.update({"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"})
+
+SIMPLE_ESCAPES = frozenset('"\\/bfnrt')
+HEX = frozenset("0123456789abcdefABCDEF")
+
+# A strict JSON number; anything else that starts like a number goes to the tolerant path.
+JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+# The run of characters a number-like token may span (no delimiters, no whitespace).
+NUMBER_TOKEN = re.compile(r"[^\s,:\[\]{}()\"']*")
+INT_TOKEN = re.compile(r"[-+]?[0-9][0-9_]*")
+FLOAT_TOKEN = re.compile(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]*)?")
+HEX_TOKEN = re.compile(r"[-+]?0[xX][0-9a-fA-F]+")
+
+# A bare word (literal or unquoted string start).
+WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+
+# Characters that end an unquoted value, and an unquoted key (which needs a colon).
+UNQUOTED_VALUE = re.compile(r"[^,\]}\n\r\"]*")
+UNQUOTED_KEY = re.compile(r"[^:,{}\[\]\"'\n\r\u201c\u201d]*")
+
+# After a key-looking quote: `"name":` within one line (bounded, no backtracking).
+QUOTED_KEY_AHEAD = re.compile(r"[^\"\n]{0,200}\"[ \t]*:")
+# After an item-looking quote in an array: `"item",` or `"item"]`.
+QUOTED_ITEM_AHEAD = re.compile(r"[^\"\n]{0,200}\"[ \t]*[,\]]")
+# A bare identifier followed by a colon on the same line: an unquoted key.
+IDENT_KEY_AHEAD = re.compile(r"[A-Za-z0-9_$\u00c0-\uffff][^:,{}\[\]\"'\n]{0,100}:")
+
+DELIMITERS = frozenset(",:[]{}()")
+CLOSERS = frozenset("]})")
+VALUE_START = frozenset('{["\'-+.0123456789\u201c\u201d\u2018\u2019')

@@ -1,0 +1,133 @@
+"""The `repair` command line: a filter. Data on stdout, diagnostics on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import sys
+from typing import Sequence
+
+
+class Exit(enum.IntEnum):
+    OK = 0
+    CHECK_FAILED = 1  # --check: something needed repair
+    USAGE = 2
+    UNREPAIRABLE = 3  # an input had no recoverable JSON value
+    INTERRUPTED = 130
+
+
+EXIT_HELP = """exit codes:
+  0    success
+  1    --check found input that needed repair
+  2    usage error
+  3    an input could not be repaired (no JSON value, or a lossy repair under --strict)
+  130  interrupted
+"""
+
+FIX_EXAMPLES = """examples:
+  echo "{'a': 1,}" | repair fix
+  repair fix model_output.txt --indent 2
+  repair fix --explain answer.txt 2> steps.log
+  repair fix --check *.txt      # exit 1 if any file needed repair
+"""
+
+
+def _err(msg: str) -> None:
+    print(f"repair: {msg}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="repair",
+        description="Repair almost-JSON from language models into valid JSON, logging every step.",
+        epilog=EXIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"repair {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    fix = sub.add_parser(
+        "fix", help="repair model outputs and print the JSON",
+        description="Each input (file or - for stdin) is one model output; print its repaired JSON, one per line.",
+        epilog=FIX_EXAMPLES + "\n" + EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    fix.add_argument("files", nargs="*", metavar="FILE", help="input files; - or none for stdin")
+    fix.add_argument("--indent", type=int, default=None, metavar="N", help="indent the output JSON by N spaces")
+    fix.add_argument("--explain", action="store_true", help="print each repair step on stderr")
+    fix.add_argument("--strict", action="store_true", help="refuse lossy repairs (truncation, choosing among values)")
+    fix.add_argument("--check", action="store_true", help="print nothing; exit 1 if any input needed repair")
+    fix.add_argument("--ensure-ascii", action="store_true", help="escape non-ASCII characters in the output")
+    return parser
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        return data.decode("utf-16")
+    return data.decode("utf-8", errors="surrogateescape")
+
+
+def _fix(args) -> int:
+    from .core import repair
+    from .errors import RepairError
+    from .serialize import dumps
+
+    files = args.files or ["-"]
+    status = Exit.OK
+    out = sys.stdout
+    for path in files:
+        name = "<stdin>" if path == "-" else path
+        try:
+            text = _read(path)
+        except OSError as exc:
+            _err(f"{name}: cannot read: {exc.strerror or exc}. Check the path and permissions.")
+            status = Exit.UNREPAIRABLE
+            continue
+        try:
+            result = repair(text, strict=args.strict)
+        except RepairError as exc:
+            _err(f"{name}: {exc}. Nothing was printed for it; try --explain on a shorter excerpt, or without --strict.")
+            status = Exit.UNREPAIRABLE
+            continue
+        if args.explain:
+            for step in result.steps:
+                print(f"{name}: {step}", file=sys.stderr)
+        if args.check:
+            if result.steps and status == Exit.OK:
+                status = Exit.CHECK_FAILED
+            continue
+        if result.steps or args.indent is not None or args.ensure_ascii:
+            body = dumps(result.value, indent=args.indent, ensure_ascii=args.ensure_ascii)
+        else:
+            body = result.original.strip()
+        out.write(body.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
+    out.flush()
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return Exit.USAGE
+    try:
+        if args.command == "fix":
+            return _fix(args)
+    except KeyboardInterrupt:
+        return Exit.INTERRUPTED
+    except BrokenPipeError:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # stdout is gone (`| head`): end quietly
+        return Exit.OK
+    return Exit.USAGE

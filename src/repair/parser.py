@@ -1,0 +1,370 @@
+"""The tolerant parser: one JSON value from a start offset, as an explicit stack machine.
+
+No recursion, so no depth limit but memory. The machine has four states (expecting a
+value, a key, a colon, or what follows a value) and one frame per open container:
+
+    frame = [kind, container, key, closer, open_pos, comma_pos]
+
+Containers are attached to their parent when they open, so closing one is a pop and a
+text cut off at any point still has its whole value built. Well-formed stretches are
+handed to the stdlib's C decoder (`try_fast`): a failed attempt at offset s that stopped
+at offset e forbids further attempts before e, so the wasted work stays linear.
+"""
+
+from __future__ import annotations
+
+import re
+from json.decoder import JSONDecoder
+
+from .brackets import DEEPER, EXTRA, WRONG, closers_text, decide_closer
+from .chars import CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
+from .scalars import DROP, LITERALS, scan_number, scan_word
+from .steps import snippet
+from .stray import skip_insignificant
+from .strings import _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
+
+OBJ, ARR = 0, 1
+VALUE, KEY, COLON, AFTER = 0, 1, 2, 3
+
+# Markers that end the value when met outside a string: a closing fence or tag.
+STOPS = re.compile(
+    r"```|~~~|\[/?content\]|\[end\]|</(?:json|output|answer|response|result|tool_call|function_call|think|thinking|reasoning)>",
+    re.IGNORECASE,
+)
+STOP_FIRST = frozenset("`~[<")
+
+
+class NoValue(Exception):
+    """The start offset did not begin a value after all."""
+
+
+class Parser:
+    """Holds the text and the state shared by every candidate parsed from it."""
+
+    def __init__(self, text: str, fast: bool = True) -> None:
+        self.text = text
+        self.n = len(text)
+        self.steps: list = []
+        self.fast_floor = 0 if fast else self.n
+        self._saw_constant = False
+        self._decoder = JSONDecoder(parse_constant=self._on_constant)
+
+    def _on_constant(self, name: str):
+        self._saw_constant = True  # NaN/Infinity: not JSON, so the fast path must not take it
+        return None
+
+    def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
+        self.steps.append((code, pos, message, found, put))
+
+    def at_end(self, pos: int) -> bool:
+        """True at the end of the text or at a closing fence/tag outside strings."""
+        if pos >= self.n:
+            return True
+        return self.text[pos] in STOP_FIRST and STOPS.match(self.text, pos) is not None
+
+    def find_stop(self, start: int, end: int) -> int:
+        m = STOPS.search(self.text, start, end)
+        return -1 if m is None else m.start()
+
+    def try_fast(self, pos: int):
+        """Decode a well-formed container at `pos` in C; None if it is not well-formed."""
+        if pos < self.fast_floor:
+            return None
+        try:
+            value, end = self._decoder.raw_decode(self.text, pos)
+        except RecursionError:
+            self.fast_floor = self.n
+            return None
+        except ValueError as exc:
+            self.fast_floor = max(getattr(exc, "pos", pos + 1), pos + 1)
+            return None
+        if self._saw_constant:
+            self._saw_constant = False
+            self.fast_floor = end
+            return None
+        return value, end
+
+    # ------------------------------------------------------------------ the machine
+    def parse(self, pos: int):
+        """Parse one value whose first character is at `pos`; return (value, end)."""
+        text = self.text
+        add = self.add
+        stack: list = []
+        counts = {"}": 0, "]": 0, ")": 0}
+        state = VALUE
+        while True:
+            pos = skip_insignificant(self, pos)
+            if self.at_end(pos):
+                return self._finish(stack, state, pos, at_end=True)
+            c = text[pos]
+
+            if state == AFTER:
+                frame = stack[-1]
+                if c == ",":
+                    frame[5] = pos
+                    pos += 1
+                    state = KEY if frame[0] == OBJ else VALUE
+                    continue
+                if c in CLOSERS:
+                    done, value, pos = self._close(stack, counts, pos)
+                    if done:
+                        return value, pos
+                    continue
+                if self._starts_value(pos) if frame[0] == ARR else self._starts_key(pos):
+                    add("repair_missing_comma", pos, "inserted a missing ','", "", ",")
+                    state = VALUE if frame[0] == ARR else KEY
+                    continue
+                if _is_stray(c):
+                    end = pos + 1
+                    while end < self.n and _is_stray(text[end]):
+                        end += 1
+                    add("repair_stray_char", pos, f"removed stray {snippet(text[pos:end])} between tokens", text[pos:end], "")
+                    pos = end
+                    continue
+                return self._finish(stack, state, pos, at_end=False)
+
+            if state == KEY:
+                frame = stack[-1]
+                if c in QUOTES:
+                    frame[2], pos = scan_string(self, pos, CTX_KEY)
+                    state = COLON
+                    continue
+                if c in CLOSERS:
+                    self._trailing_comma(frame)
+                    state = AFTER
+                    continue
+                if c == ",":
+                    add("repair_extra_comma", pos, "removed a doubled ','", ",", "")
+                    pos += 1
+                    continue
+                if text.startswith("...", pos) or c == "\u2026":
+                    pos = self._ellipsis(pos)
+                    frame[5] = -1
+                    state = AFTER
+                    continue
+                if c == "{" and not frame[1] and frame[5] < 0:
+                    add("repair_stray_char", pos, "removed a doubled '{'", "{", "")
+                    pos += 1
+                    continue
+                key_end = self._unquoted_key(frame, pos)
+                if key_end >= 0:
+                    pos = key_end
+                    state = COLON
+                    continue
+                return self._finish(stack, state, pos, at_end=False)
+
+            if state == COLON:
+                frame = stack[-1]
+                if c == ":":
+                    pos += 1
+                    state = VALUE
+                    continue
+                if c == "=":
+                    add("repair_missing_colon", pos, "replaced '=' with ':'", "=", ":")
+                    pos += 1
+                    state = VALUE
+                    continue
+                if c == "," or c in CLOSERS:
+                    if frame[0] == OBJ and not frame[1] and frame[5] < 0 and c in ",}":
+                        self._object_to_set(stack)
+                    else:
+                        add("repair_missing_value", pos, f"key {snippet(frame[2])} has no value; used null", "", ": null")
+                        frame[1][frame[2]] = None
+                    state = AFTER
+                    continue
+                add("repair_missing_colon", pos, f"inserted ':' after key {snippet(frame[2])}", "", ":")
+                state = VALUE
+                continue
+
+            # state == VALUE
+            ctx = CTX_ROOT if not stack else (CTX_OBJ if stack[-1][0] == OBJ else CTX_ARR)
+            if c == "{" or c == "[":
+                fast = self.try_fast(pos)
+                if fast is not None:
+                    value, pos = fast
+                elif c == "{":
+                    self._push(stack, counts, OBJ, {}, "}", pos)
+                    pos += 1
+                    state = KEY
+                    continue
+                else:
+                    self._push(stack, counts, ARR, [], "]", pos)
+                    pos += 1
+                    continue
+            elif c in QUOTES:
+                value, pos = scan_string(self, pos, ctx)
+            elif c == "," or c in CLOSERS:
+                frame = stack[-1] if stack else None
+                if frame is None:
+                    raise NoValue
+                if frame[0] == OBJ:
+                    add("repair_missing_value", pos, f"key {snippet(frame[2])} has no value; used null", "", "null")
+                    frame[1][frame[2]] = None
+                    frame[5] = -1
+                    state = AFTER
+                elif c == ",":
+                    add("repair_extra_comma", pos, "removed a doubled or leading ','", ",", "")
+                    pos += 1
+                else:
+                    self._trailing_comma(frame)
+                    state = AFTER
+                continue
+            elif text.startswith("...", pos) or c == "\u2026":
+                if not stack:
+                    raise NoValue
+                pos = self._ellipsis(pos)
+                frame = stack[-1]
+                if frame[0] == OBJ:
+                    frame[1][frame[2]] = None
+                frame[5] = -1
+                state = AFTER
+                continue
+            elif c in "-+.0123456789":
+                value, pos = scan_number(self, pos, ctx)
+                if value is DROP:
+                    continue
+            elif c == "(" and stack:
+                add("repair_python_tuple", pos, "turned a Python tuple into a list", "(", "[")
+                self._push(stack, counts, ARR, [], ")", pos)
+                pos += 1
+                continue
+            elif c == ":":
+                add("repair_stray_char", pos, "removed a stray ':'", ":", "")
+                pos += 1
+                continue
+            else:
+                value, pos = scan_word(self, pos, ctx)
+                if value is DROP:
+                    raise NoValue
+            # a complete value: hand it to its container
+            if not stack:
+                return value, pos
+            frame = stack[-1]
+            if frame[0] == ARR:
+                frame[1].append(value)
+            else:
+                frame[1][frame[2]] = value
+            frame[5] = -1
+            state = AFTER
+
+    # ------------------------------------------------------------------ helpers
+    def _push(self, stack, counts, kind, container, closer, pos) -> None:
+        if stack:
+            parent = stack[-1]
+            if parent[0] == ARR:
+                parent[1].append(container)
+            else:
+                parent[1][parent[2]] = container
+            parent[5] = -1
+        stack.append([kind, container, None, closer, pos, -1])
+        counts[closer] += 1
+
+    def _close(self, stack, counts, pos):
+        """Apply the closing bracket at `pos`; return (root closed?, root value, new pos)."""
+        text = self.text
+        c = text[pos]
+        frame = stack[-1]
+        action = decide_closer(text, pos, frame[3], counts, stack[0][3], len(stack))
+        if action == EXTRA:
+            self.add("repair_extra_bracket", pos, f"removed an extra {c!r}", c, "")
+            return False, None, pos + 1
+        if action == DEEPER:
+            missing = ""
+            while stack[-1][3] != c:
+                missing += stack.pop()[3]
+                counts[missing[-1]] -= 1
+            self.add("repair_missing_bracket", pos, f"inserted missing {missing!r} before {c!r}", "", missing)
+        elif action == WRONG:
+            self.add("repair_wrong_bracket", pos, f"replaced {c!r} with {frame[3]!r}", c, frame[3])
+        closed = stack.pop()
+        counts[closed[3]] -= 1
+        if not stack:
+            return True, closed[1], pos + 1
+        return False, None, pos + 1
+
+    def _finish(self, stack, state, pos, at_end: bool):
+        """Close everything still open, at the end of the text or before text that cannot
+        continue the value (prose after an unclosed object)."""
+        if not stack:
+            raise NoValue
+        frame = stack[-1]
+        code = "repair_truncated" if at_end else "repair_missing_value"
+        if state == VALUE and frame[0] == OBJ:
+            self.add(code, pos, f"key {snippet(frame[2])} has no value; used null", "", "null")
+            frame[1][frame[2]] = None
+        elif state == COLON:
+            self.add(code, pos, f"key {snippet(frame[2])} has no value; used null", "", ": null")
+            frame[1][frame[2]] = None
+        elif state in (VALUE, KEY) and frame[5] >= 0:
+            if at_end:
+                self.add("repair_truncated", frame[5], "the text ends after ','", ",", "")
+                frame[5] = -1
+            else:
+                self._trailing_comma(frame)
+        closers = closers_text(stack)
+        where = "at the end of the text" if at_end else f"before {snippet(self.text[pos:pos + 20])}"
+        self.add("repair_missing_bracket", pos, f"inserted missing {closers!r} {where}", "", closers)
+        return stack[0][1], pos
+
+    def _trailing_comma(self, frame) -> None:
+        if frame[5] >= 0:
+            self.add("repair_trailing_comma", frame[5], "removed a trailing ','", ",", "")
+            frame[5] = -1
+
+    def _ellipsis(self, pos: int) -> int:
+        width = 1 if self.text[pos] == "\u2026" else 3
+        self.add("repair_ellipsis", pos, "removed an ellipsis placeholder", self.text[pos:pos + width], "")
+        return pos + width
+
+    def _object_to_set(self, stack) -> None:
+        """`{"a", "b"}` is a Python set: the object becomes a list."""
+        frame = stack[-1]
+        items = [frame[2]]
+        frame[0], frame[1] = ARR, items
+        if len(stack) > 1:
+            parent = stack[-2]
+            if parent[0] == ARR:
+                parent[1][-1] = items
+            else:
+                parent[1][parent[2]] = items
+        self.add("repair_python_set", frame[4], "turned a Python set into a list", "{", "[")
+
+    def _unquoted_key(self, frame, pos: int) -> int:
+        """An unquoted key needs a colon on the same line: `{name: 1}`, `{Product Goals: []}`.
+        Returns the offset of the colon, or -1."""
+        text, n = self.text, self.n
+        end = UNQUOTED_KEY.match(text, pos).end()
+        key = text[pos:end].strip()
+        if not key or len(key) > 200 or end >= n:
+            return -1
+        if text[end] == ":":
+            self.add("repair_unquoted_key", pos, f"quoted the bare key {snippet(key)}", "", '"')
+            frame[2] = key
+            return end
+        if text[end] == '"':
+            k = SPACES.match(text, end + 1).end()
+            if k < n and text[k] == ":":
+                self.add("repair_missing_quote", pos, f"added the missing opening quote of key {snippet(key)}", "", '"')
+                frame[2] = key
+                return k
+        return -1
+
+    def _starts_value(self, pos: int) -> bool:
+        c = self.text[pos]
+        if c in VALUE_START:
+            return True
+        m = WORD.match(self.text, pos)
+        return m is not None and m.group() in LITERALS
+
+    def _starts_key(self, pos: int) -> bool:
+        c = self.text[pos]
+        if c in QUOTES:
+            return _AHEAD[c][0].match(self.text, pos + 1) is not None
+        return IDENT_KEY_AHEAD.match(self.text, pos) is not None
+
+
+def _is_stray(c: str) -> bool:
+    return not (c.isalnum() or c.isspace() or c in "\"'`{}[](),_$\u201c\u201d\u2018\u2019")
+
+
+__all__ = ["NoValue", "Parser", "STOPS", "WS"]

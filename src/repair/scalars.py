@@ -1,0 +1,150 @@
+"""Numbers and bare words: JSON literals, their Python/JS spellings, number spellings.
+
+A strict JSON number is one C regex match. Everything else that starts like a number is
+read as one token and classified; a token that is no number (`1/3`, `10-20`, a UUID,
+`3 units`) becomes a string.
+"""
+
+from __future__ import annotations
+
+from .chars import (
+    FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, NUMBER_TOKEN, SPACES, WORD, WS,
+)
+from .strings import CTX_OBJ, CTX_ROOT, scan_unquoted
+from .steps import snippet
+
+DROP = object()  # a token that yields no value (a lone `-` at the end of the text)
+
+# word -> (value, step code or None, description)
+LITERALS = {
+    "true": (True, None), "false": (False, None), "null": (None, None),
+    "True": (True, "repair_python_literal"), "False": (False, "repair_python_literal"),
+    "None": (None, "repair_python_literal"),
+    "TRUE": (True, "repair_literal"), "FALSE": (False, "repair_literal"),
+    "NULL": (None, "repair_literal"), "Null": (None, "repair_literal"),
+    "NONE": (None, "repair_literal"), "nil": (None, "repair_literal"),
+    "undefined": (None, "repair_literal"),
+    "NaN": (None, "repair_nonfinite_number"), "Infinity": (None, "repair_nonfinite_number"),
+}
+_PREFIX_TARGETS = (("true", True), ("false", False), ("null", None), ("none", None))
+_END_CHARS = frozenset(" \t\r\n,:]})/#")
+
+
+def _ends_token(p, e: int) -> bool:
+    return e >= p.n or p.text[e] in _END_CHARS or p.at_end(e)
+
+
+def scan_number(p, pos: int, ctx: int):
+    """A number-like token at `pos`: `12`, `-3.5e2`, and the repairs `.5`, `+3`, `1.`,
+    `1_000`, `0x1F`, `007` (kept as the string "007")."""
+    text, n = p.text, p.n
+    m = JSON_NUMBER.match(text, pos)
+    if m is not None:
+        e = m.end()
+        if e >= n or text[e] in " \t\r\n,]})" or p.at_end(e):
+            if _words_follow(p, e, ctx):
+                return scan_unquoted(p, pos, ctx)
+            tok = m.group()
+            return (int(tok) if tok.isdigit() or (tok[0] == "-" and tok[1:].isdigit()) else float(tok)), e
+    e = NUMBER_TOKEN.match(text, pos).end()
+    tok = text[pos:e]
+    for marker in ("//", "/*", "#"):
+        k = tok.find(marker)
+        if k > 0:
+            tok, e = tok[:k], pos + k
+    k = WS.match(text, e).end()
+    at_eof = k >= n or p.at_end(k)
+    sign = tok[:1] if tok[:1] in "+-" else ""
+    body = tok[len(sign):]
+    if body in ("Infinity", "inf", "NaN"):
+        p.add("repair_nonfinite_number", pos, f"{tok} is not a JSON number; used null", tok, "null")
+        return None, e
+    if not body or body == ".":
+        if at_eof:
+            p.add("repair_truncated", pos, f"dropped an incomplete number {tok!r} at the end of the text", tok, "")
+            return DROP, e
+        return scan_unquoted(p, pos, ctx)
+    if HEX_TOKEN.fullmatch(tok):
+        value = int(tok, 16)
+        p.add("repair_number", pos, f"hexadecimal {tok} written as {value}", tok, str(value))
+        return value, e
+    if INT_TOKEN.fullmatch(tok):
+        digits = body.replace("_", "")
+        if len(digits) > 1 and digits[0] == "0":
+            p.add("repair_number", pos, f"number with leading zeros {tok} kept as a string", tok, f'"{tok}"')
+            return tok, e
+        value = int(sign + digits) if sign == "-" else int(digits)
+        p.add("repair_number", pos, f"number {tok} written as {value}", tok, str(value))
+        return value, e
+    if FLOAT_TOKEN.fullmatch(tok) and any(c.isdigit() for c in body):
+        return _tolerant_float(p, pos, tok, sign, body, at_eof), e
+    return scan_unquoted(p, pos, ctx)
+
+
+def _tolerant_float(p, pos: int, tok: str, sign: str, body: str, at_eof: bool):
+    clean = body.replace("_", "")
+    mantissa, _, exponent = clean.replace("E", "e").partition("e")
+    incomplete = False
+    if "e" in clean.lower() and not exponent.lstrip("+-"):
+        incomplete = True  # `1e`, `1e-`: the exponent was cut off
+        exponent = ""
+    whole, dot, frac = mantissa.partition(".")
+    if dot and not frac:
+        incomplete = incomplete or at_eof
+    number = (whole or "0") + ("." + (frac or "0") if dot else "") + ("e" + exponent if exponent else "")
+    value = float(number) if dot or exponent else int(number)
+    if sign == "-":
+        value = -value
+    if incomplete and at_eof:
+        p.add("repair_truncated", pos, f"completed the number {tok!r} cut off at the end of the text", tok, str(value))
+    else:
+        p.add("repair_number", pos, f"number {tok} written as {value}", tok, str(value))
+    return value
+
+
+def _words_follow(p, e: int, ctx: int) -> bool:
+    """`{"qty": 3 units}`: a number followed on the same line by words is a string."""
+    if ctx == CTX_ROOT:
+        return False
+    text = p.text
+    k = SPACES.match(text, e).end()
+    if k == e or k >= p.n or not text[k].isalpha():
+        return False
+    m = WORD.match(text, k)
+    if m is not None and m.group() in LITERALS:
+        return False
+    return not (ctx == CTX_OBJ and IDENT_KEY_AHEAD.match(text, k))
+
+
+def scan_word(p, pos: int, ctx: int):
+    """A bare word: a literal (`true`, `True`, `NULL`, `undefined`, `NaN`), a literal cut
+    off at the end (`tr` -> true), or an unquoted string."""
+    text = p.text
+    m = WORD.match(text, pos)
+    if m is not None:
+        word, e = m.group(), m.end()
+        k = SPACES.match(text, e).end()
+        clean_end = k >= p.n or text[k] in ",:]})\r\n/#" or p.at_end(k)
+        if word in LITERALS and clean_end:
+            value, code = LITERALS[word]
+            if code == "repair_nonfinite_number":
+                p.add(code, pos, f"{word} is not a JSON number; used null", word, "null")
+            elif code:
+                p.add(code, pos, f"{word} written as {_json_word(value)}", word, _json_word(value))
+            return value, e
+        if ctx != CTX_ROOT and (e >= p.n or p.at_end(e)):
+            low = word.lower()
+            for target, value in _PREFIX_TARGETS:
+                if target.startswith(low) and low != target:
+                    p.add("repair_truncated", pos, f"completed the literal {word!r} cut off at the end of the text", word, _json_word(value))
+                    return value, e
+    if ctx == CTX_ROOT:
+        return DROP, pos
+    return scan_unquoted(p, pos, ctx)
+
+
+def _json_word(value) -> str:
+    return "null" if value is None else ("true" if value else "false")
+
+
+__all__ = ["DROP", "LITERALS", "scan_number", "scan_word", "snippet"]

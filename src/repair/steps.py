@@ -1,0 +1,142 @@
+"""Steps: the record of every change, and the closed vocabulary of step codes.
+
+The parser records raw tuples ``(code, pos, message, found, put)`` while it works; only
+the steps of the value finally returned become `Step` objects, with line and column
+computed in one sweep over the text (so many steps cost O(n), not O(n * steps)).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import NamedTuple
+
+logger = logging.getLogger("repair")
+
+
+class Code(NamedTuple):
+    pass_name: str
+    lossy: bool
+    summary: str
+    before: str
+    after: str
+
+
+# The closed vocabulary. Each code names the defect; `pass_name` is the stage that fixes
+# it; `lossy` codes may change or drop data and are refused by strict=True.
+CODES: dict[str, Code] = {
+    # extraction: finding the value in the text
+    "repair_markdown_fence": Code("extract", False, "value taken from a markdown code fence", '```json\\n{"a": 1}\\n```', '{"a": 1}'),
+    "repair_content_tag": Code("extract", False, "value taken from MetaGPT [CONTENT] tags (any case, broken closer)", '[CONTENT]{"a": 1}[CONTENT]', '{"a": 1}'),
+    "repair_xml_tag": Code("extract", False, "value taken from an XML-like tag", '<json>{"a": 1}</json>', '{"a": 1}'),
+    "repair_think_block": Code("extract", False, "reasoning block skipped", '<think>maybe {"a": 0}</think>{"a": 1}', '{"a": 1}'),
+    "repair_leading_text": Code("extract", False, "text before the value dropped", 'Sure! {"a": 1}', '{"a": 1}'),
+    "repair_trailing_text": Code("extract", False, "text after the value dropped", '{"a": 1} Hope this helps', '{"a": 1}'),
+    "repair_candidate_choice": Code("extract", True, "one of several values chosen (the last of the best-wrapped)", '[CONTENT]{"a": "example"}[/CONTENT] [CONTENT]{"a": 2}[/CONTENT]', '{"a": 2}'),
+    "repair_escaped_json": Code("extract", False, "stringified JSON unescaped", '{\\"a\\": 1}', '{"a": 1}'),
+    # stray characters
+    "repair_stray_char": Code("stray", False, "BOM, zero-width or odd space, or a stray character between tokens removed", '\\ufeff{"a":\\u00a01 ;}', '{"a": 1}'),
+    "repair_comment": Code("comments", False, "comment outside strings removed", '{"a": 1 // one\\n}', '{"a": 1}'),
+    # quotes and strings
+    "repair_single_quotes": Code("quotes", False, "single-quoted string", "{'a': 'b'}", '{"a": "b"}'),
+    "repair_triple_quotes": Code("quotes", False, "Python triple-quoted string", '{"a": """x"""}', '{"a": "x"}'),
+    "repair_smart_quotes": Code("quotes", False, "typographic quotes used as delimiters", "{\u201ca\u201d: \u201cb\u201d}", '{"a": "b"}'),
+    "repair_unquoted_key": Code("quotes", False, "key without quotes", "{a: 1}", '{"a": 1}'),
+    "repair_unquoted_string": Code("quotes", False, "string value without quotes", '{"a": hello world}', '{"a": "hello world"}'),
+    "repair_missing_quote": Code("quotes", False, "opening or closing quote missing, or doubled", '{"a": b"}', '{"a": "b"}'),
+    "repair_unescaped_quote": Code("quotes", False, "quote inside a string escaped", '{"a": "say "hi""}', '{"a": "say \\"hi\\""}'),
+    "repair_control_char": Code("strings", False, "raw newline, tab or control character in a string escaped", '{"a": "x<newline>y"}', '{"a": "x\\ny"}'),
+    "repair_invalid_escape": Code("strings", False, "invalid escape kept as a literal backslash", '{"a": "\\d"}', '{"a": "\\\\d"}'),
+    # separators
+    "repair_trailing_comma": Code("commas", False, "trailing comma removed", "[1, 2,]", "[1, 2]"),
+    "repair_missing_comma": Code("commas", False, "missing comma inserted", '{"a": 1 "b": 2}', '{"a": 1, "b": 2}'),
+    "repair_extra_comma": Code("commas", False, "doubled or leading comma removed", "[1,,2]", "[1, 2]"),
+    "repair_missing_colon": Code("commas", False, "missing colon inserted", '{"a" 1}', '{"a": 1}'),
+    "repair_missing_value": Code("commas", True, "member without a value given null", '{"a": , "b": 1}', '{"a": null, "b": 1}'),
+    # brackets
+    "repair_missing_bracket": Code("brackets", False, "missing closing bracket inserted", '{"a": [1, 2', '{"a": [1, 2]}'),
+    "repair_extra_bracket": Code("brackets", False, "extra closing bracket removed", '{"a": "b"}}', '{"a": "b"}'),
+    "repair_wrong_bracket": Code("brackets", False, "wrong closing bracket replaced", "[1, 2}", "[1, 2]"),
+    "repair_python_tuple": Code("brackets", False, "Python tuple turned into a list", '{"a": (1, 2)}', '{"a": [1, 2]}'),
+    "repair_python_set": Code("brackets", False, "Python set turned into a list", '{"a", "b"}', '["a", "b"]'),
+    # literals and numbers
+    "repair_python_literal": Code("literals", False, "Python True/False/None", "[True, None]", "[true, null]"),
+    "repair_literal": Code("literals", False, "other literal spelling (TRUE, NULL, undefined)", "[TRUE, undefined]", "[true, null]"),
+    "repair_nonfinite_number": Code("literals", True, "NaN or Infinity, which JSON cannot hold, became null", "[NaN]", "[null]"),
+    "repair_number": Code("numbers", False, "number spelling normalised (.5, +3, 1., 1_000, 0x1F; 007 kept as text)", "[.5, +3, 1_000]", "[0.5, 3, 1000]"),
+    "repair_ellipsis": Code("numbers", False, "ellipsis placeholder removed", "[1, 2, ...]", "[1, 2]"),
+    # truncation
+    "repair_truncated": Code("truncation", True, "text ends inside a token; the token was completed or dropped", '{"a": "hel', '{"a": "hel"}'),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change made to the model's text.
+
+    `pos` is an offset in the raw text given to `repair`; `line` and `col` are 1-based.
+    `found` is what was there and `put` what replaced it (either may be empty).
+    `str(step)` is one log line that starts with the code.
+    """
+
+    code: str
+    pos: int
+    line: int
+    col: int
+    message: str
+    found: str = ""
+    put: str = ""
+
+    @property
+    def pass_name(self) -> str:
+        return CODES[self.code].pass_name
+
+    @property
+    def lossy(self) -> bool:
+        return CODES[self.code].lossy
+
+    def __str__(self) -> str:
+        return f"{self.code} at line {self.line}, column {self.col}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code, "pass": self.pass_name, "pos": self.pos, "line": self.line,
+            "col": self.col, "message": self.message, "found": self.found, "put": self.put,
+            "lossy": self.lossy,
+        }
+
+
+RawStep = tuple  # (code, pos, message, found, put)
+
+
+def build_steps(doc: str, raw: list) -> tuple[Step, ...]:
+    """Turn raw step tuples into `Step`s, in text order, computing line/column in one sweep."""
+    if not raw:
+        return ()
+    ordered = sorted(raw, key=lambda r: r[1])  # stable: same-position steps keep their order
+    steps = []
+    line, line_start, last = 1, 0, 0
+    count, rfind = doc.count, doc.rfind
+    for code, pos, message, found, put in ordered:
+        pos = max(0, min(pos, len(doc)))
+        if pos > last:
+            added = count("\n", last, pos)
+            if added:
+                line += added
+                line_start = rfind("\n", last, pos) + 1
+            last = pos
+        steps.append(Step(code, pos, line, pos - line_start + 1, message, found, put))
+    return tuple(steps)
+
+
+def log_steps(steps: tuple[Step, ...]) -> None:
+    """Emit every step on the `repair` logger at INFO, each line starting with its code."""
+    if steps and logger.isEnabledFor(logging.INFO):
+        for step in steps:
+            logger.info("%s", step)
+
+
+def snippet(text: str, limit: int = 40) -> str:
+    """A short printable excerpt for step messages."""
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return repr(text)

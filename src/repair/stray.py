@@ -1,0 +1,75 @@
+"""Stray-character stripping: what lies between tokens and is not JSON.
+
+`skip_insignificant` is called before every token. JSON whitespace is skipped by one C
+match; only when something else follows (a comment, a BOM, a zero-width or odd space)
+does Python-level work happen, and each such thing becomes a step.
+"""
+
+from __future__ import annotations
+
+from .chars import INVISIBLE, WS
+from .steps import snippet
+
+
+def skip_insignificant(p, pos: int) -> int:
+    """Skip whitespace, comments and invisible characters from `pos`; return the new offset.
+
+    `{"a": 1 /* note */ }` -> stops at `}` with one `repair_comment` step.
+    """
+    text, n = p.text, p.n
+    while True:
+        pos = WS.match(text, pos).end()
+        if pos >= n:
+            return pos
+        c = text[pos]
+        if c == "/" and pos + 1 < n and text[pos + 1] in "/*":
+            pos = _skip_comment(p, pos)
+        elif c == "#":
+            end = text.find("\n", pos)
+            end = n if end < 0 else end
+            p.add("repair_comment", pos, f"removed comment {snippet(text[pos:end])}", text[pos:end], "")
+            pos = end
+        elif c in INVISIBLE:
+            end = pos + 1
+            while end < n and text[end] in INVISIBLE:
+                end += 1
+            names = ", ".join(sorted({f"U+{ord(ch):04X}" for ch in text[pos:end]}))
+            p.add("repair_stray_char", pos, f"removed invisible character(s) {names} between tokens", text[pos:end], "")
+            pos = end
+        else:
+            return pos
+
+
+def _skip_comment(p, pos: int) -> int:
+    text, n = p.text, p.n
+    if text[pos + 1] == "/":
+        end = text.find("\n", pos)
+        end = n if end < 0 else end
+        p.add("repair_comment", pos, f"removed comment {snippet(text[pos:end])}", text[pos:end], "")
+        return end
+    end = text.find("*/", pos + 2)
+    if end < 0:
+        p.add("repair_comment", pos, "removed unclosed /* comment running to the end of the text", text[pos:], "")
+        return n
+    end += 2
+    p.add("repair_comment", pos, f"removed comment {snippet(text[pos:end])}", text[pos:end], "")
+    return end
+
+
+def peek_significant(text: str, pos: int, n: int) -> int:
+    """Like `skip_insignificant` but records nothing: for look-ahead decisions."""
+    while True:
+        pos = WS.match(text, pos).end()
+        if pos >= n:
+            return pos
+        c = text[pos]
+        if c == "/" and pos + 1 < n and text[pos + 1] == "/" or c == "#":
+            end = text.find("\n", pos)
+            pos = n if end < 0 else end
+        elif c == "/" and pos + 1 < n and text[pos + 1] == "*":
+            end = text.find("*/", pos + 2)
+            pos = n if end < 0 else end + 2
+        elif c in INVISIBLE:
+            pos += 1
+        else:
+            return pos
