@@ -170,7 +170,11 @@ class Extractor:
             cand.wrap_steps[:0] = wrap
         else:
             if not self._value_start(first, in_tag=True):
-                return m.end()
+                first = self._value_in_tag(first, name)
+                if first < 0:
+                    return m.end()  # a prose mention of the tag
+                wrap.append(("repair_leading_text", WS.match(text, m.end()).end(),
+                             "dropped text inside the tag before the value", text[m.end():first].strip(), ""))
             cand = self._parse(first, min(rank_cap, RANK_TAG), label, m.start(), wrap)
             if cand is None:
                 return m.end()
@@ -187,6 +191,18 @@ class Extractor:
         else:
             cand.wrap_steps.append((code, after, f"the {label} is never closed", "", ""))
         return max(cand.end, cand.wrap_end, pos)
+
+    def _value_in_tag(self, pos: int, name: str) -> int:
+        """`[CONTENT]\nHere is the JSON:\n{...}`: the first plausible value before the tag
+        closes or another tag opens; -1 if there is none."""
+        text = self.text
+        closer = _TAG_CLOSE if name == "content" else re.compile(rf"</{name}>|<{name}\b", re.IGNORECASE)
+        m = closer.search(text, pos)
+        limit = self.n if m is None else m.start()
+        for b in re.compile(r"[\[{]").finditer(text, pos, limit):
+            if self._bare_rank(b.start()) >= 0:
+                return b.start()
+        return -1
 
     def _bare(self, pos: int, rank_cap: int) -> int:
         rank = self._bare_rank(pos)
@@ -318,6 +334,8 @@ def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], 
     for lo, hi in think_spans:
         if hi <= chosen.outer_start or lo >= chosen.outer_end:
             steps.append(("repair_think_block", lo, f"skipped a reasoning block of {hi - lo} characters", text[lo:min(hi, lo + 40)], ""))
+        else:
+            steps.append(("repair_think_block", lo, "no value outside the reasoning block; took the one inside it", "", ""))
     lead = _outside(text, 0, chosen.outer_start, think_spans)
     if lead is not None:
         k, frag = lead

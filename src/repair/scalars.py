@@ -77,11 +77,11 @@ def scan_number(p, pos: int, ctx: int):
         p.add("repair_number", pos, f"number {tok} written as {value}", tok, str(value))
         return value, e
     if FLOAT_TOKEN.fullmatch(tok) and any(c.isdigit() for c in body):
-        return _tolerant_float(p, pos, tok, sign, body, at_eof), e
+        return _tolerant_float(p, pos, tok, sign, body, at_eof, ctx), e
     return scan_unquoted(p, pos, ctx)
 
 
-def _tolerant_float(p, pos: int, tok: str, sign: str, body: str, at_eof: bool):
+def _tolerant_float(p, pos: int, tok: str, sign: str, body: str, at_eof: bool, ctx: int):
     clean = body.replace("_", "")
     mantissa, _, exponent = clean.replace("E", "e").partition("e")
     incomplete = False
@@ -95,7 +95,7 @@ def _tolerant_float(p, pos: int, tok: str, sign: str, body: str, at_eof: bool):
     value = float(number) if dot or exponent else int(number)
     if sign == "-":
         value = -value
-    if incomplete and at_eof:
+    if incomplete and at_eof and ctx != CTX_ROOT:
         p.add("repair_truncated", pos, f"completed the number {tok!r} cut off at the end of the text", tok, str(value))
     else:
         p.add("repair_number", pos, f"number {tok} written as {value}", tok, str(value))

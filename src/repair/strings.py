@@ -89,7 +89,7 @@ def is_real_end(p, j: int, ctx: int) -> bool:
     c = text[k2]
     if ctx == CTX_ROOT:
         return False
-    if c in "}]":
+    if c in "}])":
         return True
     if c in ",;":
         k3 = peek_significant(text, k2 + 1, n)
@@ -154,6 +154,7 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
     end = -1
     truncated_escape = False
     first_colon = -2  # for keys: offset of the first ':' inside, found lazily
+    first_eol_quote = -1  # first inner quote that ends its line: the end if none closes
     while True:
         m = specials.search(text, i, limit)
         if m is None:
@@ -184,6 +185,10 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
                 inner += 1
                 if first_inner < 0:
                     first_inner = j
+                if first_eol_quote < 0 and not forced:
+                    k = SPACES.match(text, j + 1).end()
+                    if k < limit and text[k] in "\r\n":
+                        first_eol_quote = j
             append('\\"' if ch == '"' else ch)
             i = j + 1
             continue
@@ -208,6 +213,10 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
         colon = p.text.find(":", start, limit)
         if colon >= 0:
             return _end_key_at_colon(p, pos, start, colon, q)
+    if end < 0 and not forced and first_eol_quote >= 0:
+        # `{"a": "done"\n\nLet me know...`: the quote that ended its line closed the string
+        value, _ = _scan_tolerant(p, pos, ctx, first_eol_quote, True, start)
+        return value, first_eol_quote + 1
     if end < 0 and not forced:
         # The string runs to the end of the text. A closing fence or tag inside it, or
         # closing brackets at its very end, are structure the string swallowed.
