@@ -70,6 +70,7 @@ class Extractor:
         self.parser = Parser(text)
         self.candidates: list[Candidate] = []
         self.think_spans: list[tuple[int, int]] = []
+        self.first = 0  # offset of the first significant character
 
     # ------------------------------------------------------------------ scanning
     def scan(self) -> list[Candidate]:
@@ -81,6 +82,7 @@ class Extractor:
             if opener is None:  # `...reasoning</think>{...}`: the opener was in the prompt
                 self.think_spans.append((0, m.end()))
                 start = m.end()
+        self.first = peek_significant(text, start, self.n)
         self._scan_range(start, self.n, rank_cap=RANK_TAG)
         if not self.candidates:
             for lo, hi in list(self.think_spans):
@@ -206,6 +208,8 @@ class Extractor:
 
     def _bare(self, pos: int, rank_cap: int) -> int:
         rank = self._bare_rank(pos)
+        if pos == self.first:
+            rank = max(rank, RANK_WEAK)  # the text opens with it: `[tr`, `[.5]`, `{x}`
         if rank < 0:
             return pos + 1
         if _ESCAPED_START.match(self.text, pos):

@@ -124,7 +124,8 @@ def scan_word(p, pos: int, ctx: int):
     if m is not None:
         word, e = m.group(), m.end()
         k = SPACES.match(text, e).end()
-        clean_end = k >= p.n or text[k] in ",:]})\r\n/#" or p.at_end(k)
+        # `true,` `true}` -- or `true "next": 1`, `[true 373]`: a literal before a missing comma
+        clean_end = k >= p.n or text[k] in ",:]})\r\n/#\"'{[-0123456789" or p.at_end(k)
         if word in LITERALS and clean_end:
             value, code = LITERALS[word]
             if code == "repair_nonfinite_number":

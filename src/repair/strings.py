@@ -105,6 +105,8 @@ def is_real_end(p, j: int, ctx: int) -> bool:
         m = WORD.match(text, k3)
         return m is not None and m.group() in _LITERAL_WORDS
     if c in QUOTES:
+        if k2 == k:
+            return False  # `"home""`: two quotes in a row, the first is inside the string
         if ctx == CTX_ARR:
             return True  # ["a" "b"]: a missing comma, not an inner quote
         return _AHEAD[c][0].match(text, k2 + 1) is not None  # "x" "next": ...
