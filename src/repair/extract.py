@@ -99,13 +99,13 @@ class Extractor:
                 return
             kind = m.lastgroup
             if kind == "think":
-                close = _THINK_CLOSE.search(text, m.end())
-                end = close.end() if close else self.n
                 if rank_cap > RANK_LAST_RESORT:
+                    close = _THINK_CLOSE.search(text, m.end())
+                    end = close.end() if close else self.n
                     self.think_spans.append((m.start(), end))
                     pos = end
                 else:
-                    pos = m.end()
+                    pos = m.end()  # already inside a reasoning block: look through the tag
             elif kind == "fence":
                 pos = self._fence(m, rank_cap)
             elif kind == "tag":

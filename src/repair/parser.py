@@ -32,6 +32,7 @@ STOPS = re.compile(
     re.IGNORECASE,
 )
 STOP_FIRST = frozenset("`~[<")
+_COMMA_RUN = re.compile(r",(?:[ \t\r\n]*,)*")
 
 
 class NoValue(Exception):
@@ -67,22 +68,36 @@ class Parser:
         return -1 if m is None else m.start()
 
     def try_fast(self, pos: int):
-        """Decode a well-formed container at `pos` in C; None if it is not well-formed."""
+        """Decode a well-formed container at `pos` in C; None if it is not well-formed.
+
+        The decoder sees a window of the text that grows eightfold while the value runs
+        past its end: a failure's `JSONDecodeError` counts newlines from the start of what
+        it was given, so handing it the whole text would make each failure O(pos).
+        """
         if pos < self.fast_floor:
             return None
-        try:
-            value, end = self._decoder.raw_decode(self.text, pos)
-        except RecursionError:
-            self.fast_floor = self.n
-            return None
-        except ValueError as exc:
-            self.fast_floor = max(getattr(exc, "pos", pos + 1), pos + 1)
-            return None
-        if self._saw_constant:
-            self._saw_constant = False
-            self.fast_floor = end
-            return None
-        return value, end
+        text, n = self.text, self.n
+        window = 4096
+        while True:
+            limit = pos + window
+            chunk = text if pos == 0 and limit >= n else text[pos:limit]
+            try:
+                value, end = self._decoder.raw_decode(chunk, 0)
+            except RecursionError:
+                self.fast_floor = n
+                return None
+            except ValueError as exc:
+                epos = getattr(exc, "pos", 1)
+                if limit < n and (epos >= len(chunk) - 16 or str(exc).startswith("Unterminated string")):
+                    window *= 8  # the window cut the value: look further
+                    continue
+                self.fast_floor = pos + max(epos, 1)
+                return None
+            if self._saw_constant:
+                self._saw_constant = False
+                self.fast_floor = pos + end
+                return None
+            return value, pos + end
 
     # ------------------------------------------------------------------ the machine
     def parse(self, pos: int):
@@ -134,8 +149,10 @@ class Parser:
                     state = AFTER
                     continue
                 if c == ",":
-                    add("repair_extra_comma", pos, "removed a doubled ','", ",", "")
-                    pos += 1
+                    end = _COMMA_RUN.match(text, pos).end()
+                    count = text.count(",", pos, end)
+                    add("repair_extra_comma", pos, f"removed {count} doubled ','", text[pos:end], "")
+                    pos = end
                     continue
                 if text.startswith("...", pos) or c == "\u2026":
                     pos = self._ellipsis(pos)
@@ -203,8 +220,10 @@ class Parser:
                     frame[5] = -1
                     state = AFTER
                 elif c == ",":
-                    add("repair_extra_comma", pos, "removed a doubled or leading ','", ",", "")
-                    pos += 1
+                    end = _COMMA_RUN.match(text, pos).end()
+                    count = text.count(",", pos, end)
+                    add("repair_extra_comma", pos, f"removed {count} doubled or leading ','", text[pos:end], "")
+                    pos = end
                 else:
                     self._trailing_comma(frame)
                     state = AFTER

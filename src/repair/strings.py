@@ -12,6 +12,7 @@ depends on what follows the quote and on where the string sits (`is_real_end`).
 
 from __future__ import annotations
 
+import re
 from json.decoder import scanstring
 
 from .chars import (
@@ -28,8 +29,6 @@ _LITERAL_WORDS = frozenset(["true", "false", "null", "True", "False", "None", "T
 
 
 def _ahead_pattern(closers: str):
-    import re
-
     body = "".join(re.escape(c) for c in closers)
     key = re.compile(rf"[^{body}\n]{{0,200}}[{body}][ \t]*:")
     item = re.compile(rf"[^{body}\n]{{0,200}}[{body}][ \t]*[,\]]")
@@ -37,6 +36,11 @@ def _ahead_pattern(closers: str):
 
 
 _AHEAD = {q: _ahead_pattern(c) for q, c in QUOTE_CLOSERS.items()}
+
+# Well-formed JSON strings. The escape alternation is unambiguous (an escape starts with
+# a backslash, which the plain class excludes), so matching is linear.
+_PLAIN_STRING = re.compile(r'"([^"\\\x00-\x1f]*)"')
+_ESCAPED_STRING = re.compile(r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"')
 
 
 def scan_string(p, pos: int, ctx: int) -> tuple[str, int]:
@@ -46,13 +50,18 @@ def scan_string(p, pos: int, ctx: int) -> tuple[str, int]:
     if q == '"':
         if text.startswith('"""', pos) and text.find('"""', pos + 3) >= 0:
             return _scan_triple(p, pos, '"""')
-        try:
-            value, end = scanstring(text, pos + 1, True)
-        except ValueError:
-            pass
+        # A well-formed string is matched in C and never makes scanstring raise (a raised
+        # JSONDecodeError counts newlines from the start of the text: O(pos) per string).
+        m = _PLAIN_STRING.match(text, pos)
+        if m is not None:
+            value, end = m.group(1), m.end()
         else:
-            if is_real_end(p, end - 1, ctx):
-                return value, end
+            m = _ESCAPED_STRING.match(text, pos)
+            if m is not None:
+                end = m.end()
+                value = scanstring(text[pos + 1:end], 0, True)[0]
+        if m is not None and is_real_end(p, end - 1, ctx):
+            return value, end
     elif q == "'":
         if text.startswith("'''", pos) and text.find("'''", pos + 3) >= 0:
             return _scan_triple(p, pos, "'''")
@@ -348,6 +357,4 @@ def _comment_in(raw: str) -> int:
     return cut
 
 
-import re as _re  # noqa: E402  (kept next to its only use)
-
-_UNQUOTED_RUN = _re.compile(r"[^,\]}\n\r\"]*")
+_UNQUOTED_RUN = re.compile(r"[^,\]}\n\r\"]*")
