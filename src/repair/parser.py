@@ -258,23 +258,13 @@ class Parser:
             # a complete value: hand it to its container
             if not stack:
                 return value, pos
-            frame = stack[-1]
-            if frame[0] == ARR:
-                frame[1].append(value)
-            else:
-                frame[1][frame[2]] = value
-            frame[5] = -1
+            _attach(stack[-1], value)
             state = AFTER
 
     # ------------------------------------------------------------------ helpers
     def _push(self, stack, counts, kind, container, closer, pos) -> None:
         if stack:
-            parent = stack[-1]
-            if parent[0] == ARR:
-                parent[1].append(container)
-            else:
-                parent[1][parent[2]] = container
-            parent[5] = -1
+            _attach(stack[-1], container)
         stack.append([kind, container, None, closer, pos, -1])
         counts[closer] += 1
 
@@ -380,6 +370,15 @@ class Parser:
         if c in QUOTES:
             return _AHEAD[c][0].match(self.text, pos + 1) is not None
         return IDENT_KEY_AHEAD.match(self.text, pos) is not None
+
+
+def _attach(frame, value) -> None:
+    """Add a value to the open container `frame` (under its pending key, for an object)."""
+    if frame[0] == ARR:
+        frame[1].append(value)
+    else:
+        frame[1][frame[2]] = value
+    frame[5] = -1
 
 
 def _is_stray(c: str) -> bool:
