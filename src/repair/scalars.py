@@ -8,7 +8,7 @@ read as one token and classified; a token that is no number (`1/3`, `10-20`, a U
 from __future__ import annotations
 
 from .chars import (
-    FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, NUMBER_TOKEN, SPACES, WORD, WS,
+    FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, NUMBER_TOKEN, QUOTES, SPACES, WORD, WS,
 )
 from .strings import CTX_OBJ, CTX_ROOT, scan_unquoted
 from .steps import snippet
@@ -28,6 +28,7 @@ LITERALS = {
 }
 _PREFIX_TARGETS = (("true", True), ("false", False), ("null", None), ("none", None))
 _END_CHARS = frozenset(" \t\r\n,:]})/#")
+_AFTER_LITERAL = frozenset(",:]})\r\n/#{[-0123456789") | QUOTES
 
 
 def _ends_token(p, e: int) -> bool:
@@ -125,7 +126,10 @@ def scan_word(p, pos: int, ctx: int):
         word, e = m.group(), m.end()
         k = SPACES.match(text, e).end()
         # `true,` `true}` -- or `true "next": 1`, `[true 373]`: a literal before a missing comma
-        clean_end = k >= p.n or text[k] in ",:]})\r\n/#\"'{[-0123456789" or p.at_end(k)
+        clean_end = k >= p.n or text[k] in _AFTER_LITERAL or p.at_end(k)
+        if not clean_end and k > e:
+            following = WORD.match(text, k)  # `[true false]`: two literals, a missing comma
+            clean_end = following is not None and following.group() in LITERALS
         if word in LITERALS and clean_end:
             value, code = LITERALS[word]
             if code == "repair_nonfinite_number":
