@@ -71,6 +71,7 @@ class Extractor:
         self.candidates: list[Candidate] = []
         self.think_spans: list[tuple[int, int]] = []
         self.first = 0  # offset of the first significant character
+        self.opening_bracket = -1  # an implausible `{`/`[` that opens the text
 
     # ------------------------------------------------------------------ scanning
     def scan(self) -> list[Candidate]:
@@ -87,6 +88,10 @@ class Extractor:
         if not self.candidates:
             for lo, hi in list(self.think_spans):
                 self._scan_range(lo, hi, rank_cap=RANK_LAST_RESORT)
+        if not self.candidates and self.opening_bracket >= 0:
+            cand = self._parse(self.opening_bracket, RANK_WEAK, "value", -1, [])
+            if cand is not None and WS.match(text, cand.end).end() < self.n:
+                self.candidates.pop()  # `{x} is prose`: only the whole text may be such a value
         if not self.candidates:
             self._lone_scalar(start)
         return self.candidates
@@ -208,9 +213,9 @@ class Extractor:
 
     def _bare(self, pos: int, rank_cap: int) -> int:
         rank = self._bare_rank(pos)
-        if pos == self.first:
-            rank = max(rank, RANK_WEAK)  # the text opens with it: `[tr`, `[.5]`, `{x}`
         if rank < 0:
+            if pos == self.first:
+                self.opening_bracket = pos  # `[tr`, `[.5]`: tried if nothing better is found
             return pos + 1
         if _ESCAPED_START.match(self.text, pos):
             return self._escaped(pos, min(rank_cap, RANK_BARE))
