@@ -61,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _hint(exc, args) -> str:
+    if args.strict and exc.msg.startswith("strict mode"):
+        return "run without --strict to accept this repair, with --explain to see every step."
+    if exc.msg.startswith("empty input"):
+        return "the model returned nothing; check that the right file was given."
+    return "the text holds no JSON object, array or value; check that the model was asked to answer in JSON."
+
+
 def _read(path: str) -> str:
     if path == "-":
         data = sys.stdin.buffer.read()
@@ -91,7 +99,7 @@ def _fix(args) -> int:
         try:
             result = repair(text, strict=args.strict)
         except RepairError as exc:
-            _err(f"{name}: {exc}. Nothing was printed for it; try --explain on a shorter excerpt, or without --strict.")
+            _err(f"{name}: {exc}. Nothing was printed for it; {_hint(exc, args)}")
             status = Exit.UNREPAIRABLE
             continue
         if args.explain:
