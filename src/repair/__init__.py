@@ -9,10 +9,13 @@
 on the `repair` logger at INFO, each line starting with its `repair_<kind>` code.
 """
 
-from .core import RepairResult, loads, repair, repair_json
-from .errors import RepairError
+from .core import RepairResult, loads, parse, repair, repair_json
+from .errors import RepairError, ValidationFailed
 from .steps import CODES, Step
 
 __version__ = "0.1.0"
 
-__all__ = ["CODES", "RepairError", "RepairResult", "Step", "loads", "repair", "repair_json", "__version__"]
+__all__ = [
+    "CODES", "RepairError", "RepairResult", "Step", "ValidationFailed",
+    "loads", "parse", "repair", "repair_json", "__version__",
+]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from json.decoder import JSONDecoder
 
-from .errors import RepairError
-from .extract import Extractor, choose, extraction_steps
+from .errors import RepairError, ValidationFailed
+from .extract import RANK_TAG, Candidate, Extractor, choose, extraction_steps
 from .serialize import dumps
 from .steps import CODES, Step, build_steps, log_steps
 
@@ -74,13 +74,18 @@ def _as_text(text) -> str:
     raise TypeError(f"repair expects str or bytes, not {type(text).__name__}")
 
 
-def repair(text, *, strict: bool = False) -> RepairResult:
+def repair(text, *, schema=None, strict: bool = False) -> RepairResult:
     """Repair raw model output into a JSON value, recording every step.
 
-    Raises `RepairError` when no value can be recovered (empty text, prose only), or, with
-    `strict=True`, when a lossy repair would be needed.
+    With `schema` (a pydantic model, a JSON Schema dict, or any type pydantic's
+    TypeAdapter accepts) the value is aligned to it and validated; see docs/policy.md §6.
+    Raises `RepairError` when no value can be recovered (empty text, prose only), with
+    `strict=True` when a lossy repair would be needed, and `ValidationFailed` when the
+    value does not fit the schema.
     """
     text = _as_text(text)
+    if schema is not None:
+        return _repair_with_schema(text, schema, strict)[0]
     try:
         value = _strict_decode(text)
     except (ValueError, RecursionError):
@@ -90,23 +95,32 @@ def repair(text, *, strict: bool = False) -> RepairResult:
     return _repair_slow(text, strict)
 
 
-def _repair_slow(text: str, strict: bool) -> RepairResult:
+def _candidates(text: str, with_reasoning: bool = False):
     if not text.strip():
         raise RepairError("empty input: there is no JSON value to repair", text, 0)
     ex = Extractor(text)
-    candidates = ex.scan()
+    candidates = ex.scan(with_reasoning=with_reasoning)
     if not candidates:
         raise RepairError(
             f"no JSON value found in the text ({len(text)} characters of prose, no object, array or scalar)",
             text, 0,
         )
+    return ex, candidates
+
+
+def _refuse_lossy(text: str, steps) -> None:
+    for step in steps:
+        if CODES[step.code].lossy:
+            raise RepairError(f"strict mode refuses a lossy repair: {step.code}: {step.message}", text, step.pos)
+
+
+def _repair_slow(text: str, strict: bool) -> RepairResult:
+    ex, candidates = _candidates(text)
     chosen = choose(candidates)
     raw = extraction_steps(text, chosen, candidates, ex.think_spans) + chosen.steps
     steps = build_steps(text, raw)
     if strict:
-        for step in steps:
-            if CODES[step.code].lossy:
-                raise RepairError(f"strict mode refuses a lossy repair: {step.code}: {step.message}", text, step.pos)
+        _refuse_lossy(text, steps)
     log_steps(steps)
     result = RepairResult(chosen.value, steps, text)
     if not steps:
@@ -114,9 +128,60 @@ def _repair_slow(text: str, strict: bool) -> RepairResult:
     return result
 
 
-def loads(text, *, strict: bool = False):
+def _repair_with_schema(text: str, schema, strict: bool):
+    """Align every candidate value to the schema, validate it, keep the best; return
+    (result, validated value or model instance)."""
+    from .align import Aligner
+    from .schema import compile_schema
+
+    compiled = compile_schema(schema)
+    try:
+        value = _strict_decode(text)
+    except (ValueError, RecursionError):
+        ex, candidates = _candidates(text, with_reasoning=True)
+    else:
+        ex, candidates = None, [Candidate(RANK_TAG, len(text) - len(text.lstrip()), len(text), value, [])]
+    default = choose(candidates)
+    trials = []
+    for index, cand in enumerate(candidates):
+        aligner = Aligner(cand.start)
+        aligned = aligner.align(cand.value, compiled.shape)
+        validated, errors = compiled.validate(aligned)
+        lossy = sum(1 for s in aligner.steps + cand.steps if CODES[s[0]].lossy)
+        score = (errors is None, -lossy, cand is default, cand.rank, index)
+        trials.append((score, cand, aligned, aligner.steps, validated, errors))
+    score, chosen, aligned, align_steps, validated, errors = max(trials, key=lambda t: t[0])
+    raw = [] if ex is None else extraction_steps(text, chosen, candidates, ex.think_spans, choice_step=False)
+    if len(candidates) > 1:
+        others = ", ".join(f"{c.label} at offset {c.outer_start}" for c in candidates if c is not chosen)
+        why = "the only one that fits the schema" if sum(t[0][0] for t in trials) == 1 else "the best fit to the schema"
+        raw.append(("repair_schema_choice", chosen.outer_start,
+                    f"chose the {chosen.label} at offset {chosen.outer_start}, {why}, out of {len(candidates)}; also found: {others}", "", ""))
+    steps = build_steps(text, raw + chosen.steps + align_steps)
+    if strict:
+        _refuse_lossy(text, steps)
+    log_steps(steps)
+    if errors is not None:
+        raise ValidationFailed(errors, aligned, steps, text, chosen.start)
+    original_ok = not steps and ex is None
+    return RepairResult(aligned, steps, text, text if original_ok else None), validated
+
+
+def parse(text, schema, *, strict: bool = False):
+    """Repair, align to `schema` and validate: the pydantic model instance (or the value
+    pydantic's TypeAdapter returns; for a JSON Schema dict, the validated value).
+
+    Raises `ValidationFailed` (a `RepairError`) with `.errors`, `.value` and `.steps` when
+    the value does not fit.
+    """
+    return _repair_with_schema(_as_text(text), schema, strict)[1]
+
+
+def loads(text, *, schema=None, strict: bool = False):
     """Like `json.loads`, for model output: the repaired value. Valid JSON costs what
-    `json.loads` costs."""
+    `json.loads` costs. With `schema`, the value aligned to it (and validated)."""
+    if schema is not None:
+        return repair(text, schema=schema, strict=strict).value
     if type(text) is str:
         try:
             return _strict_decode(text)
@@ -126,10 +191,10 @@ def loads(text, *, strict: bool = False):
     return repair(text, strict=strict).value
 
 
-def repair_json(text, *, strict: bool = False, indent=None, ensure_ascii: bool = False) -> str:
+def repair_json(text, *, schema=None, strict: bool = False, indent=None, ensure_ascii: bool = False) -> str:
     """Valid JSON text for the repaired value. Valid input comes back unchanged unless an
     `indent` asks for reformatting."""
-    result = repair(text, strict=strict)
+    result = repair(text, schema=schema, strict=strict)
     if not result.steps and indent is None and not ensure_ascii:
         return result.original
     return dumps(result.value, indent=indent, ensure_ascii=ensure_ascii)

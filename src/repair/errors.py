@@ -36,3 +36,38 @@ def _rebuild(text: str, msg: str, pos: int, lineno: int, colno: int) -> RepairEr
     ValueError.__init__(err, text)
     err.msg, err.pos, err.lineno, err.colno = msg, pos, lineno, colno
     return err
+
+
+class ValidationFailed(RepairError):
+    """The repaired value does not fit the schema.
+
+    `.errors` lists each problem as `{"loc": (...), "msg": ..., "type": ...}` (pydantic's
+    or jsonschema's wording, without documentation URLs); `.value` is the best-effort
+    aligned value and `.steps` every step taken to get it.
+    """
+
+    def __init__(self, errors: list, value, steps: tuple, doc: str, pos: int) -> None:
+        shown = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"{len(errors)} validation error(s): {shown}{more}", doc, pos)
+        self.errors = errors
+        self.value = value
+        self.steps = steps
+
+    def __reduce__(self):
+        return (_rebuild_failed, (self.args[0], self.msg, self.pos, self.lineno, self.colno, self.errors, self.value, self.steps))
+
+
+def _loc(loc) -> str:
+    path = "$"
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _rebuild_failed(text, msg, pos, lineno, colno, errors, value, steps):
+    err = ValidationFailed.__new__(ValidationFailed)
+    ValueError.__init__(err, text)
+    err.msg, err.pos, err.lineno, err.colno = msg, pos, lineno, colno
+    err.errors, err.value, err.steps = errors, value, steps
+    return err

@@ -74,7 +74,9 @@ class Extractor:
         self.opening_bracket = -1  # an implausible `{`/`[` that opens the text
 
     # ------------------------------------------------------------------ scanning
-    def scan(self) -> list[Candidate]:
+    def scan(self, with_reasoning: bool = False) -> list[Candidate]:
+        """Every candidate value in the text; with `with_reasoning`, also those inside
+        <think> blocks when others were found outside (schema mode scores them all)."""
         text = self.text
         start = 0
         m = _THINK_CLOSE.search(text)
@@ -85,7 +87,7 @@ class Extractor:
                 start = m.end()
         self.first = peek_significant(text, start, self.n)
         self._scan_range(start, self.n, rank_cap=RANK_TAG)
-        if not self.candidates:
+        if not self.candidates or with_reasoning:
             for lo, hi in list(self.think_spans):
                 self._scan_range(lo, hi, rank_cap=RANK_LAST_RESORT)
         if not self.candidates and self.opening_bracket >= 0:
@@ -337,7 +339,7 @@ def choose(candidates: list[Candidate]) -> Candidate:
     return best
 
 
-def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], think_spans) -> list:
+def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], think_spans, choice_step: bool = True) -> list:
     """Steps for what surrounds the chosen value: wrappers, skipped reasoning, prose."""
     steps = list(chosen.wrap_steps)
     for lo, hi in think_spans:
@@ -359,7 +361,7 @@ def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], 
             steps.append(("repair_extra_bracket", k, f"removed extra closing bracket(s) {snippet(frag.strip())} after the value", frag, ""))
         else:
             steps.append(("repair_trailing_text", k, f"dropped text after the value: {snippet(frag.strip())}", frag, ""))
-    if len(candidates) > 1:
+    if len(candidates) > 1 and choice_step:
         others = [c for c in candidates if c is not chosen]
         where = ", ".join(f"{c.label} at offset {c.outer_start}" for c in others[:5])
         more = f" and {len(others) - 5} more" if len(others) > 5 else ""

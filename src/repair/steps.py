@@ -67,6 +67,24 @@ CODES: dict[str, Code] = {
     "repair_ellipsis": Code("numbers", False, "ellipsis placeholder removed", "[1, 2, ...]", "[1, 2]"),
     # truncation
     "repair_truncated": Code("truncation", True, "text ends inside a token; the token was completed or dropped", '{"a": "hel', '{"a": "hel"}'),
+    # schema alignment (value level: each step carries the JSON path it changed)
+    "repair_key_case": Code("schema", False, "key matched a field ignoring case", '{"original requirements": 1}', '{"Original Requirements": 1}'),
+    "repair_key_convention": Code("schema", False, "key matched a field in another naming convention", '{"userName": 1}', '{"user_name": 1}'),
+    "repair_key_alias": Code("schema", False, "key matched a declared alias of a field", '{"mail": 1}', '{"email": 1}'),
+    "repair_key_typo": Code("schema", True, "key matched the one field within a small edit distance", '{"ctiy": 1}', '{"city": 1}'),
+    "repair_extra_key": Code("schema", True, "key the schema does not know dropped", '{"name": "a", "junk": 1}', '{"name": "a"}'),
+    "repair_coerce_number": Code("schema", False, "number written as text (\"1,234\", \"$12.50\", \"3 units\", \"15%\")", '{"n": "1,234"}', '{"n": 1234}'),
+    "repair_coerce_bool": Code("schema", False, "boolean written as a word", '{"ok": "Yes"}', '{"ok": true}'),
+    "repair_coerce_null": Code("schema", False, "null written as a word, for an optional field", '{"x": "N/A"}', '{"x": null}'),
+    "repair_coerce_string": Code("schema", False, "number or boolean where text is expected", '{"zip": 2100}', '{"zip": "2100"}'),
+    "repair_markdown_value": Code("schema", False, "inline markdown around a scalar stripped", '{"n": "**42**"}', '{"n": 42}'),
+    "repair_enum_match": Code("schema", False, "enum or Literal value matched by case, punctuation, substring or spelling", '{"s": "In Progress"}', '{"s": "in_progress"}'),
+    "repair_wrap_list": Code("schema", False, "single value where a list is expected, wrapped", '{"tags": "x"}', '{"tags": ["x"]}'),
+    "repair_unwrap_list": Code("schema", False, "one-item list where a single value is expected, unwrapped", '{"n": [5]}', '{"n": 5}'),
+    "repair_string_json": Code("schema", False, "object or list written as a JSON string, parsed", '{"o": "{\\"a\\": 1}"}', '{"o": {"a": 1}}'),
+    "repair_unwrap": Code("schema", False, "value wrapped in an outer object ({\"result\": ...}), unwrapped", '{"result": {"name": "a"}}', '{"name": "a"}'),
+    "repair_map_to_list": Code("schema", False, "object of objects where a list is expected; keys moved into a field", '{"ann": {"age": 3}}', '[{"name": "ann", "age": 3}]'),
+    "repair_schema_choice": Code("schema", True, "one of several values chosen because it fits the schema best", '{"a": "x"} {"name": "a"}', '{"name": "a"}'),
 }
 
 
@@ -75,7 +93,9 @@ class Step:
     """One change made to the model's text.
 
     `pos` is an offset in the raw text given to `repair`; `line` and `col` are 1-based.
-    `found` is what was there and `put` what replaced it (either may be empty).
+    `found` is what was there and `put` what replaced it (either may be empty). Schema
+    alignment steps also carry `path`, the JSON path they changed (`$.items[0].name`),
+    and the offset of the value they belong to.
     `str(step)` is one log line that starts with the code.
     """
 
@@ -84,8 +104,9 @@ class Step:
     line: int
     col: int
     message: str
-    found: str = ""
-    put: str = ""
+    found: object = ""
+    put: object = ""
+    path: str = ""
 
     @property
     def pass_name(self) -> str:
@@ -96,13 +117,14 @@ class Step:
         return CODES[self.code].lossy
 
     def __str__(self) -> str:
-        return f"{self.code} at line {self.line}, column {self.col}: {self.message}"
+        where = f" ({self.path})" if self.path else ""
+        return f"{self.code} at line {self.line}, column {self.col}{where}: {self.message}"
 
     def to_dict(self) -> dict:
         return {
             "code": self.code, "pass": self.pass_name, "pos": self.pos, "line": self.line,
             "col": self.col, "message": self.message, "found": self.found, "put": self.put,
-            "lossy": self.lossy,
+            "lossy": self.lossy, "path": self.path,
         }
 
 
@@ -117,7 +139,7 @@ def build_steps(doc: str, raw: list) -> tuple[Step, ...]:
     steps = []
     line, line_start, last = 1, 0, 0
     count, rfind = doc.count, doc.rfind
-    for code, pos, message, found, put in ordered:
+    for code, pos, message, found, put, *path in ordered:
         pos = max(0, min(pos, len(doc)))
         if pos > last:
             added = count("\n", last, pos)
@@ -125,7 +147,7 @@ def build_steps(doc: str, raw: list) -> tuple[Step, ...]:
                 line += added
                 line_start = rfind("\n", last, pos) + 1
             last = pos
-        steps.append(Step(code, pos, line, pos - line_start + 1, message, found, put))
+        steps.append(Step(code, pos, line, pos - line_start + 1, message, found, put, path[0] if path else ""))
     return tuple(steps)
 
 
