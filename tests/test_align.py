@@ -265,3 +265,15 @@ def test_import_repair_does_not_import_pydantic():
     code = "import sys, repair; repair.loads('{\"a\": 1,}'); print('pydantic' in sys.modules, 'jsonschema' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     assert out.strip() == "False False"
+
+
+class _Node(BaseModel):
+    name: str
+    children: list["_Node"] = []
+
+
+@pytest.mark.parametrize("depth", [300, 100_000])
+def test_deep_values_against_recursive_models_fail_cleanly(depth):
+    with pytest.raises(repair.ValidationFailed) as info:
+        repair.loads('{"name": "a", "children": [' * depth, schema=_Node)
+    assert len(str(info.value)) < 2000

@@ -14,6 +14,7 @@ import re
 from .schema import Shape, normalize
 from .steps import snippet
 
+MAX_DEPTH = 120
 NULL_WORDS = frozenset(["n/a", "na", "none", "null", "nil", "-", "", "not applicable", "unknown", "undefined"])
 TRUE_WORDS = frozenset(["true", "yes", "y", "on", "1", "t"])
 FALSE_WORDS = frozenset(["false", "no", "n", "off", "0", "f"])
@@ -44,7 +45,9 @@ class Aligner:
 
     # ------------------------------------------------------------------ dispatch
     def align(self, value, shape: Shape, path: str = "$", depth: int = 0):
-        if depth > 400 or shape.kind == "any":
+        # Alignment recurses with the value (about three frames a level); below MAX_DEPTH
+        # the value is left as it is and the validator has the last word.
+        if depth > MAX_DEPTH or shape.kind == "any":
             return value
         if value is None:
             return value

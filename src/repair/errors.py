@@ -62,7 +62,7 @@ def _loc(loc) -> str:
     path = "$"
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
+    return path if len(path) <= 120 else path[:50] + " ... " + path[-60:]
 
 
 def _rebuild_failed(text, msg, pos, lineno, colno, errors, value, steps):

@@ -93,10 +93,13 @@ def _compile_json_schema(text: str) -> CompiledSchema:
     validator = validator_cls(schema)
 
     def validate(value):
-        errors = [
-            {"loc": tuple(e.absolute_path), "msg": e.message, "type": str(e.validator)}
-            for e in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
-        ]
+        try:
+            errors = [
+                {"loc": tuple(e.absolute_path), "msg": e.message, "type": str(e.validator)}
+                for e in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+            ]
+        except RecursionError:
+            return value, [_TOO_DEEP]
         return value, errors or None
 
     shape = _Builder(schema, {}, pydantic=False).build(schema)
@@ -114,6 +117,8 @@ def _compile_type(tp) -> CompiledSchema:
     def validate(value):
         try:
             return adapter.validate_python(value), None
+        except RecursionError:
+            return value, [_TOO_DEEP]
         except ValidationError as exc:
             errors = [
                 {"loc": tuple(e["loc"]), "msg": e["msg"], "type": e["type"]}
@@ -249,4 +254,5 @@ class _Builder:
         return placeholder
 
 
+_TOO_DEEP = {"loc": (), "msg": "value nested too deeply to validate", "type": "recursion"}
 _KINDS = frozenset(["object", "array", "string", "integer", "number", "boolean", "null"])
