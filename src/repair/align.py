@@ -57,6 +57,11 @@ class Aligner:
         if shape.nullable and shape.kind == "string" and isinstance(value, str) and value.strip().casefold() in NULL_WORDS - {""}:
             self.add("repair_coerce_null", path, f"{snippet(value)} means no value; used null", value, None)
             return None
+        if isinstance(value, dict) and len(value) == 1 and shape.kind in _SCALAR_KINDS:
+            (key, inner), = value.items()
+            if not isinstance(inner, (dict, list)):
+                self.add("repair_unwrap", path, f"unwrapped the value from the wrapper key {snippet(key)}", key, "")
+                value = inner
         handler = getattr(self, "_" + shape.kind, None)
         return value if handler is None else handler(value, shape, path, depth)
 
@@ -79,16 +84,20 @@ class Aligner:
     def _unwrap_object(self, value: dict, shape: Shape, path: str) -> dict:
         """`{"result": {...}}` / `{"Person": {...}}`: unwrap while the outer object matches no
         field and exactly one key holds an object that matches some."""
+        if _matching_keys(value, shape):
+            return value
+        keys, inner = [], value
         for _ in range(3):
-            if len(value) != 1 or _matching_keys(value, shape):
+            if not isinstance(inner, dict) or len(inner) != 1:
                 return value
-            (key, inner), = value.items()
+            (key, inner), = inner.items()
+            keys.append(key)
             if isinstance(inner, list) and len(inner) == 1 and isinstance(inner[0], dict):
                 inner = inner[0]
-            if not isinstance(inner, dict) or not _matching_keys(inner, shape):
-                return value
-            self.add("repair_unwrap", path, f"unwrapped the value from the wrapper key {snippet(key)}", key, "")
-            value = inner
+            if isinstance(inner, dict) and _matching_keys(inner, shape):
+                where = " > ".join(snippet(k) for k in keys)
+                self.add("repair_unwrap", path, f"unwrapped the value from the wrapper key(s) {where}", keys[0], "")
+                return inner
         return value
 
     def _object_keys(self, value: dict, shape: Shape, path: str, depth: int) -> dict:
@@ -245,6 +254,7 @@ class Aligner:
         return inner.value
 
 
+_SCALAR_KINDS = frozenset(["string", "integer", "number", "boolean", "enum"])
 _LOSSY = frozenset(["repair_key_typo", "repair_extra_key", "repair_schema_choice"])
 
 
@@ -351,8 +361,8 @@ def parse_number(text: str, shape: Shape, integer: bool):
         t = t.replace(",", "")
     elif not _NUMBER.match(t):
         m = _LEADING_NUMBER.match(t)
-        if m is None or percent:
-            return None
+        if m is None or percent or any(c.isdigit() for c in t[m.end(1):]):
+            return None  # not a number, or `3 or 4 days`: two numbers, and no way to pick
         t = m.group(1).replace(",", "")
     try:
         number = float(t) if any(c in t for c in ".eE") else int(t)

@@ -156,7 +156,7 @@ def _repair_with_schema(text: str, schema, strict: bool):
         others = ", ".join(f"{c.label} at offset {c.outer_start}" for c in candidates if c is not chosen)
         why = "the only one that fits the schema" if sum(t[0][0] for t in trials) == 1 else "the best fit to the schema"
         raw.append(("repair_schema_choice", chosen.outer_start,
-                    f"chose the {chosen.label} at offset {chosen.outer_start}, {why}, out of {len(candidates)}; also found: {others}", "", ""))
+                    f"chose the {chosen.label} at offset {chosen.outer_start}, {why}, out of {len(candidates)}; also found: {others}", "", "", "$"))
     steps = build_steps(text, raw + chosen.steps + align_steps)
     if strict:
         _refuse_lossy(text, steps)
