@@ -16,6 +16,19 @@ from .steps import CODES, Step
 __version__ = "0.1.0"
 
 __all__ = [
-    "CODES", "RepairError", "RepairResult", "Step", "ValidationFailed",
-    "loads", "parse", "repair", "repair_json", "__version__",
+    "CODES", "ActionNode", "Attempt", "FillFailed", "FillResult", "RepairError", "RepairResult",
+    "Step", "ValidationFailed", "llm", "loads", "parse", "repair", "repair_json", "__version__",
 ]
+
+_LAZY = {"ActionNode": "action", "Attempt": "action", "FillFailed": "action", "FillResult": "action"}
+
+
+def __getattr__(name: str):
+    """ActionNode and the LLM adapters load on first use, so `import repair` stays light."""
+    import importlib
+
+    if name == "llm":
+        return importlib.import_module(".llm", __name__)
+    if name in _LAZY:
+        return getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+    raise AttributeError(f"module 'repair' has no attribute {name!r}")

@@ -1,0 +1,417 @@
+"""ActionNode: ask a model for structured output, repair it locally, and re-ask only for
+what local repair cannot fix, saying exactly what was wrong.
+
+Compared with MetaGPT's ActionNode (research/metagpt-repair.md §2): the format example
+is neutral (placeholders, never sample content a model copies), a re-ask names the
+failing fields and shows the failed answer once instead of resending the same prompt, a
+reply cut off at max_tokens is continued rather than thrown away, the loop stops early
+when the same errors come back, and final failure is one `FillFailed` carrying every
+attempt and the best partial value, never a tenacity RetryError.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import re
+import typing
+from dataclasses import dataclass, field
+
+from .errors import RepairError
+
+logger = logging.getLogger("repair.action")
+
+CONTINUE_PROMPT = (
+    "Your previous answer was cut off. Continue exactly where it stopped, without repeating "
+    "anything and without any introduction."
+)
+MAX_CONTINUATIONS = 3
+
+
+@dataclass
+class Attempt:
+    """One model call: what came back, what local repair did, what was still wrong."""
+
+    kind: str  # "ask", "reask" or "continue"
+    raw: str
+    steps: tuple = ()
+    errors: list = field(default_factory=list)
+    usage: dict | None = None
+    finish_reason: str | None = None
+
+
+@dataclass
+class FillResult:
+    instance: object
+    value: object
+    content: str  # the model's final text (joined across continuations)
+    attempts: list
+
+    @property
+    def usage(self) -> dict:
+        total: dict = {}
+        for attempt in self.attempts:
+            for k, v in (attempt.usage or {}).items():
+                if isinstance(v, int):
+                    total[k] = total.get(k, 0) + v
+        return total
+
+
+class FillFailed(RepairError):
+    """The model never produced a valid answer within the budget.
+
+    `.attempts` holds every call, `.value` the best partial value (from the attempt with
+    the fewest errors) and `.errors` that attempt's errors.
+    """
+
+    def __init__(self, message: str, attempts: list, value, errors: list) -> None:
+        super().__init__(message, attempts[-1].raw if attempts else "", 0)
+        self.attempts = attempts
+        self.value = value
+        self.errors = errors
+
+
+class ActionNode:
+    """A node of structured output, as in MetaGPT: a key, an expected type, an instruction,
+    an example, and optional children (then the node stands for an object of them)."""
+
+    def __init__(self, key: str, expected_type=str, instruction: str = "", example=None, children=None) -> None:
+        self.key = key
+        self.expected_type = expected_type
+        self.instruction = instruction
+        self.example = example
+        self.children: list[ActionNode] = list(children or [])
+        self._model = None
+        self.content = ""  # after fill: the model's text
+        self.instruct_content = None  # after fill: the validated instance
+
+    # ------------------------------------------------------------------ building
+    def add_child(self, node: ActionNode) -> None:
+        self.children.append(node)
+        self._model = None
+
+    def add_children(self, nodes) -> None:
+        for node in nodes:
+            self.add_child(node)
+
+    @classmethod
+    def from_model(cls, model, key: str | None = None) -> ActionNode:
+        """A node from a pydantic model: one child per field, the field's description as
+        its instruction; validation uses the model itself."""
+        node = cls(key or model.__name__, model, model.__doc__ or "")
+        for name, info in model.model_fields.items():
+            node.children.append(cls(info.alias or name, info.annotation, info.description or ""))
+        node._model = model
+        return node
+
+    def output_model(self):
+        """The pydantic model replies are validated against."""
+        if self._model is None:
+            from pydantic import create_model
+
+            if self.children:
+                fields = {c.key: (c.expected_type, _required(c.expected_type)) for c in self.children}
+            else:
+                fields = {self.key: (self.expected_type, ...)}
+            self._model = create_model(_class_name(self.key), **fields)
+        return self._model
+
+    # ------------------------------------------------------------------ prompting
+    def compile(self, context: str) -> str:
+        """The prompt: the context, the format (a JSON object inside [CONTENT] and
+        [/CONTENT], each field with its type and instruction), then the constraint."""
+        nodes = self.children or [self]
+        example = {n.key: _placeholder(n.expected_type, n.key) for n in nodes}
+        lines = [f"- {n.key}: {_type_name(n.expected_type)}" + (f"  # {n.instruction}" if n.instruction else "") for n in nodes]
+        return (
+            f"## context\n{context}\n\n-----\n\n"
+            "## format\nAnswer with one JSON object inside [CONTENT] and [/CONTENT], shaped like this "
+            "(the <...> parts describe what to write; replace each with real content):\n"
+            f"[CONTENT]\n{json.dumps(example, indent=2, ensure_ascii=False)}\n[/CONTENT]\n\n"
+            "## fields\n" + "\n".join(lines) + "\n\n"
+            "## constraint\nUse the same language as the context. Output only the [CONTENT] block: "
+            "valid JSON with double quotes, no comments, nothing before or after it."
+        )
+
+    def reask_prompt(self, errors: list) -> str:
+        """Feedback naming exactly the failing fields and what was wrong with each."""
+        lines = [f"- {_path(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:20]]
+        more = f"\n- ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        return (
+            "Your answer above could not be used. Fix these problems and answer again with the "
+            "complete JSON object inside [CONTENT] and [/CONTENT], nothing else:\n" + "\n".join(lines) + more
+        )
+
+    # ------------------------------------------------------------------ filling
+    def fill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
+             repair_llm_output: bool = True, system: str | None = None) -> FillResult:
+        """Ask `llm` (a callable taking OpenAI-style messages and returning a str or a reply
+        with `.text`, `.finish_reason`, `.usage`; sync or async) until the answer validates."""
+        llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        reply = None
+        while True:
+            try:
+                messages = loop.send(reply)
+            except StopIteration as done:
+                return done.value
+            reply = _call_sync(llm, messages)
+
+    async def afill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
+                    repair_llm_output: bool = True, system: str | None = None) -> FillResult:
+        llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        reply = None
+        while True:
+            try:
+                messages = loop.send(reply)
+            except StopIteration as done:
+                return done.value
+            reply = await _call_async(llm, messages)
+
+    def _loop(self, context, max_retries, max_tokens, repair_llm_output, system):
+        """The retry loop as a generator: it yields the messages to send and receives each
+        reply, so `fill` and `afill` share every decision."""
+        model = self.output_model()
+        prompt = self.compile(context)
+        base = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+        attempts: list[Attempt] = []
+        best = None  # (error count, value, errors)
+        messages, kind, asks = base, "ask", 0
+        while True:
+            reply = _as_reply((yield messages))
+            text = reply.text
+            attempt = Attempt(kind, text, usage=reply.usage, finish_reason=reply.finish_reason)
+            attempts.append(attempt)
+            continued = 0
+            while _cut_off(reply, text, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
+                continued += 1
+                reply = _as_reply((yield base + [{"role": "assistant", "content": text}, {"role": "user", "content": CONTINUE_PROMPT}]))
+                attempts.append(Attempt("continue", reply.text, usage=reply.usage, finish_reason=reply.finish_reason))
+                text = join_continuation(text, reply.text)
+            instance, value, steps, errors = _check(text, model, repair_llm_output)
+            attempts[-1].steps, attempts[-1].errors = steps, errors
+            _log_attempt(self.key, len(attempts), kind, errors)
+            if not errors:
+                self.content, self.instruct_content = text, instance
+                return FillResult(instance, value, text, attempts)
+            if best is None or len(errors) < best[0]:
+                best = (len(errors), value, errors)
+            same_again = len(attempts) > 1 and _error_keys(errors) == _error_keys(_last_errors(attempts[:-1]))
+            reason = None
+            if asks >= max_retries:
+                reason = f"{max_retries} re-ask(s) used"
+            elif same_again:
+                reason = "the same errors came back twice"
+            elif _over_budget(attempts, max_tokens):
+                reason = f"the token budget of {max_tokens} is spent"
+            if reason:
+                summary = "; ".join(f"{_path(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:5])
+                raise FillFailed(
+                    f"ActionNode {self.key!r} got no valid answer in {len(attempts)} call(s) ({reason}): {summary}",
+                    attempts, best[1], best[2],
+                )
+            asks += 1
+            kind = "reask"
+            messages = base + [
+                {"role": "assistant", "content": _clip(text)},
+                {"role": "user", "content": self.reask_prompt(errors)},
+            ]
+
+
+# ---------------------------------------------------------------------- replies
+@dataclass(frozen=True)
+class _Reply:
+    text: str
+    finish_reason: str | None = None
+    usage: dict | None = None
+
+
+def _as_reply(result) -> _Reply:
+    if isinstance(result, str):
+        return _Reply(result)
+    if result is None:
+        return _Reply("")
+    text = getattr(result, "text", None)
+    if text is None:
+        raise TypeError(f"the LLM callback returned {type(result).__name__}; return a str or an object with .text")
+    return _Reply(str(text), getattr(result, "finish_reason", None), getattr(result, "usage", None))
+
+
+def _call_sync(llm, messages):
+    result = llm(messages)
+    if inspect.isawaitable(result):
+        import asyncio
+
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run(_await(result))
+        result.close() if hasattr(result, "close") else None
+        raise RuntimeError("the LLM callback is async and an event loop is running: use `await node.afill(...)`")
+    return result
+
+
+async def _await(awaitable):
+    return await awaitable
+
+
+async def _call_async(llm, messages):
+    acall = getattr(llm, "acall", None)
+    result = acall(messages) if acall is not None else llm(messages)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+def _unpack_config(llm, max_retries, repair_llm_output):
+    """Accept an `LLMConfig` from `repair.llm.from_config` in place of the callback."""
+    if hasattr(llm, "llm") and hasattr(llm, "repair_llm_output"):
+        return llm.llm, getattr(llm, "max_retries", max_retries), llm.repair_llm_output
+    return llm, max_retries, repair_llm_output
+
+
+# ---------------------------------------------------------------------- checking
+def _check(text: str, model, repair_llm_output: bool):
+    """(instance, plain value, steps, errors) for one answer."""
+    if repair_llm_output:
+        from .core import _repair_with_schema
+        from .errors import ValidationFailed
+
+        try:
+            result, instance = _repair_with_schema(text, model, False)
+        except ValidationFailed as exc:
+            return None, exc.value, exc.steps, exc.errors
+        except RepairError as exc:
+            return None, None, (), [{"loc": (), "msg": exc.msg, "type": "no_json"}]
+        return instance, result.value, result.steps, []
+    # no local repair: the [CONTENT] block must be JSON as it stands
+    from pydantic import ValidationError
+
+    blocks = re.findall(r"\[CONTENT\](.*?)\[/CONTENT\]", text, re.DOTALL)
+    body = blocks[-1] if blocks else text
+    try:
+        value = json.loads(body)
+    except ValueError as exc:
+        return None, None, (), [{"loc": (), "msg": f"not valid JSON: {exc}", "type": "json_invalid"}]
+    try:
+        return model.model_validate(value), value, (), []
+    except ValidationError as exc:
+        errors = [{"loc": tuple(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False)]
+        return None, value, (), errors
+
+
+def _cut_off(reply: _Reply, text: str, repair_llm_output: bool) -> bool:
+    if reply.finish_reason == "length":
+        return True
+    if not repair_llm_output or not text.strip():
+        return False
+    from .core import repair
+    from .errors import RepairError as _Err
+
+    try:
+        steps = repair(text).steps
+    except _Err:
+        return False
+    end = len(text.rstrip())
+    # cut inside a token, or the value was still open when the text ended
+    return any(s.code == "repair_truncated" or (s.code == "repair_missing_bracket" and s.pos >= end) for s in steps)
+
+
+def join_continuation(head: str, tail: str) -> str:
+    """Join a cut-off answer and its continuation: drop a fence or tag the model re-opened
+    and any overlap it repeated."""
+    tail = re.sub(r"^\s*(?:```(?:json)?\s*\n|\[CONTENT\]\s*)", "", tail, count=1, flags=re.IGNORECASE)
+    for k in range(min(len(head), len(tail), 200), 0, -1):
+        if head.endswith(tail[:k]):
+            return head + tail[k:]
+    return head + tail
+
+
+def _over_budget(attempts: list, max_tokens) -> bool:
+    if max_tokens is None:
+        return False
+    used = sum(int((a.usage or {}).get("total_tokens", 0)) for a in attempts)
+    return used >= max_tokens
+
+
+def _error_keys(errors: list) -> set:
+    return {(tuple(e.get("loc", ())), e.get("type")) for e in errors}
+
+
+def _last_errors(attempts: list) -> list:
+    for attempt in reversed(attempts):
+        if attempt.kind != "continue":
+            return attempt.errors
+    return []
+
+
+def _log_attempt(key: str, number: int, kind: str, errors: list) -> None:
+    if errors:
+        shown = "; ".join(f"{_path(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:3])
+        logger.info("ActionNode %r call %d (%s): %d error(s): %s", key, number, kind, len(errors), shown)
+    else:
+        logger.info("ActionNode %r call %d (%s): valid", key, number, kind)
+
+
+def _clip(text: str, limit: int = 6000) -> str:
+    return text if len(text) <= limit else text[: limit // 2] + "\n...\n" + text[-limit // 2:]
+
+
+def _path(loc) -> str:
+    out = "$"
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+# ---------------------------------------------------------------------- types
+def _required(tp):
+    return None if _is_optional(tp) else ...
+
+
+def _is_optional(tp) -> bool:
+    return type(None) in typing.get_args(tp)
+
+
+def _class_name(key: str) -> str:
+    return re.sub(r"\W+", "_", key).strip("_") + "_AN" if key else "Output_AN"
+
+
+def _type_name(tp) -> str:
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp is str:
+        return "string"
+    if tp is int:
+        return "integer"
+    if tp is float:
+        return "number"
+    if tp is bool:
+        return "boolean"
+    if origin is typing.Literal:
+        return "one of " + ", ".join(json.dumps(a) for a in args)
+    if origin in (list, set, tuple, typing.List) and args:  # noqa: UP006
+        return f"list of {_type_name(args[0])}"
+    if origin is dict and len(args) == 2:
+        return f"object of {_type_name(args[1])}"
+    if args and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return " or ".join(_type_name(a) for a in rest) + " or null"
+    if origin is typing.Union:
+        return " or ".join(_type_name(a) for a in args)
+    if hasattr(tp, "model_fields"):
+        return "object with " + ", ".join(tp.model_fields)
+    if isinstance(tp, type) and issubclass(tp, __import__("enum").Enum):
+        return "one of " + ", ".join(json.dumps(m.value) for m in tp)
+    return getattr(tp, "__name__", str(tp))
+
+
+def _placeholder(tp, key: str):
+    """A neutral example: says what goes there, holds no content a model could copy."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (list, set, tuple, typing.List) and args:  # noqa: UP006
+        return [_placeholder(args[0], key)]
+    if hasattr(tp, "model_fields"):
+        return {(f.alias or n): _placeholder(f.annotation, n) for n, f in tp.model_fields.items()}
+    return f"<{_type_name(tp)}: {key}>"
