@@ -80,7 +80,7 @@ class Extractor:
         text = self.text
         start = 0
         m = _THINK_CLOSE.search(text)
-        if m is not None:
+        if m is not None and not _quoted(text, m.start(), m.end()):
             opener = re.search(r"<(?:think|thinking|reasoning)>", text[: m.start()], re.IGNORECASE)
             if opener is None:  # `...reasoning</think>{...}`: the opener was in the prompt
                 self.think_spans.append((0, m.end()))
@@ -328,6 +328,11 @@ def _unescape(s: str) -> str:
 def _escape_back(s: str) -> str:
     """Approximate length bookkeeping: the raw (escaped) form of an unescaped prefix."""
     return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _quoted(text: str, start: int, end: int) -> bool:
+    """`{"a": "</think>"}`: a tag with a quote right beside it is string content."""
+    return (start > 0 and text[start - 1] in "\"'") or (end < len(text) and text[end] in "\"'")
 
 
 def choose(candidates: list[Candidate]) -> Candidate:

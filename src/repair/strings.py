@@ -326,6 +326,9 @@ def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
     end = -1
     while True:
         e = _UNQUOTED_RUN.match(text, i).end()
+        if ctx == CTX_OBJ and e < n and text[e] == "," and not _member_follows(p, e + 1):
+            i = e + 1  # `{"a": yes, no}`: no key after the comma, so it is part of the value
+            continue
         if e < n and text[e] == '"':
             k = SPACES.match(text, e + 1).end()
             if k >= n or text[k] in ",]}\n\r" or p.at_end(k):
@@ -344,6 +347,18 @@ def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
     raw = raw[:cut].rstrip()
     p.add("repair_unquoted_string", pos, f"quoted the bare value {snippet(raw)}", "", '"')
     return raw, pos + len(raw)
+
+
+def _member_follows(p, pos: int) -> bool:
+    """After a comma in an object: does a key, a closer or the end come next?"""
+    text, n = p.text, p.n
+    k = peek_significant(text, pos, n)
+    if k >= n or p.at_end(k) or text[k] in "}]":
+        return True
+    c = text[k]
+    if c in QUOTES:
+        return _AHEAD[c][0].match(text, k + 1) is not None
+    return IDENT_KEY_AHEAD.match(text, k) is not None
 
 
 def _comment_in(raw: str) -> int:
