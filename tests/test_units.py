@@ -268,3 +268,8 @@ def test_dumps_iterative_matches_json_dumps():
 def test_dumps_huge_float_stays_json():
     assert json.loads(dumps([float("inf")])) == [float("inf")]
     assert dumps([float("inf")]) == "[1e999]"
+
+
+def test_bare_name_without_value_keeps_the_members_after_it():
+    result = repair.repair('{"a": 1, b, "c": 2}')
+    assert result.value == {"a": 1, "b": None, "c": 2} and result.lossy

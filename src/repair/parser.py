@@ -356,6 +356,11 @@ class Parser:
                 self.add("repair_missing_quote", pos, f"added the missing opening quote of key {snippet(key)}", "", '"')
                 frame[2] = key
                 return k
+        if text[end] in ",}" and WORD.fullmatch(key):
+            # `{"a": 1, b, "c": 2}`: a bare name and no value; the COLON state gives it null
+            self.add("repair_unquoted_key", pos, f"quoted the bare key {snippet(key)}", "", '"')
+            frame[2] = key
+            return pos + len(text[pos:end].rstrip())
         return -1
 
     def _starts_value(self, pos: int) -> bool:
