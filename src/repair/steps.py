@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 logger = logging.getLogger("repair")
+logger.addHandler(logging.NullHandler())  # a library logs; the application decides where it goes
 
 
 class Code(NamedTuple):
