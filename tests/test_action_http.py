@@ -113,3 +113,20 @@ def test_async_fill_over_http(make_llm):
         result = asyncio.run(ActionNode.from_model(Ticket).afill("ctx", llm=make_llm(server)))
         assert len(server.requests) == 2
     assert result.instance.title == "Crash on save"
+
+
+@pytest.mark.parametrize("repair_output, calls", [(True, 1), (False, 2)])
+def test_config_file_drives_the_loop(tmp_path, repair_output, calls):
+    from repair.llm import from_config
+
+    single_quoted = "[CONTENT]{'title': 'Crash on save', 'severity': 'high', 'steps': ['open']}[/CONTENT]"
+    with start_server([Reply(single_quoted), Reply(GOOD)]) as server:
+        config = tmp_path / "config2.yaml"
+        config.write_text(
+            f"llm:\n  api_type: open_llm\n  base_url: {server.openai_url}\n  model: test-model\n"
+            f"repair_llm_output: {str(repair_output).lower()}\nmax_retries: 2\n",
+            encoding="utf-8",
+        )
+        result = ActionNode.from_model(Ticket).fill("ctx", llm=from_config(config))
+        assert len(server.requests) == calls  # without local repair, single quotes cost a re-ask
+    assert result.instance.title == "Crash on save"
