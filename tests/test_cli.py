@@ -88,3 +88,48 @@ def test_broken_pipe_is_quiet():
     reader.stdin.close()
     reader.wait(timeout=60)
     assert "Traceback" not in writer.stderr and "BrokenPipe" not in writer.stderr
+
+
+def test_fix_with_schema(tmp_path, monkeypatch, capsys):
+    schema = tmp_path / "s.json"
+    schema.write_text(json.dumps({"type": "object", "properties": {"user_id": {"type": "integer"}},
+                                  "required": ["user_id"], "additionalProperties": False}), encoding="utf-8")
+    code, out, _ = run(["fix", "--schema", str(schema)], '{"userId": "7", "x": 1}', monkeypatch, capsys)
+    assert code == Exit.OK and json.loads(out) == {"user_id": 7}
+    code, out, err = run(["fix", "--schema", str(schema)], '{"name": "a"}', monkeypatch, capsys)
+    assert code == Exit.UNREPAIRABLE and out == "" and "user_id" in err and "schema" in err
+    code, _, err = run(["fix", "--schema", "nosuch.module:Model"], "{}", monkeypatch, capsys)
+    assert code == Exit.USAGE and "cannot import" in err
+
+
+def test_fix_in_place(tmp_path, monkeypatch, capsys):
+    broken, valid, prose = tmp_path / "a.txt", tmp_path / "b.json", tmp_path / "c.txt"
+    broken.write_text("{'a': 1,}", encoding="utf-8")
+    valid.write_text('{"b": 2}\n', encoding="utf-8")
+    prose.write_text("no json", encoding="utf-8")
+    before = valid.stat().st_mtime_ns
+    code, out, _ = run(["fix", "--in-place", str(broken), str(valid), str(prose)], monkeypatch=monkeypatch, capsys=capsys)
+    assert code == Exit.UNREPAIRABLE and out == ""
+    assert broken.read_text(encoding="utf-8") == '{"a": 1}\n'
+    assert valid.stat().st_mtime_ns == before  # unchanged files are not rewritten
+    assert prose.read_text(encoding="utf-8") == "no json"  # a failure leaves the file alone
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".repair-")] == []
+    assert run(["fix", "--in-place", "-"], "{}", monkeypatch, capsys)[0] == Exit.USAGE
+
+
+def test_in_place_never_leaves_a_half_written_file(tmp_path, monkeypatch):
+    import os
+
+    from repair import cli
+
+    target = tmp_path / "a.txt"
+    target.write_text("{'a': 1}", encoding="utf-8")
+
+    def crash(src, dst):
+        raise KeyboardInterrupt  # the process is stopped between writing and renaming
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        cli._write_atomically(str(target), '{"a": 1}\n')
+    assert target.read_text(encoding="utf-8") == "{'a': 1}"  # the original is intact
+    assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # and no temp file is left

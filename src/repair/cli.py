@@ -29,6 +29,8 @@ FIX_EXAMPLES = """examples:
   repair fix model_output.txt --indent 2
   repair fix --explain answer.txt 2> steps.log
   repair fix --check *.txt      # exit 1 if any file needed repair
+  repair fix --schema myapp.models:Invoice invoice_answer.txt
+  repair fix --in-place --indent 2 outputs/*.json
 """
 
 
@@ -58,12 +60,42 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--strict", action="store_true", help="refuse lossy repairs (truncation, choosing among values)")
     fix.add_argument("--check", action="store_true", help="print nothing; exit 1 if any input needed repair")
     fix.add_argument("--ensure-ascii", action="store_true", help="escape non-ASCII characters in the output")
+    fix.add_argument("--schema", metavar="SPEC", help="align and validate against a JSON Schema file or module:Model")
+    fix.add_argument("--in-place", action="store_true", help="write each repaired file back (temp file + rename; never half-written)")
     return parser
+
+
+def _write_atomically(path: str, body: str) -> None:
+    """Write next to the file, then rename over it: a reader sees the old file or the new
+    one, never half of it, even if the process dies midway."""
+    import os
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".repair-", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
+        except OSError:
+            pass
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _hint(exc, args) -> str:
     if args.strict and exc.msg.startswith("strict mode"):
         return "run without --strict to accept this repair, with --explain to see every step."
+    if getattr(exc, "errors", None) is not None:
+        return "the value does not fit the schema; see the errors above, or run with --explain."
     if exc.msg.startswith("empty input"):
         return "the model returned nothing; check that the right file was given."
     return "the text holds no JSON object, array or value; check that the model was asked to answer in JSON."
@@ -88,6 +120,18 @@ def _fix(args) -> int:
     files = args.files or ["-"]
     status = Exit.OK
     out = sys.stdout
+    schema = None
+    if args.schema:
+        from .schema_arg import SchemaArgError, load_schema
+
+        try:
+            schema = load_schema(args.schema)
+        except SchemaArgError as exc:
+            _err(str(exc))
+            return Exit.USAGE
+    if args.in_place and "-" in files:
+        _err("--in-place needs file names, not stdin (-): the result has nowhere to go")
+        return Exit.USAGE
     for path in files:
         name = "<stdin>" if path == "-" else path
         try:
@@ -97,9 +141,9 @@ def _fix(args) -> int:
             status = Exit.UNREPAIRABLE
             continue
         try:
-            result = repair(text, strict=args.strict)
+            result = repair(text, schema=schema, strict=args.strict)
         except RepairError as exc:
-            _err(f"{name}: {exc}. Nothing was printed for it; {_hint(exc, args)}")
+            _err(f"{name}: {exc}. Nothing was {'written' if args.in_place else 'printed'} for it; {_hint(exc, args)}")
             status = Exit.UNREPAIRABLE
             continue
         if args.explain:
@@ -113,7 +157,12 @@ def _fix(args) -> int:
             body = dumps(result.value, indent=args.indent, ensure_ascii=args.ensure_ascii)
         else:
             body = result.original.strip()
-        out.write(body.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
+        body = body.encode("utf-8", "backslashreplace").decode("utf-8") + "\n"
+        if args.in_place:
+            if body != text:
+                _write_atomically(path, body)
+            continue
+        out.write(body)
     out.flush()
     return status
 
