@@ -168,9 +168,7 @@ class Aligner:
 
     # ------------------------------------------------------------------ scalars
     def _string(self, value, shape: Shape, path: str, depth: int):
-        if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], (list, dict)):
-            self.add("repair_unwrap_list", path, "took the one value out of a one-item list", "[...]", "")
-            value = value[0]
+        value = self._one_item(value, path)
         if isinstance(value, bool):
             text = "true" if value else "false"
         elif isinstance(value, (int, float)):
@@ -184,9 +182,7 @@ class Aligner:
         return self._number(value, shape, path, depth, integer=True)
 
     def _number(self, value, shape: Shape, path: str, depth: int, integer: bool = False):
-        if isinstance(value, list) and len(value) == 1 and isinstance(value[0], (str, int, float)):
-            self.add("repair_unwrap_list", path, "took the one value out of a one-item list", "[...]", "")
-            value = value[0]
+        value = self._one_item(value, path)
         if not isinstance(value, str):
             return value
         text = self._unmark(value, path)
@@ -197,8 +193,7 @@ class Aligner:
         return number
 
     def _boolean(self, value, shape: Shape, path: str, depth: int):
-        if isinstance(value, list) and len(value) == 1:
-            value = value[0]
+        value = self._one_item(value, path)
         if not isinstance(value, str):
             return value
         word = self._unmark(value, path).strip().rstrip(".!").casefold()
@@ -211,10 +206,9 @@ class Aligner:
     def _enum(self, value, shape: Shape, path: str, depth: int):
         if value in shape.enum and not isinstance(value, bool):
             return value
-        if isinstance(value, list) and len(value) == 1:
-            value = value[0]
-            if value in shape.enum:
-                return value
+        value = self._one_item(value, path)
+        if value in shape.enum and not isinstance(value, bool):
+            return value
         if isinstance(value, (int, float)) and not isinstance(value, bool) and str(value) in shape.enum:
             self.add("repair_enum_match", path, f"read {value} as {snippet(str(value))}", value, str(value))
             return str(value)
@@ -229,6 +223,13 @@ class Aligner:
         return chosen
 
     # ------------------------------------------------------------------ helpers
+    def _one_item(self, value, path: str):
+        """`[5]` where a single value is expected: the value, with a step."""
+        if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], (list, dict)):
+            self.add("repair_unwrap_list", path, "took the one value out of a one-item list", "[...]", "")
+            return value[0]
+        return value
+
     def _unmark(self, value: str, path: str) -> str:
         m = _MARKDOWN.match(value)
         if m is None:
