@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--ensure-ascii", action="store_true", help="escape non-ASCII characters in the output")
     fix.add_argument("--schema", metavar="SPEC", help="align and validate against a JSON Schema file or module:Model")
     fix.add_argument("--in-place", action="store_true", help="write each repaired file back (temp file + rename; never half-written)")
+    from .scan import add_scan_parser
+
+    add_scan_parser(sub)
     return parser
 
 
@@ -179,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "fix":
             return _fix(args)
+        if args.command == "scan":
+            from .scan import run_scan
+
+            return run_scan(args)
     except KeyboardInterrupt:
         return Exit.INTERRUPTED
     except BrokenPipeError:
