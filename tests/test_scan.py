@@ -348,6 +348,23 @@ def test_subprocess_head_closes_the_pipe_quietly(tmp_path):
 
 
 @pytest.mark.skipif(not WIRED, reason="`scan` is not wired into repair.cli yet")
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_ends_quietly_with_130(jobs):
+    import signal
+    import time
+
+    proc = subprocess.Popen([*command(), "scan", "-", "--jobs", jobs], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(b"INFO {'a': 1}\n")
+    proc.stdin.flush()
+    time.sleep(1.5)  # the scan now waits on stdin, which stays open
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and err == b""
+    assert out == b"" or out.endswith(b"\n")  # never a partial record
+
+
+@pytest.mark.skipif(not WIRED, reason="`scan` is not wired into repair.cli yet")
 def test_installed_console_script():
     exe = shutil.which("repair")
     assert exe, "the repair console script is not installed"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections import Counter
 
@@ -175,8 +174,12 @@ _SCHEMA = None
 _SCHEMA_SPEC = None
 
 
-def _init_worker(schema_spec):
+def _init_worker(schema_spec, in_worker=False):
     global _SCHEMA, _SCHEMA_SPEC
+    if in_worker:  # Ctrl-C is the parent's to handle: workers end quietly when it shuts the pool down
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     if schema_spec is not None and schema_spec != _SCHEMA_SPEC:
         from .schema_arg import load_schema
 
@@ -341,7 +344,7 @@ def _results(args, chunks):
     import collections
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=args.jobs, initializer=_init_worker, initargs=(args.schema,)) as pool:
+    with ProcessPoolExecutor(max_workers=args.jobs, initializer=_init_worker, initargs=(args.schema, True)) as pool:
         pending = collections.deque()
         try:
             for chunk in chunks:
@@ -353,6 +356,7 @@ def _results(args, chunks):
         finally:
             for fut in pending:
                 fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_scan(args) -> int:
