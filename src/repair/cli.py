@@ -18,7 +18,7 @@ class Exit(enum.IntEnum):
 
 EXIT_HELP = """exit codes:
   0    success
-  1    --check found input that needed repair
+  1    --check found input that needed repair, or fixtures check found a regression
   2    usage error
   3    an input could not be repaired (no JSON value, or a lossy repair under --strict)
   130  interrupted
@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .scan import add_scan_parser
 
     add_scan_parser(sub)
+    from .fixtures_cli import add_fixtures_parser
+
+    add_fixtures_parser(sub)
     return parser
 
 
@@ -186,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .scan import run_scan
 
             return run_scan(args)
+        if args.command == "fixtures":
+            from .fixtures_cli import run_fixtures
+
+            return run_fixtures(args)
     except KeyboardInterrupt:
         return Exit.INTERRUPTED
     except BrokenPipeError:
