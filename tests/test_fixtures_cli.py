@@ -280,7 +280,7 @@ def _plugin_suite(root: Path) -> None:
 def test_plugin_runs_cases(pytester) -> None:
     _plugin_suite(pytester.path / "fixtures")
     pytester.makepyfile(test_mine="def test_own():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "repair.pytest_plugin", "--repair-fixtures", "fixtures", "-v", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("--repair-fixtures", "fixtures", "-v", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=4, failed=1)
     result.stdout.fnmatch_lines([
         "*collected 5 items",
@@ -298,20 +298,27 @@ def test_plugin_runs_cases(pytester) -> None:
 def test_plugin_ini_option(pytester) -> None:
     _plugin_suite(pytester.path / "captured")
     pytester.makeini("[pytest]\nrepair_fixtures = captured\n")
-    result = pytester.runpytest_subprocess("-p", "repair.pytest_plugin", "-p", "no:cacheprovider", "-k", "not regressed")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "not regressed")
     result.assert_outcomes(passed=3, deselected=1)
 
 
 def test_plugin_without_option_collects_nothing_extra(pytester) -> None:
     _plugin_suite(pytester.path / "fixtures")
     pytester.makepyfile(test_mine="def test_own():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "repair.pytest_plugin", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*collected 1 item"])
     assert "fixtures/" not in result.stdout.str()
 
 
 def test_plugin_missing_dir_is_a_usage_error(pytester) -> None:
-    result = pytester.runpytest_subprocess("-p", "repair.pytest_plugin", "--repair-fixtures", "nope", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("--repair-fixtures", "nope", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*nope is not a directory*"])
+
+
+def test_plugin_is_registered_as_a_pytest11_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    found = [ep for ep in entry_points(group="pytest11") if ep.name == "repair"]
+    assert [ep.value for ep in found] == ["repair.pytest_plugin"]

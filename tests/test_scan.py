@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -14,51 +13,20 @@ import sys
 import pytest
 
 from repair import scan as scan_mod
-from repair.cli import Exit, build_parser
+from repair.cli import Exit
+from repair.cli import main as cli_main
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "agent.log")
 
 
-def _wired() -> bool:
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return "scan" in action.choices
-    return False
-
-
-WIRED = _wired()
-
-# Until the owner wires `scan` into repair.cli, a tiny parser stands in for it.
-_TINY_MAIN = (
-    "import argparse, sys\n"
-    "from repair.scan import add_scan_parser, run_scan\n"
-    "p = argparse.ArgumentParser(prog='repair'); sub = p.add_subparsers(dest='command')\n"
-    "add_scan_parser(sub)\n"
-    "sys.exit(run_scan(p.parse_args(sys.argv[1:])))\n"
-)
-
-
 def main(argv):
-    if WIRED:
-        from repair.cli import main as cli_main
-
-        return cli_main(argv)
-    parser = argparse.ArgumentParser(prog="repair")
-    add_sub = parser.add_subparsers(dest="command")
-    scan_mod.add_scan_parser(add_sub)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return scan_mod.run_scan(args)
+    return cli_main(argv)
 
 
 def command():
-    """The installed console script once wired; until then the same code in a fresh interpreter."""
+    """The installed console script; `python -m repair` where it is not on PATH."""
     exe = shutil.which("repair")
-    if WIRED and exe:
-        return [exe]
-    return [sys.executable, "-c", _TINY_MAIN]
+    return [exe] if exe else [sys.executable, "-m", "repair"]
 
 
 def run(argv, capsys, monkeypatch=None, stdin: bytes = b""):
@@ -83,7 +51,7 @@ def write(tmp_path, name, data):
 PLAIN = """\
 2024-05-01 12:00:00 INFO agent: starting
 2024-05-01 12:00:01 INFO agent: got {'a': 1, 'b': True}
-2024-05-01 12:00:02 DEBUG agent[worker]: nothing here
+2024-05-01 12:00:02 DEBUG agent[worker]: worker[2] read row["id"] and f()[0], nothing here
 2024-05-01 12:00:03 INFO tool -> {"x": [1, 2,], "y": null}
 2024-05-01 12:00:04 INFO valid {"ok": true}
 2024-05-01 12:00:05 WARN cut off: {"status": "pending", "id": 7
@@ -95,12 +63,12 @@ def test_plain_text_lines_and_python_reprs(tmp_path, capsys):
     code, out, err = run([path], capsys)
     assert code == Exit.OK and err == ""
     recs = records(out)
-    assert [r["line"] for r in recs] == [2, 4, 5, 6]  # lines 1 and 3 hold no value: no record
+    assert [r["line"] for r in recs] == [2, 4, 5, 6]  # lines 1 and 3 hold no value (subscripts are not values): no record
     assert all(r["file"] == path and r["ok"] for r in recs)
     assert recs[0]["value"] == {"a": 1, "b": True}
     assert "repair_single_quotes" in recs[0]["steps"] and "repair_python_literal" in recs[0]["steps"]
     assert recs[1]["value"] == {"x": [1, 2], "y": None} and "repair_trailing_comma" in recs[1]["steps"]
-    assert recs[2]["value"] == {"ok": True} and recs[2]["steps"] == ["repair_leading_text"]
+    assert recs[2]["value"] == {"ok": True} and recs[2]["steps"] == []  # the log text around it is no repair
     assert recs[3]["value"] == {"status": "pending", "id": 7} and "repair_missing_bracket" in recs[3]["steps"]
 
 
@@ -194,6 +162,12 @@ def test_only_changed_and_failed(tmp_path, capsys):
     assert [(r["line"], r["ok"]) for r in records(out)] == [(3, False)]
 
 
+def test_only_changed_on_plain_lines_skips_valid_values(tmp_path, capsys):
+    path = write(tmp_path, "a.log", PLAIN)
+    _, out, _ = run(["--only", "changed", path], capsys)
+    assert [r["line"] for r in records(out)] == [2, 4, 6]  # line 5 is valid JSON inside log text
+
+
 def test_stats_go_to_stderr_not_stdout(tmp_path, capsys):
     path = write(tmp_path, "a.log", PLAIN)
     code, out, err = run(["--stats", path], capsys)
@@ -201,8 +175,8 @@ def test_stats_go_to_stderr_not_stdout(tmp_path, capsys):
     assert len(records(out)) == 4 and "summary" not in out
     assert "records" in err and "repaired" in err and "failed" in err and "unchanged" in err
     counts = {line.split()[0]: int(line.split()[-1]) for line in err.splitlines()[1:] if line.startswith("  ")}
-    assert counts["records"] == 4 and counts["repaired"] == 4 and counts["failed"] == 0
-    assert counts["repair_leading_text"] == 4
+    assert counts["records"] == 4 and counts["repaired"] == 3 and counts["failed"] == 0 and counts["unchanged"] == 1
+    assert "repair_leading_text" not in counts
     code_lines = [line.split() for line in err.split("repair codes")[1].splitlines()[1:]]
     assert [int(n) for _, n in code_lines] == sorted((int(n) for _, n in code_lines), reverse=True)
 
@@ -315,7 +289,7 @@ def test_stdin_dash_in_process(capsys, monkeypatch):
     code, out, _ = run(["-"], capsys, monkeypatch, stdin=b"INFO {'a': 1}\nnothing\n")
     assert code == Exit.OK
     assert records(out) == [{"file": "<stdin>", "line": 1, "kind": "line", "ok": True,
-                             "steps": ["repair_leading_text", "repair_single_quotes"], "value": {"a": 1}}]
+                             "steps": ["repair_single_quotes"], "value": {"a": 1}}]
 
 
 def test_help_shows_examples_and_exit_codes(capsys):
@@ -343,11 +317,9 @@ def test_subprocess_head_closes_the_pipe_quietly(tmp_path):
     proc.stdout.close()
     _, err = proc.communicate(timeout=60)
     assert json.loads(first)["line"] >= 1
-    if WIRED:  # BrokenPipe is handled in repair.cli.main
-        assert proc.returncode == 0 and err == b""
+    assert proc.returncode == 0 and err == b""  # BrokenPipe ends quietly
 
 
-@pytest.mark.skipif(not WIRED, reason="`scan` is not wired into repair.cli yet")
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_ends_quietly_with_130(jobs):
     import signal
@@ -364,7 +336,6 @@ def test_ctrl_c_ends_quietly_with_130(jobs):
     assert out == b"" or out.endswith(b"\n")  # never a partial record
 
 
-@pytest.mark.skipif(not WIRED, reason="`scan` is not wired into repair.cli yet")
 def test_installed_console_script():
     exe = shutil.which("repair")
     assert exe, "the repair console script is not installed"

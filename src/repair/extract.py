@@ -263,7 +263,11 @@ class Extractor:
             if c == "}":
                 return RANK_WEAK
             return RANK_BARE if IDENT_KEY_AHEAD.match(text, k) else -1
-        if c in "{[" or c in QUOTES or c == "\\":
+        if c in "{[":
+            return RANK_BARE
+        if pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "_)]"):
+            return -1  # `worker[2]`, `row["id"]`, `f()[0]`: a subscript in code or log text, not a value
+        if c in QUOTES or c == "\\":
             return RANK_BARE
         if c == "]" or c in "-0123456789":
             return RANK_WEAK

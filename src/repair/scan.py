@@ -38,6 +38,8 @@ records (one JSON object per line on stdout):
   {"file": ..., "line": N, "ok": true, "steps": ["repair_..."], "value": ...}
   {"file": ..., "line": N, "ok": false, "steps": [], "error": "..."}
   optional keys: "kind" (line, block, field), "errors" (schema), "notes" (cut blocks, bad bytes)
+  in a plain log line the text around the value is the log's own, so repair_leading_text and
+  repair_trailing_text are not listed there: --only changed keeps values that needed repair
 """
 
 SCAN_EXIT_HELP = """exit codes:
@@ -250,8 +252,14 @@ def _record(unit, field):
     value = result.value
     if _SCHEMA is not None and hasattr(value, "model_dump"):
         value = value.model_dump(mode="json")
-    rec.update(ok=True, steps=[s.code for s in result.steps], value=value)
+    codes = [s.code for s in result.steps]
+    if kind == "line":  # the text around a value in a log line is the log's, not a defect of the value
+        codes = [c for c in codes if c not in _LOG_LINE_CODES]
+    rec.update(ok=True, steps=codes, value=value)
     return _with_notes(rec, notes)
+
+
+_LOG_LINE_CODES = frozenset(["repair_leading_text", "repair_trailing_text"])
 
 
 def _with_notes(rec, notes):
