@@ -3,12 +3,18 @@
 No recursion, so no depth limit but memory. The machine has four states (expecting a
 value, a key, a colon, or what follows a value) and one frame per open container:
 
-    frame = [kind, container, key, closer, open_pos, comma_pos]
+    frame = [kind, container, key, closer, open_pos, comma_pos, rest_floor, rest_fails]
 
 Containers are attached to their parent when they open, so closing one is a pop and a
-text cut off at any point still has its whole value built. Well-formed stretches are
-handed to the stdlib's C decoder (`try_fast`): a failed attempt at offset s that stopped
-at offset e forbids further attempts before e, so the wasted work stays linear.
+text cut off at any point still has its whole value built.
+
+Well-formed stretches go to the stdlib's C decoder (`try_fast`): every container is tried
+there first, and after a repair, at each comma, so is the rest of the open container
+(`{` or `[` put before it). A container that fails in C is walked here and its
+well-formed children are tried again, so only the defect's own stretch is read in
+Python. The C work lost on failed attempts is counted; past a budget of a few times the
+text's length, a failure at offset e forbids any attempt before e, so the total stays
+linear even for deep unclosed nesting.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from .brackets import DEEPER, EXTRA, WRONG, closers_text, decide_closer
 from .chars import CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from .scalars import DROP, LITERALS, scan_number, scan_word
 from .steps import snippet
-from .stray import skip_insignificant
+from .stray import peek_significant, skip_insignificant
 from .strings import _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
 
 OBJ, ARR = 0, 1
@@ -33,6 +39,9 @@ STOPS = re.compile(
 )
 STOP_FIRST = frozenset("`~[<")
 _COMMA_RUN = re.compile(r",(?:[ \t\r\n]*,)*")
+# Structure inside a stretch C has read as valid: whole strings (skipped), brackets,
+# commas, and a lone quote (a string still open where the stretch ends).
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},"]')
 
 
 class NoValue(Exception):
@@ -47,6 +56,8 @@ class Parser:
         self.n = len(text)
         self.steps: list = []
         self.fast_floor = 0 if fast else self.n
+        self.fast_budget = 4 * self.n + 65536  # C characters that failed attempts may waste
+        self.last_stop = 0  # where the last failed attempt stopped
         self._saw_constant = False
         self._decoder = JSONDecoder(parse_constant=self._on_constant)
 
@@ -67,20 +78,28 @@ class Parser:
         m = STOPS.search(self.text, start, end)
         return -1 if m is None else m.start()
 
-    def try_fast(self, pos: int):
-        """Decode a well-formed container at `pos` in C; None if it is not well-formed.
+    def try_fast(self, pos: int, opener: str = ""):
+        """Decode a well-formed value at `pos` in C: (value, end), or None.
+
+        With `opener` (`{` or `[`), `pos` is inside a container, after a comma, and what is
+        decoded is the rest of it: its remaining members and its closing bracket.
 
         The decoder sees a window of the text that grows eightfold while the value runs
         past its end: a failure's `JSONDecodeError` counts newlines from the start of what
         it was given, so handing it the whole text would make each failure O(pos).
         """
+        self.last_stop = -1
         if pos < self.fast_floor:
             return None
         text, n = self.text, self.n
         window = 4096
+        shift = len(opener)
         while True:
             limit = pos + window
-            chunk = text if pos == 0 and limit >= n else text[pos:limit]
+            if opener:
+                chunk = opener + text[pos:limit]
+            else:
+                chunk = text if pos == 0 and limit >= n else text[pos:limit]
             try:
                 value, end = self._decoder.raw_decode(chunk, 0)
             except RecursionError:
@@ -91,13 +110,19 @@ class Parser:
                 if limit < n and (epos >= len(chunk) - 16 or str(exc).startswith("Unterminated string")):
                     window *= 8  # the window cut the value: look further
                     continue
-                self.fast_floor = pos + max(epos, 1)
+                self._failed(pos, pos + max(epos - shift, 1))
                 return None
             if self._saw_constant:
                 self._saw_constant = False
-                self.fast_floor = pos + end
+                self._failed(pos, pos + end - shift)
                 return None
-            return value, pos + end
+            return value, pos + end - shift
+
+    def _failed(self, pos: int, stop: int) -> None:
+        self.last_stop = stop
+        self.fast_budget -= stop - pos
+        if self.fast_budget < 0 or self.fast_floor > pos:
+            self.fast_floor = max(self.fast_floor, stop)
 
     # ------------------------------------------------------------------ the machine
     def parse(self, pos: int):
@@ -119,6 +144,14 @@ class Parser:
                     frame[5] = pos
                     pos += 1
                     state = KEY if frame[0] == OBJ else VALUE
+                    rest = self._rest_fast(frame, pos)
+                    if rest is not None:
+                        closed, pos = rest
+                        state = AFTER
+                        if closed:
+                            done, value = self._closed_fast(stack, counts)
+                            if done:
+                                return value, pos
                     continue
                 if c in CLOSERS:
                     done, value, pos = self._close(stack, counts, pos)
@@ -199,14 +232,18 @@ class Parser:
                 fast = self.try_fast(pos)
                 if fast is not None:
                     value, pos = fast
-                elif c == "{":
-                    self._push(stack, counts, OBJ, {}, "}", pos)
-                    pos += 1
-                    state = KEY
-                    continue
                 else:
-                    self._push(stack, counts, ARR, [], "]", pos)
+                    kind = OBJ if c == "{" else ARR
+                    stop = self.last_stop
+                    self._push(stack, counts, kind, {} if kind == OBJ else [], "}" if kind == OBJ else "]", pos)
                     pos += 1
+                    state = KEY if kind == OBJ else VALUE
+                    if stop > pos and (kind == OBJ or text[min(peek_significant(text, pos, stop), stop - 1)] not in "{["):
+                        stack[-1][6] = stop  # the rest fails there too, until a repair passes it
+                        salvaged = self._salvage(stack[-1], pos, stop)
+                        if salvaged >= 0:
+                            pos = salvaged
+                            state = AFTER
                     continue
             elif c in QUOTES:
                 value, pos = scan_string(self, pos, ctx)
@@ -262,10 +299,82 @@ class Parser:
             state = AFTER
 
     # ------------------------------------------------------------------ helpers
+    def _rest_fast(self, frame, pos: int):
+        """After a comma: the rest of the open container, read in C and merged into the
+        frame. Returns (closed, offset): (True, after its closing bracket) when all of it
+        was well-formed, (False, the comma before a defect ahead) when only the members
+        before that defect were; None when C read nothing. Not when the comma is trailing
+        or doubled: those are repairs, and C would not see them."""
+        if pos < self.fast_floor or pos < frame[6] or frame[3] not in "]}":
+            return None
+        k = WS.match(self.text, pos).end()
+        if k >= self.n or self.text[k] in ",]}":
+            return None
+        of_containers = frame[0] == ARR and self.text[k] in "{["
+        if of_containers and frame[7] >= 2:
+            return None  # defects keep coming: each element alone in C wastes less
+        got = self.try_fast(pos, "{" if frame[0] == OBJ else "[")
+        if got is None:
+            frame[6] = self.last_stop  # the rest fails there again until a repair passes it
+            frame[7] += 1
+            if of_containers:
+                return None  # its elements are tried in C one by one
+            resume = self._salvage(frame, pos, self.last_stop)
+            return None if resume < 0 else (False, resume)
+        value, end = got
+        if frame[0] == OBJ:
+            frame[1].update(value)
+        else:
+            frame[1].extend(value)
+        frame[5] = -1
+        return True, end
+
+    def _salvage(self, frame, pos: int, stop: int):
+        """C failed at `stop` reading the open container from `pos` (just after its opener
+        or a comma): everything before `stop` is well-formed. Decode, in C, the members
+        before the last comma of this container ahead of `stop` and merge them into the
+        frame; return that comma's offset (the walk resumes there), or -1."""
+        text = self.text
+        depth = 0
+        last = -1
+        for m in _STRUCTURE.finditer(text, pos, stop):
+            t = text[m.start()]
+            if t == '"':
+                if m.end() - m.start() == 1:
+                    break  # a string still open at `stop`
+            elif t == ",":
+                if depth == 0:
+                    last = m.start()
+            elif t == "{" or t == "[":
+                depth += 1
+            else:
+                depth -= 1
+        if last < 0 or last - pos < 64:  # nothing worth a C call
+            return -1
+        opener, closer = ("{", "}") if frame[0] == OBJ else ("[", "]")
+        try:
+            value = self._decoder.decode(opener + text[pos:last] + closer)
+        except (ValueError, RecursionError):
+            return -1
+        if self._saw_constant:
+            self._saw_constant = False
+            return -1
+        if frame[0] == OBJ:
+            frame[1].update(value)
+        else:
+            frame[1].extend(value)
+        return last
+
+    def _closed_fast(self, stack, counts):
+        """Pop the frame whose rest C just decoded: (root closed?, root value)."""
+        closed = stack.pop()
+        counts[closed[3]] -= 1
+        return (True, closed[1]) if not stack else (False, None)
+
     def _push(self, stack, counts, kind, container, closer, pos) -> None:
         if stack:
             _attach(stack[-1], container)
-        stack.append([kind, container, None, closer, pos, -1])
+        stack.append([kind, container, None, closer, pos, -1, 0, 0])
         counts[closer] += 1
 
     def _close(self, stack, counts, pos):
