@@ -17,7 +17,10 @@ used up the last step repeats (so `[Status(500)]` is a server that always fails)
   any body you like, e.g. a malformed one;
 - `Delay(seconds, then=None)`: wait, then carry out `then` (default a Reply), so a client
   with a shorter timeout gives up first;
-- `Drop()`: close the connection without answering.
+- `Drop()`: close the connection without answering;
+- `Trickle(interval, then=None)`: send the headers of `then` (default a Reply) at once, then
+  its body one byte every `interval` seconds, so every read is quick but the whole answer
+  takes long (a client must bound the whole request, not each read).
 
 Every request is recorded in `server.requests` as a `Request` with `.method`, `.path`,
 `.headers` (lower-case names) and `.json` (the parsed body, or None) and `.body` (text).
@@ -31,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-__all__ = ["Delay", "Drop", "Reply", "Request", "Status", "start_server"]
+__all__ = ["Delay", "Drop", "Reply", "Request", "Status", "Trickle", "start_server"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,12 @@ class Delay:
 @dataclass(frozen=True)
 class Drop:
     pass
+
+
+@dataclass(frozen=True)
+class Trickle:
+    interval: float
+    then: object = None
 
 
 @dataclass
@@ -104,6 +113,15 @@ class _Handler(BaseHTTPRequestHandler):
             if self.server._stop.wait(step.seconds):
                 return  # the server is closing
             self._run(step.then if step.then is not None else Reply("late"), request)
+        elif isinstance(step, Trickle):
+            inner = step.then if step.then is not None else Reply("late")
+            if isinstance(inner, str):
+                inner = Reply(inner)
+            if isinstance(inner, Status):
+                code, body = inner.code, inner.body if inner.body is not None else {"error": "scripted"}
+            else:
+                code, body = 200, self._reply_body(inner, request)
+            self._send(code, body, trickle=step.interval)
         elif isinstance(step, Drop):
             self.close_connection = True  # the handler returns without a byte; the socket closes
         elif isinstance(step, Status):
@@ -145,14 +163,22 @@ class _Handler(BaseHTTPRequestHandler):
                       "total_tokens": prompt + completion},
         }
 
-    def _send(self, code: int, body) -> None:
+    def _send(self, code: int, body, trickle: float | None = None) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
         try:
             self.send_response(code)
             self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(data)
+            if trickle is None:
+                self.wfile.write(data)
+                return
+            self.wfile.flush()
+            for i in range(len(data)):
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                if self.server._stop.wait(trickle):
+                    return  # the server is closing
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timed out) before we answered
 

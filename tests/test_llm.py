@@ -10,7 +10,7 @@ import traceback
 
 import pytest
 
-from llm_server import Delay, Drop, Reply, Status, start_server
+from llm_server import Delay, Drop, Reply, Status, Trickle, start_server
 from repair.llm import LLMConfig, LLMError, Ollama, OpenAICompatible, from_config
 from repair.llm import Reply as LLMReply
 
@@ -175,6 +175,29 @@ def test_a_hang_past_the_timeout_is_retried_then_fails(serve):
     assert "0.3 s" in message and "timeout=" in message  # what happened, and what to try
 
 
+@pytest.mark.parametrize("make", [openai, ollama])
+def test_a_trickling_answer_is_bounded_by_the_timeout(serve, make):
+    # one byte every 0.05 s: each read is quick, the whole answer would take over 10 s
+    server = serve(Trickle(0.05, Reply("x" * 200)))
+    llm = make(server, timeout=0.3, max_retries=1)
+    start = time.monotonic()
+    with pytest.raises(LLMError) as info:
+        llm(MESSAGES)
+    assert time.monotonic() - start < 5  # about 2 x 0.3 s
+    assert len(server.requests) == 2 and info.value.attempts == 2 and info.value.retryable
+    assert "no answer within 0.3 s" in str(info.value) and "timeout=" in str(info.value)
+
+    start = time.monotonic()
+    with pytest.raises(LLMError):
+        asyncio.run(make(server, timeout=0.3, max_retries=0).acall(MESSAGES))
+    assert time.monotonic() - start < 5 and len(server.requests) == 3
+
+
+def test_a_trickling_answer_within_the_timeout_is_fine(serve):
+    server = serve(Trickle(0.001, Reply("slow but fine")))
+    assert openai(server, timeout=5)(MESSAGES).text == "slow but fine"
+
+
 def test_a_slow_answer_within_the_timeout_is_fine(serve):
     server = serve(Delay(0.1, Reply("late but fine")))
     assert ollama(server, timeout=2)(MESSAGES).text == "late but fine"
@@ -265,6 +288,33 @@ def test_null_content_is_an_empty_answer(serve):
     assert openai(server)(MESSAGES) == LLMReply("", "length", None)
 
 
+# --------------------------------------------------------------------------- retryable or not
+@pytest.mark.parametrize("step, retryable", [
+    (Status(500), True),
+    (Delay(2), True),
+    (Drop(), True),
+    (Status(429), False),
+    (Status(401), False),
+    (Status(404), False),
+    (Status(200, {"id": "x"}), False),
+    (Status(200, "<html>not json</html>"), False),
+])
+def test_llm_error_says_whether_asking_again_may_work(serve, step, retryable):
+    server = serve(step)
+    with pytest.raises(LLMError) as info:
+        openai(server, timeout=0.2, max_retries=0)(MESSAGES)
+    assert info.value.retryable is retryable
+    assert pickle.loads(pickle.dumps(info.value)).retryable is retryable
+
+
+def test_connection_refused_is_retryable(serve):
+    server = serve(Reply("x"))
+    server.close()
+    with pytest.raises(LLMError) as info:
+        ollama(server, max_retries=0, timeout=2)(MESSAGES)
+    assert info.value.retryable
+
+
 # --------------------------------------------------------------------------- the key stays secret
 def test_key_never_appears_in_repr_errors_or_logs(serve, caplog):
     caplog.set_level(logging.DEBUG)  # every logger, httpx's included
@@ -287,6 +337,32 @@ def test_key_never_appears_in_repr_errors_or_logs(serve, caplog):
     assert "bad upstream for key ***" in caplog.text  # the retry was logged, redacted
     assert server.requests[0].headers["authorization"] == f"Bearer {KEY}"  # but it was sent
 
+
+
+def test_a_password_in_base_url_is_sent_as_basic_auth_and_never_shown(serve, caplog):
+    caplog.set_level(logging.DEBUG)  # httpx logs every request URL at INFO
+    password = "pa55-Word-0123456789"
+    server = serve(Status(503, {"error": f"upstream said: bad password {password}"}), Reply("ok"))
+    url = server.openai_url.replace("http://", f"http://alice:{password}@")
+    llm = OpenAICompatible(url, "m", backoff=0, max_retries=0)
+    assert password not in repr(llm) and password not in repr(vars(llm))
+    assert "alice:***@" in repr(llm) and llm.base_url == server.openai_url
+    with pytest.raises(LLMError) as info:
+        llm(MESSAGES)
+    assert "bad password ***" in str(info.value) and password not in everything(info.value)
+    assert llm(MESSAGES).text == "ok"
+    import base64
+    assert server.requests[0].headers["authorization"] == "Basic " + base64.b64encode(
+        f"alice:{password}".encode()).decode()
+    assert password not in caplog.text and "HTTP Request: POST" in caplog.text
+
+
+def test_server_echo_of_a_key_shaped_text_is_masked_too(serve):
+    # a gateway that echoes some other credential it was given
+    server = serve(Status(400, {"error": {"message": "bad header Authorization: Bearer abcdef0123456789xyz"}}))
+    with pytest.raises(LLMError) as info:
+        openai(server, api_key=KEY)(MESSAGES)
+    assert "Bearer ***" in str(info.value) and "abcdef0123456789xyz" not in str(info.value)
 
 
 def test_key_not_in_a_timeout_error_or_pickled_config(serve, caplog, tmp_path, monkeypatch):

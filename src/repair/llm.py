@@ -10,8 +10,11 @@ straight into `ActionNode.fill` (sync) and `ActionNode.afill` (async, via `.acal
 
 Timeouts, connection errors and HTTP 5xx are retried `max_retries` times with exponential
 backoff (`backoff * 2**n` seconds); a 4xx, or a 200 whose body is not a chat reply, fails at
-once. Every failure is one `LLMError` carrying `.status` and `.attempts`, whose message says
-what to try next. The API key never appears in an error, a log record or a repr.
+once. `timeout` bounds each whole HTTP attempt, however slowly the server trickles its answer.
+Every failure is one `LLMError` carrying `.status`, `.attempts` and `.retryable`, whose
+message says what to try next. The API key never appears in an error, a log record or a
+repr, nor does a password given in base_url (`http://user:password@host/v1` is sent as
+Basic auth).
 
 `from_config(path)` reads a MetaGPT-style YAML file (`llm: {api_type, base_url, model,
 api_key}`, top-level `repair_llm_output` and `max_retries`).
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -50,28 +54,35 @@ class LLMError(Exception):
     """A final transport or protocol failure talking to a model server.
 
     `.status` is the HTTP status when there was a response, `.attempts` how many HTTP
-    attempts were made. The message says what to try next and never contains the API key.
+    attempts were made, `.retryable` whether the failure was transient (a timeout, a
+    connection failure, HTTP 5xx: asking again later may work) rather than a request the
+    server will always reject (HTTP 4xx, a body that is not a chat reply, a refusal);
+    `ActionNode.fill` stops at once on the latter. The message says what to try next and
+    never contains the API key.
     """
 
-    def __init__(self, message: str, *, status: int | None = None, attempts: int = 0) -> None:
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 0,
+                 retryable: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.attempts = attempts
+        self.retryable = retryable
 
     def __reduce__(self):
-        return (_rebuild_error, (str(self), self.status, self.attempts))
+        return (_rebuild_error, (str(self), self.status, self.attempts, self.retryable))
 
 
-def _rebuild_error(message, status, attempts):
-    return LLMError(message, status=status, attempts=attempts)
+def _rebuild_error(message, status, attempts, retryable=False):
+    return LLMError(message, status=status, attempts=attempts, retryable=retryable)
 
 
 class _Secret:
-    """Holds the API key so that no repr, vars() dump or debugger shows it."""
+    """Holds a credential (the API key; Basic auth's (user, password)) so that no repr,
+    vars() dump or debugger shows it."""
 
     __slots__ = ("value",)
 
-    def __init__(self, value: str) -> None:
+    def __init__(self, value) -> None:
         self.value = value
 
     def __repr__(self) -> str:
@@ -95,7 +106,9 @@ class _Adapter:
             raise ValueError("model must be a non-empty model name")
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
-        self.base_url = base_url.rstrip("/")
+        # user:password@ in the URL becomes Basic auth kept out of base_url, so that neither
+        # our messages nor httpx's own "HTTP Request: POST <url>" log line can show it
+        self.base_url, self._basic = _split_userinfo(base_url.strip().rstrip("/"))
         self.model = model
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
@@ -120,10 +133,21 @@ class _Adapter:
             headers["Authorization"] = "Bearer " + self._key.value
         return headers
 
+    def _auth(self):
+        if self._basic is None:
+            return None
+        import httpx
+
+        return httpx.BasicAuth(*self._basic.value)
+
     def _redact(self, text: str) -> str:
-        if self._key is not None and self._key.value:
-            text = text.replace(self._key.value, "***")
-        return text
+        """`text` without the API key, the URL's password, or anything shaped like a key."""
+        secrets = [self._key.value if self._key is not None else None,
+                   self._basic.value[1] if self._basic is not None else None]
+        for secret in secrets:
+            if secret and len(secret) >= 4:  # a shorter "secret" would mangle the text, and protects nothing
+                text = text.replace(secret, "***")
+        return _mask_secrets(text)
 
     # ------------------------------------------------------------------ calling
     def __call__(self, messages: list[dict]) -> Reply:
@@ -136,12 +160,17 @@ class _Adapter:
             while True:
                 attempt += 1
                 self._log_send(attempt)
+                deadline = time.monotonic() + self.timeout
                 try:
-                    response = client.post(self.url, json=body, headers=self._headers())
+                    with client.stream("POST", self.url, json=body, headers=self._headers(), auth=self._auth()) as response:
+                        content = bytearray()
+                        for chunk in response.iter_bytes():
+                            content += chunk
+                            _check_deadline(deadline, self.timeout)
                 except (httpx.TransportError, httpx.InvalidURL) as exc:
                     outcome = self._transport_failure(exc, attempt)
                 else:
-                    outcome = self._response(response.status_code, response.content, attempt)
+                    outcome = self._response(response.status_code, bytes(content), attempt)
                 delay = self._next(outcome, attempt)
                 if isinstance(outcome, Reply):
                     return outcome
@@ -159,12 +188,18 @@ class _Adapter:
             while True:
                 attempt += 1
                 self._log_send(attempt)
+                deadline = time.monotonic() + self.timeout
                 try:
-                    response = await client.post(self.url, json=body, headers=self._headers())
+                    async with client.stream("POST", self.url, json=body, headers=self._headers(),
+                                             auth=self._auth()) as response:
+                        content = bytearray()
+                        async for chunk in response.aiter_bytes():
+                            content += chunk
+                            _check_deadline(deadline, self.timeout)
                 except (httpx.TransportError, httpx.InvalidURL) as exc:
                     outcome = self._transport_failure(exc, attempt)
                 else:
-                    outcome = self._response(response.status_code, response.content, attempt)
+                    outcome = self._response(response.status_code, bytes(content), attempt)
                 delay = self._next(outcome, attempt)
                 if isinstance(outcome, Reply):
                     return outcome
@@ -185,6 +220,7 @@ class _Adapter:
                            self.url, brief, delay, attempt + 1, self.max_retries + 1)
             return delay
         logger.debug("giving up on %s after %d attempt(s): %s", self.url, attempt, brief)
+        error.retryable = retryable
         raise error
 
     def _tries(self, attempt: int) -> str:
@@ -267,7 +303,14 @@ class _Adapter:
         return LLMError(msg, status=status, attempts=attempt), retryable, brief
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={_safe_url(self.base_url)!r}, model={self.model!r})"
+        return f"{type(self).__name__}(base_url={self._shown_base()!r}, model={self.model!r})"
+
+    def _shown_base(self) -> str:
+        """base_url as repr shows it: with `user:***@` when Basic auth came in the URL."""
+        if self._basic is None:
+            return self.base_url
+        scheme, _, rest = self.base_url.partition("://")
+        return f"{scheme}://{self._basic.value[0]}:***@{rest}"
 
 
 class OpenAICompatible(_Adapter):
@@ -312,7 +355,7 @@ class OpenAICompatible(_Adapter):
 
     def __repr__(self) -> str:
         key = "'***'" if self._key is not None else "None"
-        return (f"OpenAICompatible(base_url={_safe_url(self.base_url)!r}, model={self.model!r}, "
+        return (f"OpenAICompatible(base_url={self._shown_base()!r}, model={self.model!r}, "
                 f"api_key={key})")
 
 
@@ -364,6 +407,15 @@ class _Refused(Exception):
     """An OpenAI refusal: content null with a `refusal` text (internal)."""
 
 
+def _check_deadline(deadline: float, timeout: float) -> None:
+    """httpx's timeout bounds each read; this bounds the whole answer, for a server that
+    trickles it a few bytes at a time."""
+    if time.monotonic() > deadline:
+        import httpx
+
+        raise httpx.ReadTimeout(f"the answer was still arriving after {timeout:g} s")
+
+
 def _messages(messages) -> list[dict]:
     if isinstance(messages, str):
         return [{"role": "user", "content": messages}]
@@ -406,20 +458,36 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
 
 
-def _safe_url(url: str) -> str:
-    """The URL without a password in its user-info part."""
-    from urllib.parse import urlsplit, urlunsplit
+_SECRET_SHAPES = [
+    (re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{8,}"), r"\1\2***"),
+    (re.compile(r"\b(sk-)[A-Za-z0-9_-]{12,}"), r"\1***"),
+    (re.compile(r"(?i)\b((?:api[_-]?key|access[_-]?token|auth[_-]?token|secret|password)[\"']?\s*[:=]\s*[\"']?)"
+                r"[^\s\"',;&]{6,}"), r"\1***"),
+]
+
+
+def _mask_secrets(text: str) -> str:
+    """Mask what looks like a credential in an error text: `Bearer <token>`, `sk-...`
+    keys, and `api_key=...` / `"password": "..."` style pairs. For errors whose key we do
+    not hold (a callback of your own); the adapters also mask their own key exactly."""
+    for pattern, replacement in _SECRET_SHAPES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _split_userinfo(url: str):
+    """(url without `user:password@`, _Secret((user, password)) or None)."""
+    from urllib.parse import unquote, urlsplit, urlunsplit
 
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+        return url, None  # httpx will say what is wrong with it
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), _Secret((unquote(user), unquote(password)))
 
 
 # --------------------------------------------------------------------------- config
