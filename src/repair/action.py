@@ -7,6 +7,9 @@ failing fields and shows the failed answer once instead of resending the same pr
 reply cut off at max_tokens is continued rather than thrown away, the loop stops early
 when the same errors come back, and final failure is one `FillFailed` carrying every
 attempt and the best partial value, never a tenacity RetryError.
+
+Faults (a callback that raises or times out, empty or garbage replies, replies that never
+validate) all spend the same bounded budget; see `ActionNode` for the policy.
 """
 
 from __future__ import annotations
@@ -27,18 +30,22 @@ CONTINUE_PROMPT = (
     "anything and without any introduction."
 )
 MAX_CONTINUATIONS = 3
+SHOWN_ANSWER_CHARS = 4000  # a failed answer is shown back in a re-ask clipped to this (head and tail)
+MAX_FEEDBACK_ERRORS = 20  # errors listed in a re-ask, each line clipped to FEEDBACK_LINE_CHARS
+FEEDBACK_LINE_CHARS = 300
 
 
 @dataclass
 class Attempt:
     """One model call: what came back, what local repair did, what was still wrong."""
 
-    kind: str  # "ask", "reask" or "continue"
-    raw: str
+    kind: str  # "ask", "reask" or "continue": which messages were sent
+    raw: str  # the reply's text ("" when the call failed)
     steps: tuple = ()
     errors: list = field(default_factory=list)
     usage: dict | None = None
     finish_reason: str | None = None
+    error: str | None = None  # the call itself failed: "LLMError: ...", "TimeoutError: ..." (key redacted)
 
 
 @dataclass
@@ -61,20 +68,53 @@ class FillResult:
 class FillFailed(RepairError):
     """The model never produced a valid answer within the budget.
 
-    `.attempts` holds every call, `.value` the best partial value (from the attempt with
-    the fewest errors) and `.errors` that attempt's errors.
+    `.attempts` holds every call (a failed call has `.error` set), `.value` the best
+    partial value (from the answer with the fewest errors; None when no answer came) and
+    `.errors` that answer's errors (or the last failed call's). The message lists what
+    happened in each call and what to try next. When the last call raised, that exception
+    is chained as `__cause__`.
     """
 
     def __init__(self, message: str, attempts: list, value, errors: list) -> None:
         super().__init__(message, attempts[-1].raw if attempts else "", 0)
+        self.args = (message,)  # no "(at line 1, column 1)": the failure is not at a place in a text
         self.attempts = attempts
         self.value = value
         self.errors = errors
 
+    def __reduce__(self):
+        return (FillFailed, (self.args[0], self.attempts, self.value, self.errors))
+
 
 class ActionNode:
     """A node of structured output, as in MetaGPT: a key, an expected type, an instruction,
-    an example, and optional children (then the node stands for an object of them)."""
+    an example, and optional children (then the node stands for an object of them).
+
+    How `fill` / `afill` deal with faults. There is one budget: at most `max_retries + 1`
+    calls that ask, whatever went wrong (plus up to MAX_CONTINUATIONS continuations of a
+    cut-off answer each). Every call is an `Attempt`; when the budget is spent the loop
+    raises `FillFailed` carrying all of them.
+
+    - The callback raises (an adapter's `LLMError` after its own HTTP retries: a timeout, a
+      refused connection, HTTP 5xx; or any `Exception` from a callback of your own): the
+      attempt gets `.error` ("LLMError: ...", the API key redacted) and `.raw == ""`, and the
+      *same messages* are sent again. The model never saw them, so there is nothing for it
+      to correct and no "your answer was wrong" re-ask. An `LLMError` with `.retryable`
+      false (HTTP 4xx such as a wrong key or an unknown model, a refusal, a 200 that is not
+      a chat reply) ends the loop at once: asking again would get the same answer.
+      KeyboardInterrupt, SystemExit and asyncio.CancelledError are never caught. A callback
+      returning something that is neither a str, bytes, None nor an object with `.text`
+      is a programming error: TypeError at once. `fill` cannot interrupt a blocking
+      callback, so a callback of your own must enforce its own timeout (the adapters do).
+    - The answer is empty (None, "", whitespace only) or holds no JSON (prose, binary
+      junk, a huge reply): a failed attempt, re-asked saying so.
+    - The answer does not validate: re-asked naming the failing fields; the loop also
+      stops when the same errors come back twice, and at the `max_tokens` budget.
+    - The prompt never grows: a re-ask is the original messages plus the failed answer,
+      clipped to SHOWN_ANSWER_CHARS (4,000) characters (head and tail), plus at most
+      MAX_FEEDBACK_ERRORS (20) error lines of at most FEEDBACK_LINE_CHARS (300) characters,
+      however many attempts came before and however large they were.
+    """
 
     def __init__(self, key: str, expected_type=str, instruction: str = "", example=None, children=None) -> None:
         self.key = key
@@ -135,9 +175,11 @@ class ActionNode:
         )
 
     def reask_prompt(self, errors: list) -> str:
-        """Feedback naming exactly the failing fields and what was wrong with each."""
-        lines = [f"- {_path(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:20]]
-        more = f"\n- ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        """Feedback naming exactly the failing fields and what was wrong with each (at most
+        MAX_FEEDBACK_ERRORS lines, each clipped to FEEDBACK_LINE_CHARS)."""
+        shown = errors[:MAX_FEEDBACK_ERRORS]
+        lines = [_brief(f"- {_path(e.get('loc', ()))}: {e.get('msg', '')}", FEEDBACK_LINE_CHARS) for e in shown]
+        more = f"\n- ... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
         return (
             "Your answer above could not be used. Fix these problems and answer again with the "
             "complete JSON object inside [CONTENT] and [/CONTENT], nothing else:\n" + "\n".join(lines) + more
@@ -147,7 +189,10 @@ class ActionNode:
     def fill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
              repair_llm_output: bool = True, system: str | None = None) -> FillResult:
         """Ask `llm` (a callable taking OpenAI-style messages and returning a str or a reply
-        with `.text`, `.finish_reason`, `.usage`; sync or async) until the answer validates."""
+        with `.text`, `.finish_reason`, `.usage`; sync or async) until the answer validates.
+
+        Raises `FillFailed` when `max_retries` re-asks (or retries after a failed call) are
+        spent; see the class docstring for how each fault is handled."""
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
         loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
         reply = None
@@ -160,6 +205,8 @@ class ActionNode:
 
     async def afill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
                     repair_llm_output: bool = True, system: str | None = None) -> FillResult:
+        """`fill` for async code: awaits `llm.acall` (the adapters) or an async callback;
+        a sync callback is called as it is."""
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
         loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
         reply = None
@@ -172,33 +219,56 @@ class ActionNode:
 
     def _loop(self, context, max_retries, max_tokens, repair_llm_output, system):
         """The retry loop as a generator: it yields the messages to send and receives each
-        reply, so `fill` and `afill` share every decision."""
+        reply (or a `_CallFailed`), so `fill` and `afill` share every decision."""
         model = self.output_model()
         prompt = self.compile(context)
         base = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
         attempts: list[Attempt] = []
-        best = None  # (error count, value, errors)
+        best = None  # (error count, value, errors) of the best answer so far
+        previous = None  # the errors of the last answer checked
         messages, kind, asks = base, "ask", 0
         while True:
-            reply = _as_reply((yield messages))
+            received = yield messages
+            if isinstance(received, _CallFailed):
+                attempts.append(received.attempt(kind))
+                reason = None
+                if not received.retryable:
+                    reason = "an error that asking again cannot fix"
+                elif asks >= max_retries:
+                    reason = f"{max_retries} re-ask(s) used"
+                _log_failed_call(self.key, len(attempts), kind, received.text, reason is None)
+                if reason:
+                    raise self._failed(attempts, reason, best) from received.exc
+                asks += 1
+                continue  # the same messages again: the model never saw them
+            reply = _as_reply(received)
             text = reply.text
-            attempt = Attempt(kind, text, usage=reply.usage, finish_reason=reply.finish_reason)
-            attempts.append(attempt)
+            answer = Attempt(kind, text, usage=reply.usage, finish_reason=reply.finish_reason)
+            attempts.append(answer)
+            number = len(attempts)  # the call whose attempt carries the check of the (joined) text
             continued = 0
             while _cut_off(reply, text, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
                 continued += 1
-                reply = _as_reply((yield base + [{"role": "assistant", "content": text}, {"role": "user", "content": CONTINUE_PROMPT}]))
-                attempts.append(Attempt("continue", reply.text, usage=reply.usage, finish_reason=reply.finish_reason))
+                received = yield base + [{"role": "assistant", "content": text}, {"role": "user", "content": CONTINUE_PROMPT}]
+                if isinstance(received, _CallFailed):
+                    attempts.append(received.attempt("continue"))
+                    _log_failed_call(self.key, len(attempts), "continue", received.text, False)
+                    break  # check what came so far; a re-ask, if needed, retries the call
+                reply = _as_reply(received)
+                answer = Attempt("continue", reply.text, usage=reply.usage, finish_reason=reply.finish_reason)
+                attempts.append(answer)
+                number = len(attempts)
                 text = join_continuation(text, reply.text)
             instance, value, steps, errors = _check(text, model, repair_llm_output)
-            attempts[-1].steps, attempts[-1].errors = steps, errors
-            _log_attempt(self.key, len(attempts), kind, errors)
+            answer.steps, answer.errors = steps, errors
+            _log_attempt(self.key, number, answer.kind, errors)
             if not errors:
                 self.content, self.instruct_content = text, instance
                 return FillResult(instance, value, text, attempts)
             if best is None or len(errors) < best[0]:
                 best = (len(errors), value, errors)
-            same_again = len(attempts) > 1 and _error_keys(errors) == _error_keys(_last_errors(attempts[:-1]))
+            same_again = previous is not None and _error_keys(errors) == _error_keys(previous)
+            previous = errors
             reason = None
             if asks >= max_retries:
                 reason = f"{max_retries} re-ask(s) used"
@@ -207,17 +277,26 @@ class ActionNode:
             elif _over_budget(attempts, max_tokens):
                 reason = f"the token budget of {max_tokens} is spent"
             if reason:
-                summary = "; ".join(f"{_path(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:5])
-                raise FillFailed(
-                    f"ActionNode {self.key!r} got no valid answer in {len(attempts)} call(s) ({reason}): {summary}",
-                    attempts, best[1], best[2],
-                )
+                raise self._failed(attempts, reason, best)
             asks += 1
             kind = "reask"
             messages = base + [
                 {"role": "assistant", "content": _clip(text)},
                 {"role": "user", "content": self.reask_prompt(errors)},
             ]
+
+    def _failed(self, attempts: list, reason: str, best) -> FillFailed:
+        """The final error: what happened in every call, and what to try next."""
+        if best is None:  # no answer ever came: the last failed call stands for the errors
+            value, errors = None, attempts[-1].errors
+        else:
+            value, errors = best[1], best[2]
+        lines = [_attempt_line(i, a) for i, a in enumerate(attempts, 1)]
+        if len(lines) > 12:
+            lines = lines[:4] + [f"  ... {len(lines) - 10} more call(s), see .attempts ..."] + lines[-6:]
+        message = (f"ActionNode {self.key!r} got no valid answer in {len(attempts)} call(s) ({reason}):\n"
+                   + "\n".join(lines) + "\n" + _advice(attempts))
+        return FillFailed(message, attempts, value, errors)
 
 
 # ---------------------------------------------------------------------- replies
@@ -229,25 +308,69 @@ class _Reply:
 
 
 def _as_reply(result) -> _Reply:
+    """A callback's return value as a _Reply; None or a None `.text` is an empty answer."""
     if isinstance(result, str):
         return _Reply(result)
     if result is None:
         return _Reply("")
-    text = getattr(result, "text", None)
-    if text is None:
+    if isinstance(result, (bytes, bytearray)):
+        return _Reply(bytes(result).decode("utf-8", errors="replace"))
+    if not hasattr(result, "text"):
         raise TypeError(f"the LLM callback returned {type(result).__name__}; return a str or an object with .text")
+    text = result.text
+    if text is None:
+        text = ""
+    elif isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", errors="replace")
     return _Reply(str(text), getattr(result, "finish_reason", None), getattr(result, "usage", None))
 
 
+class _CallFailed:
+    """What the loop receives instead of a reply when the callback raised."""
+
+    def __init__(self, exc: Exception, llm) -> None:
+        from .llm import LLMError
+
+        self.exc = exc
+        self.retryable = not isinstance(exc, LLMError) or exc.retryable
+        self.text = _describe(exc, llm)
+
+    def attempt(self, kind: str) -> Attempt:
+        return Attempt(kind, "", errors=[{"loc": (), "msg": f"the call failed: {self.text}", "type": "call_failed"}],
+                       error=self.text)
+
+
+def _describe(exc: BaseException, llm) -> str:
+    """'Type: message', the API key (and anything shaped like one) masked, clipped."""
+    from .llm import _mask_secrets
+
+    try:
+        detail = " ".join(str(exc).split())
+    except Exception:  # an exception whose __str__ fails still counts as one failed call
+        detail = ""
+    text = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    redact = getattr(llm, "_redact", None)
+    if callable(redact):
+        text = redact(text)
+    return _brief(_mask_secrets(text), 500)
+
+
 def _call_sync(llm, messages):
-    result = llm(messages)
+    """The callback's result, or a _CallFailed if it raised an Exception."""
+    try:
+        result = llm(messages)
+    except Exception as exc:
+        return _CallFailed(exc, llm)
     if inspect.isawaitable(result):
         import asyncio
 
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(_await(result))
+            try:
+                return asyncio.run(_await(result))
+            except Exception as exc:
+                return _CallFailed(exc, llm)
         result.close() if hasattr(result, "close") else None
         raise RuntimeError("the LLM callback is async and an event loop is running: use `await node.afill(...)`")
     return result
@@ -259,9 +382,12 @@ async def _await(awaitable):
 
 async def _call_async(llm, messages):
     acall = getattr(llm, "acall", None)
-    result = acall(messages) if acall is not None else llm(messages)
-    if inspect.isawaitable(result):
-        result = await result
+    try:
+        result = acall(messages) if acall is not None else llm(messages)
+        if inspect.isawaitable(result):
+            result = await result
+    except Exception as exc:
+        return _CallFailed(exc, llm)
     return result
 
 
@@ -275,6 +401,8 @@ def _unpack_config(llm, max_retries, repair_llm_output):
 # ---------------------------------------------------------------------- checking
 def _check(text: str, model, repair_llm_output: bool):
     """(instance, plain value, steps, errors) for one answer."""
+    if not text.strip():
+        return None, None, (), [{"loc": (), "msg": "the answer was empty", "type": "empty"}]
     if repair_llm_output:
         from .core import _repair_with_schema
         from .errors import ValidationFailed
@@ -303,9 +431,11 @@ def _check(text: str, model, repair_llm_output: bool):
 
 
 def _cut_off(reply: _Reply, text: str, repair_llm_output: bool) -> bool:
+    if not text.strip():
+        return False  # nothing to continue from (a reasoning model spent its tokens thinking?)
     if reply.finish_reason == "length":
         return True
-    if not repair_llm_output or not text.strip():
+    if not repair_llm_output:
         return False
     from .core import repair
     from .errors import RepairError as _Err
@@ -340,13 +470,6 @@ def _error_keys(errors: list) -> set:
     return {(tuple(e.get("loc", ())), e.get("type")) for e in errors}
 
 
-def _last_errors(attempts: list) -> list:
-    for attempt in reversed(attempts):
-        if attempt.kind != "continue":
-            return attempt.errors
-    return []
-
-
 def _log_attempt(key: str, number: int, kind: str, errors: list) -> None:
     if errors:
         shown = "; ".join(f"{_path(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:3])
@@ -355,8 +478,56 @@ def _log_attempt(key: str, number: int, kind: str, errors: list) -> None:
         logger.info("ActionNode %r call %d (%s): valid", key, number, kind)
 
 
-def _clip(text: str, limit: int = 6000) -> str:
-    return text if len(text) <= limit else text[: limit // 2] + "\n...\n" + text[-limit // 2:]
+def _log_failed_call(key: str, number: int, kind: str, error: str, again: bool) -> None:
+    then = "sending the same messages again" if again else "not retried"
+    logger.warning("ActionNode %r call %d (%s) failed: %s; %s", key, number, kind, error, then)
+
+
+def _attempt_line(number: int, attempt: Attempt) -> str:
+    """One line of FillFailed's message: what happened in that call."""
+    head = f"  call {number} ({attempt.kind}): "
+    if attempt.error is not None:
+        return head + _brief(f"the call failed: {attempt.error}", 400)
+    if attempt.errors:
+        shown = "; ".join(f"{_path(e.get('loc', ()))}: {e.get('msg', '')}" for e in attempt.errors[:3])
+        more = f" (+{len(attempt.errors) - 3} more)" if len(attempt.errors) > 3 else ""
+        return head + _brief(f"{len(attempt.errors)} error(s): {shown}{more}", 400)
+    return head + f"{len(attempt.raw)} characters, joined with the next part"
+
+
+def _advice(attempts: list) -> str:
+    """What to try next, from what went wrong."""
+    types = {e.get("type") for a in attempts for e in a.errors}
+    tips = []
+    if "call_failed" in types:
+        tips.append("for failed calls, follow the error's own advice (is the server up, does it answer "
+                    "within the timeout?)" + (", the exception is chained as __cause__" if attempts[-1].error else ""))
+    if "empty" in types:
+        empty_cut = any(a.finish_reason == "length" and not a.raw.strip() for a in attempts)
+        tips.append("for empty answers, " + ("raise the model's max_tokens (it stopped at the limit before "
+                                              "answering)" if empty_cut else "check the server's chat template and log"))
+    if "no_json" in types or "json_invalid" in types:
+        tips.append("for answers without JSON, check that the prompt reaches the model intact or try a stronger model")
+    if types - {"call_failed", "empty", "no_json", "json_invalid"}:
+        tips.append("for invalid fields, describe them more precisely in the instructions or raise max_retries")
+    return "Next: " + "; ".join(tips) + ". Every attempt is in .attempts, the best partial value in .value."
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clip(text: str, limit: int = SHOWN_ANSWER_CHARS) -> str:
+    """A failed answer as shown back to the model: at most `limit` characters (head and
+    tail), control characters and lone surrogates replaced, so any server accepts it."""
+    if len(text) > limit:
+        head = (limit - 5) // 2
+        text = text[:head] + "\n...\n" + text[len(text) - (limit - 5 - head):]
+    text = _CONTROL.sub("\ufffd", text)
+    return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def _brief(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _path(loc) -> str:
