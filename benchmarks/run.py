@@ -1,22 +1,26 @@
 #!/usr/bin/env python3
-"""Benchmarks: `repair.loads` against `json_repair.loads` and `json.loads`, in one run.
+"""Benchmarks: repair against json_repair, fast_json_repair and json.loads, in one run.
 
-    python benchmarks/run.py            # full run (~5 min), writes benchmarks/RESULTS.md
-    python benchmarks/run.py --quick    # smoke run, writes benchmarks/out/RESULTS-quick.md
-    python benchmarks/run.py --only 1,4 --out /tmp/r.md
+    python benchmarks/run.py            # full run (~6 min): benchmarks/RESULTS.md + growth.png
+    python benchmarks/run.py --quick    # smoke run (< 1 min): benchmarks/out/RESULTS-quick.md
+    python benchmarks/run.py --only corpus,growth --out /tmp/r.md
 
-Sections (the bars are DESIGN.md "Quality bars"; the methods mirror research/peers.md §5):
+Sections (names or numbers for --only) and the targets they check:
 
-  1. valid JSON, ~1 KB .. 10 MB          time(repair) <= 1.2 x time(json.loads)
-  2. large malformed document (~1/KB)    throughput >= 10 x json_repair
-  3. small malformed outputs             accuracy per kind; throughput >= 5 x json_repair
-  4. growth on adversarial families      time(4n) / time(n) <= 4.5
-  5. `import repair` time                 well under 100 ms
+  1 valid      valid JSON, ~1 KB .. 10 MB        time(repair) <= 1.2 x time(json.loads)
+  2 large      ~5 MB, ~1 defect per KB           throughput >= 10 x json_repair
+  3 corpus     tests/corruption.py, per kind     throughput >= 5 x json_repair; accuracy per kind
+  4 truncated  valid documents cut at many points  accuracy (prefix-consistent completion) and time
+  5 growth     adversarial families at n and 4n  time(4n) / time(n) <= 4.5 for every family
+  6 import     python -X importtime; sys.modules `import repair` < 50 ms; no pydantic/httpx/yaml/jsonschema
+  7 scan       benchmarks/scan_bench.py          `repair scan` >= 20 MB/s on 2 cores
 
-Every figure is the minimum over several repeats of `time.perf_counter` around the call
-(garbage collector run before and disabled during each sample, as timeit does). All libraries see the same
-inputs. Section 4 runs every measurement in a fresh subprocess with a time cap, so a
-super-linear case cannot stall the run. Nothing here is asserted by the test suite.
+Every figure is the minimum over several samples of `time.perf_counter` around the call
+(garbage collector run before and disabled during each sample, as timeit does); libraries
+are sampled round-robin so background load hits all alike. All libraries see the same
+inputs. Section 5 runs each (library, family) in a fresh subprocess with a cap per
+measurement, so a super-linear case cannot stall the run. A library that is not installed
+is skipped with a note. Nothing here is asserted by the test suite.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ import math
 import os
 import platform
 import random
+import re
+import selectors
 import subprocess
 import sys
 import time
@@ -45,32 +51,51 @@ SRC = ROOT / "src"
 sys.path.insert(0, str(SRC))
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
 
-MB = 1_000_000  # MB = 10^6 bytes of UTF-8, as in peers.md
+# The corruption corpus and the strict comparison are shared with the tests.
+sys.path.insert(0, str(ROOT / "tests"))
+from corruption import KINDS, corpus, random_value, same  # noqa: E402
+
+MB = 1_000_000  # MB = 10^6 bytes of UTF-8, as in research/peers.md
+
+# name shown in tables -> (module, attribute); json.loads is the stdlib baseline.
+LIBRARIES = {
+    "json.loads": ("json", "loads"),
+    "repair": ("repair", "loads"),
+    "json_repair": ("json_repair", "loads"),
+    "fast_json_repair": ("fast_json_repair", "loads"),
+}
+DISTRIBUTIONS = {"repair": "repair", "json_repair": "json-repair", "fast_json_repair": "fast-json-repair",
+                 "matplotlib": "matplotlib"}
+REPAIRERS = ("repair", "json_repair", "fast_json_repair")
+
+# Figures of the run before issue 6 (benchmarks/RESULTS.md of 2026-11-21 16:39 UTC, commit
+# ddf8117), kept for the "Before and after" table. Keys are the ones Report.figure() records.
+BEFORE = {
+    "label": "before issue 6 (2026-11-21, ddf8117)",
+    "figures": {
+        "valid_ratio": "1.06x",
+        "large_mbps": "10.40 MB/s",
+        "large_ratio": "4.30x",
+        "corpus_accuracy": "100.0% (json_repair 85.2%)",
+        "corpus_ratio": "2.04x",
+        "growth_worst": "4.37x (long string)",
+        "import_ms": "50.0 ms",
+    },
+}
+FIGURE_LABELS = {
+    "valid_ratio": "valid JSON: worst time(repair) / time(json.loads)",
+    "large_mbps": "large malformed: repair throughput",
+    "large_ratio": "large malformed: repair / json_repair throughput",
+    "corpus_accuracy": "corpus: repair accuracy",
+    "corpus_ratio": "corpus: repair / json_repair throughput",
+    "truncated_accuracy": "truncated: repair accuracy",
+    "growth_worst": "growth: worst repair t(4n)/t(n)",
+    "import_ms": "`import repair`",
+    "scan_mbps": "`repair scan`, 2 jobs",
+}
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def timeit_min(fn, repeat=5, number=None, budget=None):
-    """Best seconds per call of `fn()` over `repeat` samples of `number` calls each.
-
-    number=None calibrates it so one sample takes >= ~50 ms (tiny inputs are looped); a first
-    call that already takes that long counts as the first sample. Sampling stops once
-    `budget` seconds have been spent; at least one sample always runs.
-    Returns (seconds_per_call, result_of_the_last_call).
-    """
-    best, spent, result, samples = math.inf, 0.0, None, 0
-    if number is None:
-        once, result = _sample(fn, 1)
-        if once >= 0.05:
-            number, best, spent, samples = 1, once, once, 1
-        else:
-            number = max(1, min(100_000, int(0.05 / max(once, 1e-7))))
-    while samples < repeat and not (budget is not None and samples and spent >= budget):
-        result = None  # free the previous result before the next sample
-        dt, result = _sample(fn, number)
-        best, spent, samples = min(best, dt / number), spent + dt, samples + 1
-    return best, result
 
 
 def _sample(fn, number):
@@ -87,37 +112,53 @@ def _sample(fn, number):
         gc.enable()
 
 
+def _calibrate(fn):
+    """(calls per sample so one lasts >= ~50 ms, first call's seconds, its result)."""
+    once, result = _sample(fn, 1)
+    number = 1 if once >= 0.05 else max(1, min(100_000, int(0.05 / max(once, 1e-7))))
+    return number, once, result
+
+
+def timeit_min(fn, repeat=5, budget=None):
+    """(best seconds per call of fn(), result of the last call): calls are looped so a
+    sample lasts >= ~50 ms; a first call that long is the first sample. Sampling stops after
+    `repeat` samples or once `budget` seconds are spent (at least one sample)."""
+    number, once, result = _calibrate(fn)
+    best, spent, samples = (once, once, 1) if number == 1 else (math.inf, 0.0, 0)
+    while samples < repeat and not (budget is not None and samples and spent >= budget):
+        result = None  # free the previous result before the next sample
+        dt, result = _sample(fn, number)
+        best, spent, samples = min(best, dt / number), spent + dt, samples + 1
+    return best, result
+
+
+def race(fns, rounds, budget=None):
+    """Round-robin timing of several callables: {name: best seconds per call}.
+
+    Each round takes one sample of each callable, so background load hits all alike. A
+    callable stops being sampled once it has spent `budget` seconds (json_repair on a
+    5 MB document takes seconds per call)."""
+    numbers, best, spent = {}, {}, Counter()
+    for name, fn in fns.items():
+        numbers[name], once, _ = _calibrate(fn)
+        # a first call that lasts a whole sample counts as one
+        best[name], spent[name] = (once, once) if numbers[name] == 1 else (math.inf, 0.0)
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            if budget is not None and best[name] != math.inf and spent[name] >= budget:
+                continue
+            dt, _ = _sample(fn, numbers[name])
+            best[name] = min(best[name], dt / numbers[name])
+            spent[name] += dt
+    return best
+
+
 def attempt(fn, text):
     """fn(text), or the exception it raised (never raises itself)."""
     try:
         return fn(text)
     except Exception as exc:  # noqa: BLE001 - we report whatever escapes
         return exc
-
-
-def same(a, b):
-    """Same JSON value: types matter (1 != 1.0 != True), dict key order does not.
-    Iterative, so it works at any depth."""
-    stack = [(a, b)]
-    while stack:
-        x, y = stack.pop()
-        if isinstance(x, BaseException) or isinstance(y, BaseException) or _jtype(x) != _jtype(y):
-            return False
-        if isinstance(x, dict):
-            if x.keys() != y.keys():
-                return False
-            stack.extend((x[k], y[k]) for k in x)
-        elif isinstance(x, list):
-            if len(x) != len(y):
-                return False
-            stack.extend(zip(x, y))
-        elif x != y:
-            return False
-    return True
-
-
-def _jtype(x):
-    return "bool" if isinstance(x, bool) else type(x).__name__
 
 
 def nbytes(text):
@@ -143,15 +184,24 @@ def fmt_size(n):
 
 
 def fmt_rate(n, s):
-    return "-" if not s else f"{n / s / MB:.2f} MB/s"
+    return "-" if not s or s == math.inf else f"{n / s / MB:.2f} MB/s"
 
 
 def fmt_x(x):
     return "-" if x is None else f"{x:.2f}x"
 
 
+def fmt_pct(ok, n):
+    return "-" if not n else f"{100 * ok / n:.1f}%"
+
+
 def verdict(ok):
-    return "PASS" if ok else "FAIL"
+    return "n/a" if ok is None else "PASS" if ok else "FAIL"
+
+
+def ratio(a, b):
+    """a / b, or None when either is missing."""
+    return a / b if a and b and a != math.inf and b != math.inf else None
 
 
 def table(headers, rows):
@@ -164,10 +214,13 @@ def table(headers, rows):
 
 
 class Report:
-    """Collects sections; prints each as it is finished and renders the markdown file."""
+    """Collects the sections, the target verdicts, the headline figures and the plot data."""
 
     def __init__(self):
         self.parts = []
+        self.targets = []  # (target, measured, verdict)
+        self.figures = {}  # key of FIGURE_LABELS -> text
+        self.series = defaultdict(dict)  # panel -> library -> [(bytes, seconds or None, note)]
 
     def section(self, title, body, notes=()):
         text = f"## {title}\n\n{body}\n"
@@ -176,19 +229,29 @@ class Report:
         self.parts.append(text)
         print("\n" + text, flush=True)
 
+    def target(self, name, measured, ok):
+        self.targets.append((name, measured, verdict(ok)))
 
-def libraries():
-    """name -> loads callable; json_repair is optional so a missing install is reported."""
-    import repair
+    def figure(self, key, text):
+        self.figures[key] = text
 
-    libs = {"json.loads": json.loads, "repair.loads": repair.loads}
-    try:
-        import json_repair
 
-        libs["json_repair.loads"] = json_repair.loads
-    except ImportError:
-        print("json_repair is not installed: its columns stay empty (pip install json-repair)")
-    return libs
+def load_libraries():
+    """name -> loads callable for the libraries that are installed; notes for the rest."""
+    libs, notes = {}, []
+    for name, (module, attr) in LIBRARIES.items():
+        try:
+            libs[name] = getattr(__import__(module), attr)
+        except ImportError:
+            dist = DISTRIBUTIONS.get(name, name)
+            notes.append(f"{name} is not installed, its columns are empty (pip install {dist}, "
+                         "or pip install -e '.[bench]')")
+            print(notes[-1])
+    return libs, notes
+
+
+def repairers(libs):
+    return {name: libs[name] for name in REPAIRERS if name in libs}
 
 
 # --------------------------------------------------------------------------- generated data
@@ -340,54 +403,252 @@ def malformed_document(target_bytes, per_kb=1.0, seed=2):
     return text, records, writer.made
 
 
-# --------------------------------------------------------------------------- section 1
+# --------------------------------------------------------------------------- truncation
+#
+# Accuracy rule for a document cut at offset p (documented in benchmarks/README.md).
+# Let V be the full value, R the repaired one. R is right when both hold:
+#
+#   kept:       floor(p) ⊑ R, where floor(p) is V reduced to what is complete before the
+#               cut: every member whose text ends before p (a number only once a character
+#               after it was seen), and every open container on the path to the cut that
+#               holds at least one complete member, the top-level value always;
+#   invented:   R ⊑ V, nothing that is not in the text.
+#
+# a ⊑ b ("a is b cut short"): same(a, b); or strings and b starts with a; or numbers and a
+# is the value of a prefix of b's text (`1.` -> 1.0, `12` of 123); or containers of the same
+# type where a has at most as many members, all but its last are the same as b's (same
+# keys, in order), and its last member is ⊑ b's member at that place; the last member of an
+# object may also be a prefix of b's key with the value null (`{"a": 1, "bc` ->
+# `{"a": 1, "bc": null}`), or b's key with null (a dangling key). So a partial last member
+# may be kept cut short, completed or dropped, but a complete member must be kept exactly,
+# and nothing else may appear. An exception is wrong.
+
+
+class Node:
+    """A value in a serialised document and where its text is: [start, end) in characters."""
+
+    __slots__ = ("kind", "start", "end", "value", "members")
+
+    def __init__(self, kind, start, end, value, members=None):
+        self.kind, self.start, self.end, self.value, self.members = kind, start, end, value, members
+
+
+def dump_with_spans(value, indent=None, ensure_ascii=False):
+    """(text, root Node): json.dumps(value, indent=indent, ensure_ascii=ensure_ascii),
+    with the span of every value and key. Members are (key or None, key start, key end, Node)."""
+    out, pos = [], 0
+    item_sep = "," if indent is not None else ", "
+
+    def emit(s):
+        nonlocal pos
+        out.append(s)
+        pos += len(s)
+
+    def walk(v, level):
+        start = pos
+        if isinstance(v, (dict, list)):
+            kind = "object" if isinstance(v, dict) else "array"
+            if not v:
+                emit("{}" if kind == "object" else "[]")
+                return Node(kind, start, pos, v, [])
+            emit("{" if kind == "object" else "[")
+            members = []
+            for i, (key, item) in enumerate(v.items() if kind == "object" else ((None, x) for x in v)):
+                if i:
+                    emit(item_sep)
+                if indent is not None:
+                    emit("\n" + " " * indent * (level + 1))
+                ks = ke = None
+                if key is not None:
+                    ks = pos
+                    emit(json.dumps(key, ensure_ascii=ensure_ascii))
+                    ke = pos
+                    emit(": ")
+                members.append((key, ks, ke, walk(item, level + 1)))
+            if indent is not None:
+                emit("\n" + " " * indent * level)
+            emit("}" if kind == "object" else "]")
+            return Node(kind, start, pos, v, members)
+        emit(json.dumps(v, ensure_ascii=ensure_ascii))
+        kind = "string" if isinstance(v, str) else "literal" if v is None or isinstance(v, bool) else "number"
+        return Node(kind, start, pos, v)
+
+    root = walk(value, 0)
+    return "".join(out), root
+
+
+def _complete(node, p):
+    return node.end < p if node.kind == "number" else node.end <= p
+
+
+def floor_value(node, p):
+    """The part of `node` (an open container at cut p) that is complete before p: (value,
+    whether it holds any complete member)."""
+    out = {} if node.kind == "object" else []
+    for key, _ks, _ke, child in node.members:
+        if _complete(child, p):
+            item = child.value
+        elif child.members is not None and child.start < p:
+            item, has = floor_value(child, p)
+            if not has:
+                break
+        else:
+            break
+        if key is None:
+            out.append(item)
+        else:
+            out[key] = item
+        if not _complete(child, p):
+            break
+    return out, bool(out)
+
+
+def _is_number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _number_prefixes(b):
+    """The values a prefix of b's JSON text can be read as (`-1.5e3` -> -1, -1.5, -1.5e3...)."""
+    text, values = json.dumps(b), set()
+    for i in range(1, len(text) + 1):
+        s = text[:i].rstrip(".eE+-")
+        if s and s != "-":
+            try:
+                values.add(float(s))
+            except ValueError:
+                pass
+    return values
+
+
+def cut_of(a, b, member_of_object=False):
+    """a ⊑ b: `a` is `b` cut short, as defined above."""
+    if same(a, b):
+        return True
+    if a is None and member_of_object:
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        return b.startswith(a)
+    if _is_number(a) and _is_number(b):
+        return float(a) in _number_prefixes(b)
+    if isinstance(a, list) and isinstance(b, list):
+        n = len(a)
+        if n > len(b) or not all(same(a[i], b[i]) for i in range(n - 1)):
+            return False
+        return n == 0 or cut_of(a[-1], b[n - 1])
+    if isinstance(a, dict) and isinstance(b, dict):
+        ka, kb = list(a), list(b)
+        n = len(ka)
+        if n == 0:
+            return True
+        if n > len(kb) or ka[: n - 1] != kb[: n - 1] or not all(same(a[k], b[k]) for k in ka[: n - 1]):
+            return False
+        last, theirs = ka[-1], kb[n - 1]
+        if last == theirs:
+            return cut_of(a[last], b[theirs], member_of_object=True)
+        return theirs.startswith(last) and a[last] is None
+    return False
+
+
+def truncation_right(got, full, floor):
+    return not isinstance(got, BaseException) and cut_of(floor, got) and cut_of(got, full)
+
+
+def cut_context(text, root, p):
+    """Where the cut at p falls: in a key, a string value, an escape, a number, a literal,
+    or between tokens."""
+    node = root
+    while True:
+        if node.members is None:
+            # a number cut at its end is still open: a digit could follow
+            if not node.start < p < node.end + (node.kind == "number"):
+                return "between tokens"
+            if node.kind != "string":
+                return node.kind
+            return "escape" if _in_escape(text, node.start, p) else "string"
+        inner = None
+        for _key, ks, ke, child in node.members:
+            if ks is not None and ks < p < ke:
+                return "escape" if _in_escape(text, ks, p) else "key"
+            if child.start < p < child.end + (child.kind == "number"):
+                inner = child
+                break
+        if inner is None:
+            return "between tokens"
+        node = inner
+
+
+def _in_escape(text, start, p):
+    i = start + 1
+    while i < p:
+        if text[i] == "\\":
+            length = 6 if text[i + 1] == "u" else 2
+            if i + length > p:
+                return True
+            i += length
+        else:
+            i += 1
+    return False
+
+
+def truncation_value(rng):
+    """An LLM-style answer: a record, or a list of a few records (tests/corruption.py)."""
+    if rng.random() < 0.5:
+        return [random_value(rng) for _ in range(rng.randint(2, 5))]
+    return random_value(rng)
+
+
+def truncation_cases(docs, cuts, seed=5):
+    """[(context, cut text, full value, floor)]: `docs` documents, each cut at `cuts` random
+    offsets (never 0, never the whole text)."""
+    cases = []
+    for i in range(docs):
+        rng = random.Random(f"{seed}:{i}")
+        value = truncation_value(rng)
+        text, root = dump_with_spans(value, indent=rng.choice((None, 2)), ensure_ascii=rng.random() < 0.3)
+        for p in sorted(rng.sample(range(1, len(text)), min(cuts, len(text) - 1))):
+            cases.append((cut_context(text, root, p), text[:p], value, floor_value(root, p)[0]))
+    return cases
+
+
+# --------------------------------------------------------------------------- section: valid
 
 
 def bench_valid(report, libs, quick):
     sizes = [1_000, 100_000, 1 * MB] + ([] if quick else [10 * MB])
-    base = libs["json.loads"]
-    rows, ratios, notes = [], [], []
+    names = list(libs)
+    rows, ratios, notes, all_same = [], [], [], True
     for target in sizes:
         text = valid_document(target)
         size = nbytes(text)
-        expected = base(text)
-        checks, numbers, times = {}, {}, {}
+        expected = json.loads(text)
+        checks, timed = {}, {}
         for name, fn in libs.items():
             got = attempt(fn, text)
             checks[name] = same(got, expected)
             if isinstance(got, BaseException):
                 notes.append(f"{fmt_size(size)}: {name} raised {type(got).__name__}: {str(got)[:120]}")
-                continue
+            else:
+                timed[name] = lambda fn=fn: fn(text)
             del got
-            t0 = time.perf_counter()
-            fn(text)
-            numbers[name] = max(1, int(0.05 / max(time.perf_counter() - t0, 1e-7)))
-        # Round-robin: one sample of each library per round, so background load hits all alike.
-        for _ in range(7):
-            for name in numbers:
-                fn = libs[name]
-                sec, _ = timeit_min(lambda fn=fn: fn(text), repeat=1, number=numbers[name])
-                times[name] = min(sec, times.get(name, math.inf))
-        ratio = times["repair.loads"] / times["json.loads"] if "repair.loads" in times else None
-        ratios.append(ratio)
-        rows.append([
-            fmt_size(size),
-            fmt_rate(size, times.get("json.loads")),
-            fmt_rate(size, times.get("repair.loads")),
-            fmt_rate(size, times.get("json_repair.loads")),
-            fmt_x(ratio),
-            "yes" if checks["repair.loads"] else "**NO**",
-            "yes" if checks.get("json_repair.loads") else "no",
-        ])
+        times = race(timed, rounds=3 if quick else 7)
+        r = ratio(times.get("repair"), times.get("json.loads"))
+        ratios.append(r)
+        all_same = all_same and checks.get("repair", False)
+        for name in names:
+            report.series["valid JSON (1 KB .. 10 MB)"].setdefault(name, []).append((size, times.get(name), ""))
+        rows.append([fmt_size(size)] + [fmt_rate(size, times.get(n)) for n in names] + [fmt_x(r)]
+                    + ["yes" if checks[n] else "**NO**" for n in names if n != "json.loads"])
     steps = zero_steps(valid_document(100_000))
-    ok = all(r is not None and r <= 1.2 for r in ratios) and all(r[5] == "yes" for r in rows)
-    body = table(["size", "json.loads", "repair.loads", "json_repair.loads", "time repair/json",
-                  "repair same value", "json_repair same value"], rows)
-    body += f"\n\nBar: time(repair.loads) <= 1.2x time(json.loads) at every size, same value: **{verdict(ok)}**"
+    worst = max((r for r in ratios if r is not None), default=None)
+    ok = worst is not None and None not in ratios and worst <= 1.2 and all_same
+    body = table(["size"] + names + ["time repair / json.loads"] + [f"{n} same value" for n in names if n != "json.loads"], rows)
+    body += f"\n\nTarget: time(repair) <= 1.2x time(json.loads) at every size, same value: worst {fmt_x(worst)}: **{verdict(ok)}**"
+    report.target("valid JSON: time(repair) <= 1.2x json.loads (worst size)", fmt_x(worst), ok)
+    report.figure("valid_ratio", fmt_x(worst))
     notes = [
-        "Arrays of nested records (unicode, \\\" \\\\ \\n \\t \\u escapes, every third record ASCII-escaped), one record per line.",
-        "Measured round-robin (one sample of each library per round, 7 rounds, fast calls looped to >= 50 ms), min per library.",
-        "json_repair.loads tries json.loads first, so on valid input it runs at stdlib speed.",
+        "MB/s per library. Arrays of nested records (unicode, \\\" \\\\ \\n \\t \\u escapes, every third record ASCII-escaped), one record per line.",
+        f"Round-robin: one sample of each library per round, {3 if quick else 7} rounds, fast calls looped to >= 50 ms; minimum per library.",
+        "json_repair.loads tries json.loads first and fast_json_repair.loads tries orjson first, so on valid input they run at a JSON parser's speed.",
         f"Steps reported by repair.repair() on the 100 KB document: {steps}.",
     ] + notes
     report.section("1. Valid JSON", body, notes)
@@ -397,289 +658,531 @@ def zero_steps(text):
     """Number of steps repair.repair reports on valid text (should be 0), or why unknown."""
     import repair
 
-    if not hasattr(repair, "repair"):
-        return "n/a (repair.repair not available)"
     try:
         return len(repair.repair(text).steps)
     except Exception as exc:  # noqa: BLE001
         return f"error {type(exc).__name__}: {str(exc)[:80]}"
 
 
-# --------------------------------------------------------------------------- section 2
+# --------------------------------------------------------------------------- section: large
 
 
-def bench_large_malformed(report, libs, quick):
+def bench_large(report, libs, quick):
     text, expected, made = malformed_document(500_000 if quick else 5 * MB)
     size = nbytes(text)
-    rows, times = [], {}
+    rows, fns = [], {}
     for name, fn in libs.items():
-        if name == "json.loads":
-            res = attempt(fn, text)
-            kind = type(res).__name__ if isinstance(res, BaseException) else "a value"
-            rows.append([name, "-", "-", f"raises {kind}" if isinstance(res, BaseException) else kind])
-            continue
-        # json_repair takes ~9 s per call on 5 MB: the budget keeps it to one or two samples.
-        guarded = lambda fn=fn: attempt(fn, text)  # noqa: E731
-        times[name], got = timeit_min(guarded, repeat=5 if name == "repair.loads" else 3, number=1, budget=15)
-        if isinstance(got, BaseException):
-            recovered = f"raised {type(got).__name__}: {str(got)[:80]}"
+        got = attempt(fn, text)
+        if name == "json.loads" or isinstance(got, BaseException):
+            recovered = f"raises {type(got).__name__}" if isinstance(got, BaseException) else "a value (?)"
         elif same(got, expected):
             recovered = "exact"
+        elif isinstance(got, list):
+            bad = sum(not same(a, b) for a, b in zip(got, expected)) + abs(len(got) - len(expected))
+            recovered = f"**different**: {bad:,} of {len(expected):,} records wrong or missing"
         else:
-            if isinstance(got, list):
-                bad = sum(not same(a, b) for a, b in zip(got, expected)) + abs(len(got) - len(expected))
-                recovered = f"**different**: {bad:,} of {len(expected):,} records wrong or missing"
-            else:
-                recovered = f"**different**: a {type(got).__name__}, not the list"
-        rows.append([name, fmt_time(times[name]), fmt_rate(size, times[name]), recovered])
-    ratio = None
-    if "repair.loads" in times and "json_repair.loads" in times:
-        ratio = times["json_repair.loads"] / times["repair.loads"]
+            recovered = f"**different**: a {type(got).__name__}, not the list"
+        del got
+        rows.append([name, recovered])
+        if name != "json.loads":
+            fns[name] = lambda fn=fn: attempt(fn, text)
+    # json_repair takes seconds per call on 5 MB: the budget keeps it to a few samples.
+    times = race(fns, rounds=3 if quick else 5, budget=3 if quick else 8)
+    for row in rows:
+        t = times.get(row[0])
+        row[1:1] = [fmt_time(t), fmt_rate(size, t)]
+    r_jr = ratio(times.get("json_repair"), times.get("repair"))
+    r_fast = ratio(times.get("fast_json_repair"), times.get("repair"))
+    ok = None if r_jr is None else r_jr >= 10
     body = table(["library", "time", "throughput", "recovered value"], rows)
-    body += f"\n\nThroughput repair / json_repair: **{fmt_x(ratio)}** (bar >= 10x): **{verdict(ratio is not None and ratio >= 10)}**"
+    body += (f"\n\nThroughput repair / json_repair: **{fmt_x(r_jr)}** (target >= 10x): **{verdict(ok)}**; "
+             f"repair / fast_json_repair: {fmt_x(r_fast)}")
+    report.target("large malformed (~5 MB, 1 defect/KB): repair >= 10x json_repair throughput", fmt_x(r_jr), ok)
+    report.figure("large_mbps", fmt_rate(size, times.get("repair")))
+    report.figure("large_ratio", fmt_x(r_jr))
     notes = [
         f"{fmt_size(size)}, {len(expected):,} records, {sum(made.values()):,} defects "
         f"({sum(made.values()) / (size / 1000):.2f}/KB): "
         + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in sorted(made.items())) + ".",
         "Defects are placed where the repair is unambiguous (identifier keys; commas between members; "
         "never a dropped comma right before a damaged key), so the exact value is recoverable, as in peers.md §5.1.",
+        "Time: round-robin, minimum of up to 5 samples per library (json_repair stops after ~8 s of samples).",
     ]
     report.section("2. Large malformed document", body, notes)
 
 
-# --------------------------------------------------------------------------- section 3
+# --------------------------------------------------------------------------- section: corpus
 
 
-def small_record(rng):
-    """A small LLM-style answer object; strings hold no quotes or backslashes."""
-    return {
-        "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-        "age": rng.randint(18, 90),
-        "score": round(rng.uniform(0, 100), 2),
-        "active": rng.random() < 0.5,
-        "manager": None,
-        "tags": [rng.choice(WORDS) for _ in range(rng.randint(1, 4))],
-        "address": {"city": rng.choice(CITIES), "zip": f"{rng.randint(10000, 99999)}"},
-        "summary": " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 15))),
-    }
-
-
-def own_corpus(n, seed):
-    """Fallback for tests/corruption.py: n cases per kind as (kind, text, expected), five kinds."""
-    rng = random.Random(seed)
-
-    def trailing_comma(v):
-        dry = DefectWriter()
-        dry.write(v, [])
-        ends = dry.seen["end"]
-        chosen = {"trailing_comma": set(rng.sample(range(ends), rng.randint(1, ends)))}
-        return "".join(DefectWriter(chosen).write(v, [])), v
-
-    def single_quotes(v):
-        def sq(x):
-            if isinstance(x, dict):
-                return "{" + ", ".join(f"'{k}': {sq(y)}" for k, y in x.items()) + "}"
-            if isinstance(x, list):
-                return "[" + ", ".join(sq(y) for y in x) + "]"
-            return f"'{x}'" if isinstance(x, str) else json.dumps(x)
-        return sq(v), v
-
-    def fence_with_prose(v):
-        return ("Sure! Here is the JSON you asked for:\n\n```json\n" + json.dumps(v, indent=2, ensure_ascii=False)
-                + "\n```\n\nLet me know if you need anything else."), v
-
-    def python_literals(v):
-        return repr(v), v
-
-    def truncated_tail(v):
-        full = json.dumps(v, indent=2, ensure_ascii=False)
-        start = full.rindex('"summary": "') + len('"summary": "')
-        # somewhere inside the last string, after a letter: whether a cut-off trailing space
-        # is kept is not specified, so no case depends on it
-        cut = rng.choice([i for i in range(start + 1, len(full) - 3) if not full[i - 1].isspace()])
-        return full[:cut], dict(v, summary=full[start:cut])
-
-    kinds = [trailing_comma, single_quotes, fence_with_prose, python_literals, truncated_tail]
-    out = []
-    for i in range(n * len(kinds)):
-        make = kinds[i % len(kinds)]
-        text, expected = make(small_record(rng))
-        out.append((make.__name__, text, expected))
-    return out
-
-
-def load_corpus(n, seed):
-    """tests/corruption.py's corpus(n, seed) if it exists, else our own; plus its source."""
-    path = ROOT / "tests" / "corruption.py"
-    if path.exists():
-        spec = importlib.util.spec_from_file_location("_bench_corruption", path)
-        module = importlib.util.module_from_spec(spec)
-        sys.path.insert(0, str(path.parent))
-        try:
-            spec.loader.exec_module(module)
-            return list(module.corpus(n, seed)), "tests/corruption.py corpus(n, seed)"
-        except Exception as exc:  # noqa: BLE001 - fall back, but say so
-            print(f"tests/corruption.py failed ({type(exc).__name__}: {exc}); using the built-in corpus")
-        finally:
-            sys.path.remove(str(path.parent))
-    return own_corpus(n, seed), "built-in generator in benchmarks/run.py (tests/corruption.py absent)"
-
-
-def bench_small_malformed(report, libs, quick):
-    corpus, source = load_corpus(30 if quick else 200, seed=3)  # n cases per kind
+def bench_corpus(report, libs, quick):
+    n_per_kind = 30 if quick else 200
+    cases = corpus(n_per_kind, seed=3)
     by_kind = defaultdict(list)
-    for kind, text, expected in corpus:
+    for kind, text, expected in cases:
         by_kind[kind].append((text, expected))
     names = list(libs)
+    reps = list(repairers(libs))
     rows, total_time, total_ok = [], Counter(), Counter()
-    total_bytes = sum(nbytes(t) for _, t, _ in corpus)
-    for kind, cases in sorted(by_kind.items()):
-        texts = [t for t, _ in cases]
-        row = [kind, len(cases)]
+    total_bytes = sum(nbytes(t) for _, t, _ in cases)
+    worse = defaultdict(list)
+    for kind in KINDS:
+        docs = by_kind.get(kind, [])
+        if not docs:
+            continue
+        texts = [t for t, _ in docs]
+        kind_bytes = sum(nbytes(t) for t in texts)
+        right = {}
         for name in names:
-            ok = sum(same(attempt(libs[name], t), e) for t, e in cases)
-            total_ok[name] += ok
-            row.append(f"{100 * ok / len(cases):.0f}%")
-        for name in ("repair.loads", "json_repair.loads"):
-            if name not in libs:
-                row.append("-")
-                continue
-            fn = libs[name]
-            sec, _ = timeit_min(lambda fn=fn: [attempt(fn, t) for t in texts], repeat=3 if quick else 5, budget=10)
-            total_time[name] += sec
-            row.append(fmt_time(sec / len(cases)))
-        rows.append(row)
-    n = len(corpus)
-    rows.append(["**all**", n] + [f"{100 * total_ok[m] / n:.1f}%" for m in names]
-                + [fmt_time(total_time[m] / n) if m in total_time else "-" for m in ("repair.loads", "json_repair.loads")])
-    headers = ["kind", "cases"] + [f"{m} right" for m in names] + ["repair per doc", "json_repair per doc"]
-    ratio = total_time["json_repair.loads"] / total_time["repair.loads"] if total_time["repair.loads"] and total_time["json_repair.loads"] else None
+            right[name] = sum(same(attempt(libs[name], t), e) for t, e in docs)
+            total_ok[name] += right[name]
+        times = race({n: (lambda fn=libs[n]: [attempt(fn, t) for t in texts]) for n in reps}, rounds=2 if quick else 5)
+        for n in reps:
+            total_time[n] += times[n]
+        for n in reps:
+            if n != "repair" and right.get("repair", 0) < right[n]:
+                worse[n].append(kind)
+        rows.append([kind, len(docs)] + [fmt_pct(right[n], len(docs)) for n in names]
+                    + [fmt_time(times[n] / len(docs)) for n in reps]
+                    + [fmt_rate(kind_bytes, times.get("repair"))]
+                    + [fmt_x(ratio(times.get(n), times.get("repair"))) for n in reps if n != "repair"])
+    n = len(cases)
+    rows.append(["**all**", n] + [fmt_pct(total_ok[m], n) for m in names]
+                + [fmt_time(total_time[m] / n) for m in reps]
+                + [fmt_rate(total_bytes, total_time.get("repair"))]
+                + [fmt_x(ratio(total_time.get(m), total_time.get("repair"))) for m in reps if m != "repair"])
+    headers = (["kind", "cases"] + [f"{m} right" for m in names] + [f"{m} per doc" for m in reps]
+               + ["repair MB/s"] + [f"repair vs {m}" for m in reps if m != "repair"])
+    r_jr = ratio(total_time.get("json_repair"), total_time.get("repair"))
+    ok = None if r_jr is None else r_jr >= 5
     body = table(headers, rows)
-    body += (f"\n\nThroughput: repair {fmt_rate(total_bytes, total_time['repair.loads'])}, "
-             f"json_repair {fmt_rate(total_bytes, total_time['json_repair.loads'])}; "
-             f"repair / json_repair **{fmt_x(ratio)}** (bar >= 5x): **{verdict(ratio is not None and ratio >= 5)}**")
-    worse = [r[0] for r in rows[:-1] if "json_repair.loads" in libs
-             and float(r[2 + names.index("repair.loads")][:-1]) < float(r[2 + names.index("json_repair.loads")][:-1])]
-    body += f"\n\nKinds where repair is right less often than json_repair: {', '.join(worse) or 'none'}"
+    body += "\n\nThroughput over the whole corpus: " + ", ".join(
+        f"{m} {fmt_rate(total_bytes, total_time[m])}" for m in reps)
+    body += f"; repair / json_repair **{fmt_x(r_jr)}** (target >= 5x): **{verdict(ok)}**"
+    if "fast_json_repair" in reps:
+        body += f"; repair / fast_json_repair {fmt_x(ratio(total_time['fast_json_repair'], total_time['repair']))}"
+    for m in reps:
+        if m != "repair":
+            body += f"\n\nKinds where repair is right less often than {m}: {', '.join(worse[m]) or 'none'}"
+    report.target("corpus of small outputs: repair >= 5x json_repair throughput", fmt_x(r_jr), ok)
+    if "repair" in libs and "json_repair" in libs:
+        acc_ok = not worse["json_repair"]
+        report.target("corpus: repair right at least as often as json_repair on every kind (DESIGN.md)",
+                      f"{fmt_pct(total_ok['repair'], n)} vs {fmt_pct(total_ok['json_repair'], n)}; "
+                      f"{len(worse['json_repair'])} kinds worse", acc_ok)
+        report.figure("corpus_accuracy", f"{fmt_pct(total_ok['repair'], n)} (json_repair {fmt_pct(total_ok['json_repair'], n)})")
+    report.figure("corpus_ratio", fmt_x(r_jr))
     notes = [
-        f"Corpus: {source}; {n:,} documents, {fmt_size(total_bytes)} in all, seed 3.",
+        f"Corpus: tests/corruption.py corpus({n_per_kind}, seed=3), {len(by_kind)} kinds; {n:,} documents, {fmt_size(total_bytes)} in all.",
         "\"right\" = returned the expected value (types matter, key order does not); an exception counts as wrong.",
-        "Per-doc times: minimum over repeats of one pass over that kind's documents, divided by their count.",
+        "Per-doc time: round-robin minimum over samples of one pass over that kind's documents, divided by their count; "
+        "\"repair vs X\" = X's time / repair's time (above 1 means repair is faster).",
     ]
-    report.section("3. Small malformed outputs", body, notes)
+    report.section("3. Corpus of small malformed outputs, per corruption kind", body, notes)
 
 
-# --------------------------------------------------------------------------- section 4
+# --------------------------------------------------------------------------- section: truncated
+
+
+def bench_truncated(report, libs, quick):
+    reps = repairers(libs)
+    docs, cuts = (25, 8) if quick else (150, 16)
+    cases = truncation_cases(docs, cuts)
+    contexts = ["between tokens", "key", "string", "escape", "number", "literal"]
+    right = {n: Counter() for n in reps}
+    count = Counter(c for c, *_ in cases)
+    for context, text, full, floor in cases:
+        for n, fn in reps.items():
+            right[n][context] += truncation_right(attempt(fn, text), full, floor)
+    texts = [t for _, t, _, _ in cases]
+    total_bytes = sum(nbytes(t) for t in texts)
+    times = race({n: (lambda fn=fn: [attempt(fn, t) for t in texts]) for n, fn in reps.items()}, rounds=2 if quick else 5)
+    rows = []
+    for c in contexts:
+        if count[c]:
+            rows.append([c, count[c]] + [fmt_pct(right[n][c], count[c]) for n in reps])
+    total = len(cases)
+    rows.append(["**all**", total] + [fmt_pct(sum(right[n].values()), total) for n in reps])
+    body = table(["cut falls", "cuts"] + [f"{n} right" for n in reps], rows)
+    body += "\n\nTime per cut document: " + ", ".join(
+        f"{n} {fmt_time(times[n] / total)} ({fmt_rate(total_bytes, times[n])})" for n in reps)
+    if "repair" in reps:
+        body += "; repair vs " + ", ".join(f"{n} {fmt_x(ratio(times[n], times['repair']))}" for n in reps if n != "repair")
+        report.figure("truncated_accuracy", fmt_pct(sum(right["repair"].values()), total) + (
+            f" (json_repair {fmt_pct(sum(right['json_repair'].values()), total)})" if "json_repair" in reps else ""))
+
+    # one large document cut inside a string about two thirds of the way
+    records = make_records(200_000 if quick else 2 * MB, seed=4)
+    text, root = dump_with_spans(records, indent=None, ensure_ascii=False)
+    rng = random.Random(4)
+    index = 2 * len(root.members) // 3
+    strings = [m[3] for m in root.members[index][3].members if m[3].kind == "string" and m[3].end - m[3].start > 4]
+    node = rng.choice(strings)
+    p = rng.randrange(node.start + 2, node.end - 1)
+    cut, floor = text[:p], floor_value(root, p)[0]
+    size = nbytes(cut)
+    fns, large_rows = {}, []
+    for n, fn in reps.items():
+        got = attempt(fn, cut)
+        ok = truncation_right(got, records, floor)
+        kept = len(got) if isinstance(got, list) else type(got).__name__
+        large_rows.append([n, "yes" if ok else "**no**", kept])
+        del got
+        fns[n] = lambda fn=fn: attempt(fn, cut)
+    large_times = race(fns, rounds=3 if quick else 5, budget=3 if quick else 8)
+    for row in large_rows:
+        t = large_times.get(row[0])
+        row[1:1] = [fmt_time(t), fmt_rate(size, t)]
+    body += (f"\n\nOne large document: {fmt_size(size)}, {len(records):,} records cut inside a string of record "
+             f"{index:,} ({index:,} complete records before it):\n\n")
+    body += table(["library", "time", "throughput", "right", "records returned"], large_rows)
+    if "repair" in reps:
+        body += "\n\nThroughput repair vs " + ", ".join(
+            f"{n} {fmt_x(ratio(large_times.get(n), large_times.get('repair')))}" for n in reps if n != "repair")
+    notes = [
+        f"{docs} LLM-style documents (tests/corruption.py random_value; compact or indented, 30% ASCII-escaped), "
+        f"each cut at {cuts} random offsets: {total:,} cut documents, {fmt_size(total_bytes)}.",
+        "Right = a prefix-consistent completion: every member complete before the cut (a number once a character "
+        "after it was seen) is kept exactly, inside every open container that holds one; the member cut into may be "
+        "dropped, kept cut short (a string prefix, `1.` as 1.0) or completed (`tr` as true, a cut or dangling key "
+        "with null); nothing else may appear. An exception is wrong. The rule is in benchmarks/README.md.",
+        "\"escape\": the cut falls inside a \\n or \\uXXXX escape (a lone surrogate half is not a prefix of the text).",
+    ]
+    report.section("4. Truncated documents", body, notes)
+
+
+# --------------------------------------------------------------------------- section: growth
 
 # name, builder(n), n for the full run, n for --quick. Inputs LLMs really produce at scale;
-# several are json_repair's super-linear cases in peers.md §5.2.
+# several are json_repair's super-linear cases in research/peers.md §5.2.
 GROWTH = [
     ("long string (unclosed, escapes)", lambda n: '{"code": "' + "ab\\n" * n, 100_000, 20_000),
-    ("many inner quotes", lambda n: '{"k": "' + 'a"b' * n + '"}', 5_000, 2_000),
-    ("deep unclosed nesting [ * n", lambda n: "[" * n, 50_000, 10_000),
+    ("long single-quoted string", lambda n: "{'a': '" + "x" * n + "'}", 200_000, 50_000),
+    ("many inner quotes", lambda n: '{"k": "' + 'a"b' * n + '"}', 10_000, 2_000),
+    ("deep nesting (closed)", lambda n: '{"a": [' * n + "1" + "]}" * n, 25_000, 5_000),
+    ("deep unclosed nesting", lambda n: "[" * n, 50_000, 10_000),
+    ("many unclosed records", lambda n: "[\n" + '{"k": "v"\n' * n, 20_000, 5_000),
     ("many commas", lambda n: '{"a": [' + "1,," * n + "]}", 50_000, 10_000),
     ("prose without JSON", lambda n: "Sure, here is what I found about the topic. " * n, 20_000, 5_000),
     ("prose full of braces", lambda n: "see {this} and [that], or {maybe: [not} it. " * n, 10_000, 2_000),
-    ("single-quoted long string", lambda n: "{'a': '" + "x" * n + "'}", 200_000, 50_000),
-    ("many unclosed records", lambda n: "[\n" + '{"k": "v"\n' * n, 20_000, 5_000),
 ]
-WORKER_LIBS = {"repair": ("repair", "loads"), "json_repair": ("json_repair", "loads")}
 
 
-def worker(lib, family, n):
-    """Subprocess entry: time one library on one growth input, print a JSON line."""
-    module, attr = WORKER_LIBS[lib]
+def worker(lib, family, sizes, quick):
+    """Subprocess entry: time one library on one growth family at each size, smallest
+    first; one JSON line per size, flushed, so the parent can cap each measurement."""
+    module, attr = LIBRARIES[lib]
     fn = getattr(__import__(module), attr)
-    text = GROWTH[family][1](n)
-    sec, res = timeit_min(lambda: attempt(fn, text), repeat=5, budget=2)
-    outcome = f"{type(res).__name__}" if isinstance(res, BaseException) else "value"
-    print(json.dumps({"seconds": sec, "outcome": outcome}))
+    for n in sizes:
+        text = GROWTH[family][1](n)
+        sec, res = timeit_min(lambda: attempt(fn, text), repeat=2 if quick else 5, budget=0.5 if quick else 2)
+        if isinstance(res, BaseException):
+            outcome = type(res).__name__
+        else:
+            outcome = "None" if res is None else "value"
+        print(json.dumps({"n": n, "bytes": nbytes(text), "seconds": sec, "outcome": outcome}), flush=True)
+        del res, text
 
 
-def measure_growth(lib, family, n, timeout):
-    """(seconds or None, note) for one measurement in a fresh process, capped at `timeout`."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", lib, str(family), str(n)]
+def measure_growth(lib, family, sizes, timeout, quick):
+    """{n: (seconds or None, note)} for one library and family: one fresh process measures
+    the sizes in turn; each measurement (from the previous one's end) is capped at `timeout`."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", lib, str(family),
+           ",".join(map(str, sizes))] + (["--quick"] if quick else [])
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    results, buf = {}, b""
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=ENV)
-    except subprocess.TimeoutExpired:
-        return None, f"> {timeout:g} s"
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["?"])[-1]
-        return None, f"crashed (rc {proc.returncode}: {last[:60]})"
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
-    return data["seconds"], data["outcome"]
+        for n in sizes:
+            while b"\n" not in buf:
+                left = deadline - time.monotonic()
+                if left <= 0 or not sel.select(timeout=left):
+                    results[n] = (None, f"> {timeout:g} s")
+                    return _rest(results, sizes, "skipped")
+                chunk = os.read(proc.stdout.fileno(), 65536)
+                if not chunk:
+                    proc.wait()
+                    last = (proc.stderr.read().decode(errors="replace").strip().splitlines() or ["?"])[-1]
+                    results[n] = (None, f"crashed (rc {proc.returncode}: {last[:60]})")
+                    return _rest(results, sizes, "skipped")
+                buf += chunk
+            line, buf = buf.split(b"\n", 1)
+            data = json.loads(line)
+            results[n] = (data["seconds"], data["outcome"])
+            deadline = time.monotonic() + timeout
+        return results
+    finally:
+        sel.close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def _rest(results, sizes, note):
+    for n in sizes:
+        results.setdefault(n, (None, note))
+    return results
 
 
 def bench_growth(report, libs, quick, timeout):
+    reps = [n for n in REPAIRERS if n in libs]
     rows, worst = [], []
     for i, (name, build, n_full, n_quick) in enumerate(GROWTH):
         n = n_quick if quick else n_full
+        sizes = [n // 4, n, 4 * n]
         row = [name, f"{n:,}", fmt_size(nbytes(build(n)))]
-        for lib in ("repair", "json_repair"):
-            if f"{lib}.loads" not in libs:
-                row += ["-", "-", "-"]
-                continue
-            t1, o1 = measure_growth(lib, i, n, timeout)
-            # json_repair: if n already hit the cap, 4n would too; don't spend another cap on it.
-            t4, o4 = measure_growth(lib, i, 4 * n, timeout) if t1 is not None else (None, "skipped")
-            ratio = t4 / t1 if t1 and t4 else None
+        for lib in reps:
+            res = measure_growth(lib, i, sizes, timeout, quick)
+            report.series[name][lib] = [(nbytes(build(k)), res[k][0], res[k][1]) for k in sizes]
+            (t1, o1), (t4, o4) = res[n], res[4 * n]
+            r = ratio(t4, t1)
             cell = lambda t, o: (fmt_time(t) if t is not None else o) + (f" ({o})" if t is not None and o != "value" else "")  # noqa: E731
             row += [cell(t1, o1), cell(t4, o4)]
-            if ratio is not None:
-                row.append(fmt_x(ratio))
-            elif t1 is not None and t4 is None and o4.startswith(">"):
+            if r is not None:
+                row.append(fmt_x(r))
+            elif t1 is not None and o4.startswith(">"):
                 row.append(f"> {timeout / t1:.1f}x")
             else:
                 row.append("-")
             if lib == "repair":
                 bad_outcome = any(o not in ("value", "RepairError") for o in (o1, o4))
-                worst.append((name, ratio, bad_outcome))
+                worst.append((name, r, bad_outcome))
         rows.append(row)
-    ok = all(r is not None and r <= 4.5 and not bad for _, r, bad in worst)
+    ok = bool(worst) and all(r is not None and r <= 4.5 and not bad for _, r, bad in worst)
     failing = [f"{nm} ({fmt_x(r)})" for nm, r, bad in worst if r is None or r > 4.5 or bad]
-    body = table(["family", "n", "size at n", "repair t(n)", "repair t(4n)", "repair ratio",
-                  "json_repair t(n)", "json_repair t(4n)", "json_repair ratio"], rows)
-    body += f"\n\nBar: repair t(4n)/t(n) <= 4.5 on every family, no exception but RepairError: **{verdict(ok)}**"
+    headers = ["family", "n", "size at n"]
+    for lib in reps:
+        headers += [f"{lib} t(n)", f"{lib} t(4n)", f"{lib} ratio"]
+    body = table(headers, rows)
+    top = max(((r, nm) for nm, r, _ in worst if r is not None), default=None)
+    body += f"\n\nTarget: repair t(4n)/t(n) <= 4.5 on every family, no exception but RepairError: **{verdict(ok if worst else None)}**"
+    if top:
+        body += f" (worst: {top[1]}, {fmt_x(top[0])})"
     if failing:
-        body += f"\n\nOver the bar or failing: {', '.join(failing)}"
+        body += f"\n\nOver the target or failing: {', '.join(failing)}"
+    report.target("growth: repair t(4n)/t(n) <= 4.5 on every family (worst)",
+                  f"{fmt_x(top[0])} ({top[1]})" if top else "-", ok if worst else None)
+    if top:
+        report.figure("growth_worst", f"{fmt_x(top[0])} ({top[1]})")
     notes = [
-        f"Each cell: a fresh process, minimum of up to 5 samples (fast calls looped to >= 50 ms; stops after 2 s), "
-        f"capped at {timeout:g} s; "
-        "≈4 is linear, ≈16 quadratic.",
-        "An outcome other than a value is shown in brackets (RepairError is the expected answer for prose without JSON).",
+        f"Each library and family: one fresh process measures n/4, n and 4n in turn (n/4 only for the plot), "
+        f"each the minimum of up to {2 if quick else 5} samples (fast calls looped to >= 50 ms; sampling stops after "
+        f"{0.5 if quick else 2:g} s), each capped at {timeout:g} s from the end of the previous one "
+        "(`> cap`: it did not finish; larger sizes are then skipped). ≈4 is linear, ≈16 quadratic.",
+        "An outcome other than a value is shown in brackets: RepairError is the expected answer for prose without "
+        "JSON; `None` is fast_json_repair's silent answer past depth 1000; json_repair lets RecursionError escape.",
+        "json.loads applies to one family only (deep nesting, closed), where it raises RecursionError; it is left out.",
     ]
-    report.section("4. Growth: time at n and 4n", body, notes)
+    report.section("5. Growth on adversarial families: time at n and 4n", body, notes)
 
 
-# --------------------------------------------------------------------------- section 5
+# --------------------------------------------------------------------------- section: import
+
+LAZY = ("pydantic", "httpx", "yaml", "jsonschema")
+IMPORT_PROBE = """
+import sys, repair
+after_import = [m for m in {mods!r} if m in sys.modules]
+for text in ['{{"a": [1, 2,], b: None}}', 'Sure! ```json\\n{{"a": "x\\n"}}\\n```', '{{"a": "cut', '[1, 2]',
+             "<think>x</think>[CONTENT]{{'k': True}}[/CONTENT]"]:
+    repair.repair(text); repair.loads(text); repair.repair_json(text)
+after_use = [m for m in {mods!r} if m in sys.modules]
+print(",".join(after_import) + ";" + ",".join(after_use))
+"""
 
 
-def bench_import(report, runs=7):
-    probe = "import sys, repair; print(','.join(m for m in ('pydantic', 'regex', 'json_repair', 'httpx', 'requests') if m in sys.modules))"
-    totals, heavy, error = [], "", None
+def bench_import(report, quick):
+    runs = 3 if quick else 7
+    totals, error = [], None
     for _ in range(runs):
-        proc = subprocess.run([sys.executable, "-X", "importtime", "-c", probe], capture_output=True, text=True, env=ENV)
+        proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import repair"],
+                              capture_output=True, text=True, env=ENV)
         if proc.returncode != 0:
             error = (proc.stderr.strip().splitlines() or ["?"])[-1]
             break
-        heavy = proc.stdout.strip()
         for line in proc.stderr.splitlines():
             parts = line.split("|")
-            if line.startswith("import time:") and len(parts) == 3 and parts[2].strip() == "repair" \
-                    and parts[2].startswith(" repair"):
+            if line.startswith("import time:") and len(parts) == 3 and parts[2].rstrip() == " repair":
                 totals.append(int(parts[1]))
+    mods = LAZY + ("requests", "json_repair", "regex")
+    probe = subprocess.run([sys.executable, "-c", IMPORT_PROBE.format(mods=mods)], capture_output=True, text=True, env=ENV)
+    if probe.returncode == 0:
+        after_import, after_use = probe.stdout.strip().split(";")
+        heavy = [m for m in after_use.split(",") if m]
+        lazy_ok = not [m for m in heavy if m in LAZY]
+    else:
+        after_import = after_use = "probe failed: " + ((probe.stderr.strip().splitlines() or ["?"])[-1])[:100]
+        heavy, lazy_ok = [], False
     if error or not totals:
         body = f"`import repair` failed: {error or 'no importtime line for repair'}"
-        report.section("5. Import time", body)
+        report.target("`import repair` < 50 ms", "failed", False)
+        report.section("6. Import", body)
         return
     best = min(totals) / 1000
     body = table(["measure", "value"], [
-        ["`import repair`, cumulative (min of %d runs)" % len(totals), f"{best:.1f} ms"],
+        [f"`import repair`, cumulative (min of {len(totals)} runs)", f"{best:.1f} ms"],
         ["median", f"{sorted(totals)[len(totals) // 2] / 1000:.1f} ms"],
-        ["heavy modules loaded by it", heavy or "none"],
+        ["of " + ", ".join(mods) + ": in sys.modules after `import repair`", after_import or "none"],
+        ["... and after repair.repair / loads / repair_json on 5 texts", after_use or "none"],
     ])
-    body += f"\n\nBar: well under 100 ms: **{verdict(best < 100)}**"
-    report.section("5. Import time", body, ["From `python -X importtime -c \"import repair\"`, the cumulative µs of the `repair` package."])
+    body += (f"\n\nTargets: `import repair` < 50 ms: **{verdict(best < 50)}**; "
+             f"no {', '.join(LAZY)} imported by plain repair: **{verdict(lazy_ok)}**")
+    report.target("`import repair` adds < 50 ms (python -X importtime)", f"{best:.1f} ms", best < 50)
+    report.target("`import repair; repair.repair(...)` imports no " + ", ".join(LAZY),
+                  ", ".join(heavy) or "none of them", lazy_ok)
+    report.figure("import_ms", f"{best:.1f} ms")
+    report.section("6. Import", body, [
+        "From `python -X importtime -c \"import repair\"`: the cumulative µs of the `repair` package (its submodules "
+        "included, interpreter start-up excluded).",
+        "sys.modules is read in a fresh process after importing and after repairing texts that need "
+        "extraction, quotes, literals and truncation (no schema, no LLM).",
+    ])
+
+
+# --------------------------------------------------------------------------- section: scan
+
+
+def _find_rate(result, jobs):
+    """The MB/s for `jobs` jobs in scan_bench's result, whatever its exact shape."""
+    flat = {}
+
+    def walk(x, path):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, path + (str(k),))
+        elif _is_number(x):
+            flat[path] = float(x)
+
+    walk(result, ())
+    exact = flat.get(("realistic", f"jobs{jobs}_mb_s"))  # scan_bench.py's shape
+    if exact is not None:
+        return exact
+    rate_words = ("mb", "rate", "throughput", "speed")
+    for path, v in flat.items():
+        text = "/".join(path).lower()
+        has_jobs = re.search(rf"(^|[^0-9]){jobs}([^0-9]|$)", text)
+        if has_jobs and any(w in text for w in rate_words):
+            return v
+    for path, v in flat.items():  # {"1": 25.0, "2": 41.0} or {"jobs": {"2": ...}}
+        if path and path[-1] == str(jobs):
+            return v
+    return None
+
+
+SCAN_MB = {False: 50.0, True: 5.0}  # size of the generated log, full and --quick
+
+
+def bench_scan(report, quick):
+    path = HERE / "scan_bench.py"
+    if not path.exists():
+        report.target("`repair scan` >= 20 MB/s on 2 cores", "not measured (benchmarks/scan_bench.py absent)", None)
+        report.section("7. `repair scan`", "Skipped: benchmarks/scan_bench.py does not exist yet.")
+        return
+    spec = importlib.util.spec_from_file_location("_bench_scan", path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+        result = module.run(mb=SCAN_MB[quick], quick=quick)
+    except Exception as exc:  # noqa: BLE001 - a broken helper must not stop the runner
+        report.target("`repair scan` >= 20 MB/s on 2 cores", f"scan_bench failed: {type(exc).__name__}", False)
+        report.section("7. `repair scan`", f"benchmarks/scan_bench.py failed: {type(exc).__name__}: {str(exc)[:200]}")
+        return
+    two, one = _find_rate(result, 2), _find_rate(result, 1)
+    ok = None if two is None else two >= 20
+    if callable(getattr(module, "markdown", None)):
+        body = module.markdown(result)
+    else:
+        rows = []
+
+        def walk(x, path):
+            if isinstance(x, dict):
+                for k, v in x.items():
+                    walk(v, f"{path}.{k}" if path else str(k))
+            else:
+                rows.append([path, f"{x:.2f}" if isinstance(x, float) else x])
+
+        walk(result, "")
+        body = table(["figure", "value"], rows)
+    body += f"\n\nTarget: `repair scan --jobs 2` >= 20 MB/s: {'-' if two is None else f'{two:.1f} MB/s'}: **{verdict(ok)}**"
+    if one and two:
+        body += f" (speed-up from 1 to 2 jobs: {two / one:.2f}x)"
+    report.target("`repair scan` >= 20 MB/s on 2 cores", "-" if two is None else f"{two:.1f} MB/s", ok)
+    if two is not None:
+        report.figure("scan_mbps", f"{two:.1f} MB/s")
+    notes = [f"benchmarks/scan_bench.py run(mb={SCAN_MB[quick]:g}, quick={quick}): generated agent logs through the "
+             "`repair` console script with --jobs 1 and --jobs 2 (wall clock, start-up included); the target is read on "
+             "the realistic log."]
+    if isinstance(getattr(module, "MIX", None), str):
+        notes.append(module.MIX)
+    report.section("7. `repair scan`", body, notes)
+
+
+# --------------------------------------------------------------------------- plot
+
+COLORS = {"repair": "#1f77b4", "json_repair": "#ff7f0e", "fast_json_repair": "#2ca02c", "json.loads": "#7f7f7f"}
+
+
+def plot(series, path, timeout):
+    """Small multiples, log-log: time against input size, one line per library, one panel
+    per input family. A measurement that hit the cap is drawn as a hollow triangle at the cap,
+    one whose answer was an exception (other than RepairError) or None as a cross. Returns
+    a note when it cannot plot, else None."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        from matplotlib.ticker import NullFormatter
+    except ImportError:
+        return "matplotlib is not installed: no plot (pip install matplotlib)"
+    panels = [p for p in series if any(t is not None for pts in series[p].values() for _, t, _ in pts)]
+    if not panels:
+        return None
+    cols = 3
+    rows = math.ceil(len(panels) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.9 * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, panel in zip(axes.flat, panels):
+        for lib, pts in series[panel].items():
+            color = COLORS.get(lib, "black")
+            done = [(b, t) for b, t, _ in pts if t is not None]
+            if done:
+                ax.plot([b for b, _ in done], [t for _, t in done], "-o", color=color, label=lib, ms=4, lw=1.6)
+            odd = [(b, t) for b, t, note in pts if t is not None and note not in ("", "value", "RepairError")]
+            if odd:
+                ax.plot([b for b, _ in odd], [t for _, t in odd], "x", color="black", ms=8, mew=1.5)
+            capped = [b for b, t, note in pts if t is None and note.startswith(">")]
+            if capped:
+                ax.plot(capped, [timeout] * len(capped), "^", mfc="none", color=color, ms=9, mew=1.5)
+                if done:
+                    ax.plot([done[-1][0], capped[0]], [done[-1][1], timeout], ":", color=color, lw=1.2)
+        # linear reference through repair's first point
+        ref = [(b, t) for b, t, _ in series[panel].get("repair", []) if t is not None]
+        if len(ref) >= 2:
+            b0, t0 = ref[0]
+            b1 = ref[-1][0]
+            ax.plot([b0, b1], [t0, t0 * b1 / b0], "--", color="#bbbbbb", lw=1, label="linear")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(panel, fontsize=11)
+        ax.set_xlabel("input size (bytes)", fontsize=9)
+        ax.set_ylabel("time per call (s)", fontsize=9)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.legend(fontsize=7, loc="upper left")
+    fig.suptitle(f"Time per call against input size (log-log), one line per library. ▲ = did not finish within "
+                 f"the {timeout:g} s cap; × = raised an exception or returned None (RepairError on prose is not marked: "
+                 "it is the right answer)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return None
 
 
 # --------------------------------------------------------------------------- machine facts
@@ -700,6 +1203,10 @@ def machine_facts():
         mem = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, IndexError, ValueError):
         pass
+    try:
+        load = "load average %.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = "?"
 
     def version(dist):
         try:
@@ -708,63 +1215,128 @@ def machine_facts():
             return "not installed"
 
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"], capture_output=True, text=True)
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     return [
         ["date", datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")],
         ["python", f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"],
         ["platform", platform.platform()],
         ["CPU", cpu],
-        ["cores", f"{os.cpu_count()} (usable: {affinity})"],
+        ["cores", f"{os.cpu_count()} (usable: {affinity}); {load} at the start"],
         ["memory", mem],
-        ["repair", f"{version('repair')} from {SRC}, commit {commit.stdout.strip() or 'none yet'}"],
-        ["json_repair", version("json-repair")],
-    ]
+        ["repair", f"{version('repair')} from {SRC}, commit {commit.stdout.strip() or 'none yet'}"
+                   + (" + uncommitted changes in src/" if dirty.stdout.strip() else "")],
+    ] + [[d, version(DISTRIBUTIONS[d])] for d in ("json_repair", "fast_json_repair", "matplotlib")]
 
 
-# --------------------------------------------------------------------------- main
+# --------------------------------------------------------------------------- RESULTS.md
+
+KEEP = re.compile(r"<!-- keep:(?P<name>[\w-]+) -->.*?<!-- /keep:(?P=name) -->\n?", re.S)
+
+
+def kept_blocks(*paths):
+    """The `<!-- keep:NAME -->...<!-- /keep:NAME -->` blocks of the first file that has any:
+    earlier figures that a new run carries over unchanged."""
+    for path in paths:
+        try:
+            blocks = [m.group(0) for m in KEEP.finditer(path.read_text())]
+        except OSError:
+            continue
+        if blocks:
+            return blocks
+    return []
+
+
+def before_after(report):
+    rows = []
+    for key, label in FIGURE_LABELS.items():
+        before, now = BEFORE["figures"].get(key, "not measured"), report.figures.get(key)
+        if now is not None:
+            rows.append([label, before, now])
+    if not rows:
+        return ""
+    return ("## Before and after\n\n" + table(["figure", BEFORE["label"], "this run"], rows)
+            + "\n\nThe full figures of the earlier run are kept verbatim at the end of this file.\n")
+
+
+SECTIONS = ["valid", "large", "corpus", "truncated", "growth", "import", "scan"]
+
+
+def parse_only(spec):
+    chosen = set()
+    for item in filter(None, (s.strip() for s in spec.split(","))):
+        if item.isdigit() and 1 <= int(item) <= len(SECTIONS):
+            chosen.add(SECTIONS[int(item) - 1])
+        elif item in SECTIONS:
+            chosen.add(item)
+        else:
+            raise SystemExit(f"--only: unknown section {item!r}; choose from {', '.join(SECTIONS)} or 1-{len(SECTIONS)}")
+    return chosen
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (smoke run)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (smoke run, < 1 min)")
     parser.add_argument("--out", type=Path, help="markdown output (default benchmarks/RESULTS.md, "
                         "or benchmarks/out/RESULTS-quick.md with --quick)")
-    parser.add_argument("--only", default="1,2,3,4,5", help="comma-separated sections to run (default all)")
+    parser.add_argument("--png", type=Path, help="plot output (default benchmarks/growth.png beside RESULTS.md, "
+                        "else the --out path with .png)")
+    parser.add_argument("--only", default=",".join(SECTIONS),
+                        help=f"comma-separated sections, by name or number: {', '.join(SECTIONS)} (default all)")
     parser.add_argument("--timeout", type=float, default=20.0, help="cap per growth measurement, seconds (default 20)")
-    parser.add_argument("--worker", nargs=3, metavar=("LIB", "FAMILY", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker", nargs=3, metavar=("LIB", "FAMILY", "SIZES"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        lib, family, n = args.worker
-        worker(lib, int(family), int(n))
+        lib, family, sizes = args.worker
+        worker(lib, int(family), [int(s) for s in sizes.split(",")], args.quick)
         return 0
 
     out = args.out or (HERE / "out" / "RESULTS-quick.md" if args.quick else HERE / "RESULTS.md")
-    only = {int(s) for s in args.only.split(",") if s.strip()}
-    libs = libraries()
-    report = Report()
+    png = args.png or (out.parent / "growth.png" if out.name == "RESULTS.md" else out.with_suffix(".png"))
+    only = parse_only(args.only)
     facts = machine_facts()
     print(table(["machine", ""], facts))
+    libs, lib_notes = load_libraries()
+    report = Report()
     started = time.perf_counter()
 
-    if 1 in only:
+    if "valid" in only:
         bench_valid(report, libs, args.quick)
-    if 2 in only:
-        bench_large_malformed(report, libs, args.quick)
-    if 3 in only:
-        bench_small_malformed(report, libs, args.quick)
-    if 4 in only:
+    if "large" in only:
+        bench_large(report, libs, args.quick)
+    if "corpus" in only:
+        bench_corpus(report, libs, args.quick)
+    if "truncated" in only:
+        bench_truncated(report, libs, args.quick)
+    if "growth" in only:
         bench_growth(report, libs, args.quick, args.timeout)
-    if 5 in only:
-        bench_import(report)
+    if "import" in only:
+        bench_import(report, args.quick)
+    if "scan" in only:
+        bench_scan(report, args.quick)
+
+    plot_note = None
+    if report.series:
+        plot_note = plot(report.series, png, args.timeout) or f"Plot: {png.name} (time against input size, log-log)."
+        print(plot_note)
 
     elapsed = time.perf_counter() - started
+    targets = table(["target", "measured", "verdict"], report.targets) if report.targets else "(no target measured)"
+    print("\n## Targets\n\n" + targets)
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     head = (f"# Benchmark results{' (quick run)' if args.quick else ''}\n\n"
-            f"Generated by `{command.strip()}` in {elapsed:.0f} s. Not asserted by the test suite; "
-            "see benchmarks/README.md.\n\n" + table(["machine", ""], facts) + "\n")
+            f"Generated by `{command.strip()}` in {elapsed:.0f} s. Ratios are from this one run; "
+            "not asserted by the test suite; see benchmarks/README.md.\n\n"
+            + table(["machine", ""], facts) + "\n"
+            + "".join(f"\n- {n}" for n in lib_notes + ([plot_note] if plot_note else [])) + "\n"
+            + "\n## Targets\n\n" + targets + "\n")
+    if report.series and png.exists() and not plot_note.startswith("matplotlib"):
+        head += f"\n![time against input size]({os.path.relpath(png, out.parent)})\n"
+    kept = kept_blocks(out, HERE / "RESULTS.md")
+    parts = [head, before_after(report)] + report.parts + kept
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(head + "\n" + "\n".join(report.parts))
+    out.write_text("\n".join(p for p in parts if p))
     print(f"\nwrote {out} ({elapsed:.0f} s)")
     return 0
 
