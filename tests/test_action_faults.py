@@ -89,11 +89,27 @@ def test_a_callback_that_always_raises_spends_the_budget_then_fails():
     assert all(a.raw == "" and a.error == "ConnectionError: model server went away" for a in err.attempts)
     assert llm.sent[0] == llm.sent[1] == llm.sent[2]  # no "your answer was wrong" feedback
     message = str(err)
-    assert "no valid answer in 3 call(s) (2 re-ask(s) used)" in message
+    assert "no valid answer in 3 call(s) (max_retries=2 used up)" in message
     assert message.count("the call failed: ConnectionError: model server went away") == 3
     assert "call 1 (ask)" in message and "call 3 (ask)" in message and "Next:" in message
     assert isinstance(err.__cause__, ConnectionError) and err.value is None
     assert err.errors[0]["type"] == "call_failed"
+
+
+def test_failed_calls_are_logged_and_a_long_history_is_elided(caplog):
+    llm = Script(*[OSError(f"failure number {i}") for i in range(1, 21)], OSError("failure number 21"))
+    with caplog.at_level(logging.INFO, logger="repair.action"):
+        with pytest.raises(FillFailed) as info:
+            fill(llm, max_retries=20)
+    assert len(llm.sent) == 21 and len(info.value.attempts) == 21
+    records = [r for r in caplog.records if r.name == "repair.action"]
+    assert len(records) == 21 and all(r.levelno == logging.WARNING for r in records)
+    assert records[0].getMessage().endswith("failure number 1; sending the same messages again")
+    assert records[-1].getMessage().endswith("failure number 21; not retried")
+    lines = str(info.value).splitlines()
+    assert len(lines) == 1 + 11 + 1  # first 4 calls, "... 11 more", last 6, Next
+    assert "failure number 4" in lines[4] and "11 more call(s)" in lines[5] and "failure number 16" in lines[6]
+    assert "at line" not in str(info.value)  # not a place in a text
 
 
 def test_a_failed_call_is_retried_with_the_same_messages():

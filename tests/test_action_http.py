@@ -26,6 +26,14 @@ class Ticket(BaseModel):
 GOOD = '[CONTENT]{"title": "Crash on save", "severity": "high", "steps": ["open", "save"]}[/CONTENT]'
 
 
+@pytest.fixture(autouse=True)
+def _no_proxy(monkeypatch):
+    """A proxy in the environment must not stand between the client and 127.0.0.1."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
 @pytest.fixture(params=["openai", "ollama"])
 def make_llm(request):
     def make(server, **kw):
@@ -104,6 +112,11 @@ def test_reply_that_never_validates(make_llm):
     err = info.value
     assert len(err.attempts) == 3 and err.value == {"title": "x", "severity": "urgent", "steps": []}
     assert "2 re-ask(s) used" in str(err)
+    lines = str(err).splitlines()  # one line per call, saying what was wrong with it
+    assert lines[1].startswith("  call 1 (ask): 1 error(s): $.severity: Input should be 'low' or 'high'")
+    assert lines[2].startswith("  call 2 (reask): 2 error(s): ") and "$.steps: Field required" in lines[2]
+    assert lines[3].startswith("  call 3 (reask): 1 error(s): $.severity")
+    assert lines[4].startswith("Next: ") and "at line" not in str(err)
 
 
 def test_async_fill_over_http(make_llm):

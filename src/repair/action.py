@@ -72,7 +72,8 @@ class FillFailed(RepairError):
     partial value (from the answer with the fewest errors; None when no answer came) and
     `.errors` that answer's errors (or the last failed call's). The message lists what
     happened in each call and what to try next. When the last call raised, that exception
-    is chained as `__cause__`.
+    is chained as `__cause__` (as the callback raised it: the adapters' errors never hold
+    the key, but a callback of your own is only masked in `.attempts` and the message).
     """
 
     def __init__(self, message: str, attempts: list, value, errors: list) -> None:
@@ -106,10 +107,12 @@ class ActionNode:
       returning something that is neither a str, bytes, None nor an object with `.text`
       is a programming error: TypeError at once. `fill` cannot interrupt a blocking
       callback, so a callback of your own must enforce its own timeout (the adapters do).
-    - The answer is empty (None, "", whitespace only) or holds no JSON (prose, binary
-      junk, a huge reply): a failed attempt, re-asked saying so.
-    - The answer does not validate: re-asked naming the failing fields; the loop also
-      stops when the same errors come back twice, and at the `max_tokens` budget.
+    - The answer is empty (None, "", whitespace only; never "continued") or holds no JSON
+      (prose, binary junk, a huge reply): a failed attempt, re-asked saying so.
+    - The answer does not validate: re-asked naming the failing fields.
+    - The loop also stops early when two answers in a row have the same errors (two empty
+      answers, two without JSON, the same invalid fields; a failed call in between does
+      not count), and at the `max_tokens` budget.
     - The prompt never grows: a re-ask is the original messages plus the failed answer,
       clipped to SHOWN_ANSWER_CHARS (4,000) characters (head and tail), plus at most
       MAX_FEEDBACK_ERRORS (20) error lines of at most FEEDBACK_LINE_CHARS (300) characters,
@@ -235,7 +238,7 @@ class ActionNode:
                 if not received.retryable:
                     reason = "an error that asking again cannot fix"
                 elif asks >= max_retries:
-                    reason = f"{max_retries} re-ask(s) used"
+                    reason = f"max_retries={max_retries} used up"
                 _log_failed_call(self.key, len(attempts), kind, received.text, reason is None)
                 if reason:
                     raise self._failed(attempts, reason, best) from received.exc
@@ -500,8 +503,8 @@ def _advice(attempts: list) -> str:
     types = {e.get("type") for a in attempts for e in a.errors}
     tips = []
     if "call_failed" in types:
-        tips.append("for failed calls, follow the error's own advice (is the server up, does it answer "
-                    "within the timeout?)" + (", the exception is chained as __cause__" if attempts[-1].error else ""))
+        tips.append("for failed calls, do what the error says" +
+                    (" (the last exception is chained as __cause__)" if attempts[-1].error else ""))
     if "empty" in types:
         empty_cut = any(a.finish_reason == "length" and not a.raw.strip() for a in attempts)
         tips.append("for empty answers, " + ("raise the model's max_tokens (it stopped at the limit before "
