@@ -7,10 +7,12 @@ parser, and every change is a Step, logged on the `repair` logger.
 
 from __future__ import annotations
 
+import re
 from json.decoder import JSONDecoder
 
 from .errors import RepairError, ValidationFailed
 from .extract import RANK_TAG, Candidate, Extractor, choose, extraction_steps
+from .quick import quick_repair
 from .serialize import dumps
 from .steps import CODES, Step, build_steps, log_steps
 
@@ -24,6 +26,7 @@ def _reject_constant(name: str):
 
 
 _strict_decode = JSONDecoder(parse_constant=_reject_constant).decode
+_FIRST_TOKEN = re.compile(r"[ \t\r\n]*")
 
 
 class RepairResult:
@@ -115,14 +118,27 @@ def _refuse_lossy(text: str, steps) -> None:
 
 
 def _repair_slow(text: str, strict: bool) -> RepairResult:
+    start = _FIRST_TOKEN.match(text).end()
+    if start < len(text) and text[start] in "{[":
+        quick = quick_repair(text)  # token-level defects only: see quick.py
+        if quick is not None:
+            return _result(text, quick[0], build_steps(text, quick[1]), strict)
+    return _repair_parsed(text, strict)
+
+
+def _repair_parsed(text: str, strict: bool) -> RepairResult:
+    """Extraction and the tolerant parser: the full path, for any text."""
     ex, candidates = _candidates(text)
     chosen = choose(candidates)
     raw = extraction_steps(text, chosen, candidates, ex.think_spans) + chosen.steps
-    steps = build_steps(text, raw)
+    return _result(text, chosen.value, build_steps(text, raw), strict)
+
+
+def _result(text: str, value, steps, strict: bool) -> RepairResult:
     if strict:
         _refuse_lossy(text, steps)
     log_steps(steps)
-    result = RepairResult(chosen.value, steps, text)
+    result = RepairResult(value, steps, text)
     if not steps:
         result._text = text  # valid JSON our parser read where json.loads could not (depth)
     return result

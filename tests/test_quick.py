@@ -1,0 +1,152 @@
+"""The quick path (repair.quick) must agree with the tolerant parser wherever it answers.
+
+It is an optimisation, never a second policy: for every input where `quick_repair` gives
+a value, the full path (extraction + parser) gives the same value and the same steps, each
+with the same code, offset, message, found and put. Where it is unsure it must give up.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import repair
+from repair.core import _repair_parsed
+from repair.quick import quick_repair
+from repair.steps import build_steps
+
+from corruption import corpus
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _agree(text: str) -> bool:
+    """True when the quick path answered (and then it agreed); False when it gave up."""
+    quick = quick_repair(text)
+    if quick is None:
+        return False
+    value, raw = quick
+    ref = _repair_parsed(text, False)
+    assert json.dumps(value) == json.dumps(ref.value), text
+    mine = [(s.code, s.pos, s.message, s.found, s.put) for s in build_steps(text, raw)]
+    theirs = [(s.code, s.pos, s.message, s.found, s.put) for s in ref.steps]
+    assert mine == theirs, text
+    return True
+
+
+def test_fixtures_agree() -> None:
+    answered = 0
+    for txt in sorted(ROOT.glob("fixtures/*/*.txt")):
+        text = txt.read_text(encoding="utf-8")
+        if txt.with_suffix(".err").exists():
+            assert quick_repair(text) is None, txt  # must-refuse cases are never answered
+            continue
+        answered += _agree(text)
+    assert answered >= 30  # it is really used on the token-level families
+
+
+@pytest.mark.parametrize("kind", ["single_quotes", "unquoted_keys", "trailing_commas", "missing_commas",
+                                  "python_literals", "comments_line", "comments_block", "comments_hash", "mixed"])
+def test_corpus_agrees(kind) -> None:
+    cases = [text for k, text, _ in corpus(40, seed=11) if k == kind]
+    answered = sum(_agree(text) for text in cases)
+    if kind in ("unquoted_keys", "trailing_commas", "python_literals", "comments_line", "comments_block", "comments_hash"):
+        assert answered == len(cases)  # every case of these kinds is token-level
+
+
+@pytest.mark.parametrize("text", [
+    "{'name': 'it's'}",  # an apostrophe: which quote ends the string is the parser's call
+    '{"a": "x""y"}',  # two quotes in a row: an inner quote, to the parser
+    '{"a": "x" "y\\"z": 1}',  # a key the parser does not see as a key (escaped quote)
+    '{"a": "x"\n "b"\n: 1}',  # the colon on the next line
+    '{"a": true b: 1}',  # a literal then words on one line: the parser reads a string
+    '{"a": "x" 1}',  # a string then a number: the parser reads on inside the string
+    '{"a": 1,, "b": 2}',  # a doubled comma
+    '{"a": [1, 2] /* open comment',
+    "{'a': 'say \"hi\"'}",  # a double quote inside a single-quoted string
+    '{"a": 01}', '{"a": .5}', '{"a": +1}', '{"a": 1.}',  # numbers in odd forms
+    '{"a": 1} trailing prose', '{"a": 1}\n```',  # text after the value
+    '{"a": NaN}', '{"a": undefined}', '{"a": (1, 2)}',
+    '{"a": 1',  # truncated
+])
+def test_gives_up_when_unsure(text) -> None:
+    assert quick_repair(text) is None
+    repair.repair(text)  # and the full path still answers
+
+
+@pytest.mark.parametrize("text, value, codes", [
+    ("{'a': 1, 'b': [True, None],}", {"a": 1, "b": [True, None]},
+     ["repair_single_quotes", "repair_single_quotes", "repair_python_literal", "repair_python_literal", "repair_trailing_comma"]),
+    ('{a: 1, // one\n b: 2\n c: 3}', {"a": 1, "b": 2, "c": 3},
+     ["repair_unquoted_key", "repair_comment", "repair_unquoted_key", "repair_missing_comma", "repair_unquoted_key"]),
+    ('[{"a": 1} {"a": 2}]', [{"a": 1}, {"a": 2}], ["repair_missing_comma"]),
+    ('{"a": "x" "b": "y"}', {"a": "x", "b": "y"}, ["repair_missing_comma"]),
+    ('["x" "y"]', ["x", "y"], ["repair_missing_comma"]),
+])
+def test_answers_token_level_defects(text, value, codes) -> None:
+    assert _agree(text)
+    result = repair.repair(text)
+    assert result.value == value and [s.code for s in result.steps] == codes
+
+
+# ------------------------------------------------------------------ generated agreement
+
+_keys = st.text(alphabet="abcXYZ_09 -", min_size=1, max_size=6)
+_strings = st.text(alphabet=st.sampled_from(list("ab yz'\"\\/:,{}[]#\n\té")), max_size=8)
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
+                     st.floats(allow_nan=False, allow_infinity=False, width=32), _strings)
+_values = st.recursive(_scalars, lambda kids: st.one_of(st.lists(kids, max_size=4),
+                                                          st.dictionaries(_keys, kids, max_size=4)), max_leaves=12)
+
+
+def _damage(value, rng: random.Random) -> str:
+    """Write `value` with random token-level defects, each where a model would put it."""
+    def key(k):
+        if k.isidentifier() and rng.random() < 0.4:
+            return k
+        if "'" not in k and '"' not in k and "\\" not in k and rng.random() < 0.3:
+            return f"'{k}'"
+        return json.dumps(k)
+
+    def scalar(v):
+        if v is True or v is False or v is None:
+            return {True: "True", False: "False", None: "None"}[v] if rng.random() < 0.4 else json.dumps(v)
+        if isinstance(v, str) and rng.random() < 0.4:
+            return "'" + v + "'"  # possibly with quotes inside: the quick path must then give up
+        return json.dumps(v)
+
+    def sep():
+        r = rng.random()
+        if r < 0.1:
+            return " "  # a missing comma
+        if r < 0.15:
+            return ", // note\n"
+        if r < 0.2:
+            return " # note\n, "
+        return ", "
+
+    def write(v):
+        if isinstance(v, dict):
+            body = ""
+            for i, (k, x) in enumerate(v.items()):
+                body += (sep() if i else "") + key(k) + ": " + write(x)
+            return "{" + body + ("," if v and rng.random() < 0.2 else "") + "}"
+        if isinstance(v, list):
+            body = ""
+            for i, x in enumerate(v):
+                body += (sep() if i else "") + write(x)
+            return "[" + body + ("," if v and rng.random() < 0.2 else "") + "]"
+        return scalar(v)
+
+    return write(value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=_values.filter(lambda v: isinstance(v, (dict, list))), seed=st.integers(0, 2**16))
+def test_generated_token_defects_agree(value, seed) -> None:
+    _agree(_damage(value, random.Random(seed)))  # where quick answers, the parser must agree
