@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks: repair against json_repair, fast_json_repair and json.loads, in one run.
 
-    python benchmarks/run.py            # full run (~6 min): benchmarks/RESULTS.md + growth.png
+    python benchmarks/run.py            # full run (~5 min): benchmarks/RESULTS.md + growth.png
     python benchmarks/run.py --quick    # smoke run (< 1 min): benchmarks/out/RESULTS-quick.md
     python benchmarks/run.py --only corpus,growth --out /tmp/r.md
 
@@ -86,8 +86,10 @@ FIGURE_LABELS = {
     "valid_ratio": "valid JSON: worst time(repair) / time(json.loads)",
     "large_mbps": "large malformed: repair throughput",
     "large_ratio": "large malformed: repair / json_repair throughput",
+    "large_fast": "large malformed: repair / fast_json_repair throughput",
     "corpus_accuracy": "corpus: repair accuracy",
     "corpus_ratio": "corpus: repair / json_repair throughput",
+    "corpus_fast": "corpus: repair / fast_json_repair throughput",
     "truncated_accuracy": "truncated: repair accuracy",
     "growth_worst": "growth: worst repair t(4n)/t(n)",
     "import_ms": "`import repair`",
@@ -221,6 +223,7 @@ class Report:
         self.targets = []  # (target, measured, verdict)
         self.figures = {}  # key of FIGURE_LABELS -> text
         self.series = defaultdict(dict)  # panel -> library -> [(bytes, seconds or None, note)]
+        self.rates = defaultdict(dict)  # input -> library -> MB/s (the throughput panel of the plot)
 
     def section(self, title, body, notes=()):
         text = f"## {title}\n\n{body}\n"
@@ -234,6 +237,11 @@ class Report:
 
     def figure(self, key, text):
         self.figures[key] = text
+
+    def rate(self, label, size, times):
+        for lib, t in times.items():
+            if t and t != math.inf:
+                self.rates[label][lib] = size / t / MB
 
 
 def load_libraries():
@@ -634,6 +642,8 @@ def bench_valid(report, libs, quick):
         r = ratio(times.get("repair"), times.get("json.loads"))
         ratios.append(r)
         all_same = all_same and checks.get("repair", False)
+        if target == sizes[-1]:
+            report.rate(f"valid JSON, {fmt_size(size)}", size, times)
         for name in names:
             report.series["valid JSON (1 KB .. 10 MB)"].setdefault(name, []).append((size, times.get(name), ""))
         rows.append([fmt_size(size)] + [fmt_rate(size, times.get(n)) for n in names] + [fmt_x(r)]
@@ -694,6 +704,8 @@ def bench_large(report, libs, quick):
     r_jr = ratio(times.get("json_repair"), times.get("repair"))
     r_fast = ratio(times.get("fast_json_repair"), times.get("repair"))
     ok = None if r_jr is None else r_jr >= 10
+    report.rate(f"large malformed, {fmt_size(size)}", size, times)
+    report.figure("large_fast", fmt_x(r_fast))
     body = table(["library", "time", "throughput", "recovered value"], rows)
     body += (f"\n\nThroughput repair / json_repair: **{fmt_x(r_jr)}** (target >= 10x): **{verdict(ok)}**; "
              f"repair / fast_json_repair: {fmt_x(r_fast)}")
@@ -754,6 +766,8 @@ def bench_corpus(report, libs, quick):
                + ["repair MB/s"] + [f"repair vs {m}" for m in reps if m != "repair"])
     r_jr = ratio(total_time.get("json_repair"), total_time.get("repair"))
     ok = None if r_jr is None else r_jr >= 5
+    report.rate("corpus of small outputs", total_bytes, total_time)
+    report.figure("corpus_fast", fmt_x(ratio(total_time.get("fast_json_repair"), total_time.get("repair"))))
     body = table(headers, rows)
     body += "\n\nThroughput over the whole corpus: " + ", ".join(
         f"{m} {fmt_rate(total_bytes, total_time[m])}" for m in reps)
@@ -796,6 +810,7 @@ def bench_truncated(report, libs, quick):
     texts = [t for _, t, _, _ in cases]
     total_bytes = sum(nbytes(t) for t in texts)
     times = race({n: (lambda fn=fn: [attempt(fn, t) for t in texts]) for n, fn in reps.items()}, rounds=2 if quick else 5)
+    report.rate("truncated small documents", total_bytes, times)
     rows = []
     for c in contexts:
         if count[c]:
@@ -829,6 +844,7 @@ def bench_truncated(report, libs, quick):
         del got
         fns[n] = lambda fn=fn: attempt(fn, cut)
     large_times = race(fns, rounds=3 if quick else 5, budget=3 if quick else 8)
+    report.rate(f"truncated document, {fmt_size(size)}", size, large_times)
     for row in large_rows:
         t = large_times.get(row[0])
         row[1:1] = [fmt_time(t), fmt_rate(size, t)]
@@ -1124,7 +1140,7 @@ def bench_scan(report, quick):
 COLORS = {"repair": "#1f77b4", "json_repair": "#ff7f0e", "fast_json_repair": "#2ca02c", "json.loads": "#7f7f7f"}
 
 
-def plot(series, path, timeout):
+def plot(series, path, timeout, rates=None):
     """Small multiples, log-log: time against input size, one line per library, one panel
     per input family. A measurement that hit the cap is drawn as a hollow triangle at the cap,
     one whose answer was an exception (other than RepairError) or None as a cross. Returns
@@ -1138,13 +1154,17 @@ def plot(series, path, timeout):
     except ImportError:
         return "matplotlib is not installed: no plot (pip install matplotlib)"
     panels = [p for p in series if any(t is not None for pts in series[p].values() for _, t, _ in pts)]
-    if not panels:
+    rates = {k: v for k, v in (rates or {}).items() if v}
+    if not panels and not rates:
         return None
-    cols = 3
-    rows = math.ceil(len(panels) / cols)
+    used = len(panels) + (1 if rates else 0)
+    cols = min(3, used)
+    rows = math.ceil(used / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.9 * rows), squeeze=False)
-    for ax in axes.flat[len(panels):]:
+    for ax in axes.flat[used:]:
         ax.set_visible(False)
+    if rates:
+        throughput_panel(axes.flat[len(panels)], rates)
     for ax, panel in zip(axes.flat, panels):
         for lib, pts in series[panel].items():
             color = COLORS.get(lib, "black")
@@ -1175,14 +1195,40 @@ def plot(series, path, timeout):
         ax.xaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.legend(fontsize=7, loc="upper left")
-    fig.suptitle(f"Time per call against input size (log-log), one line per library. ▲ = did not finish within "
-                 f"the {timeout:g} s cap; × = raised an exception or returned None (RepairError on prose is not marked: "
-                 "it is the right answer)", fontsize=10)
+    if panels:
+        fig.suptitle(f"Time per call against input size (log-log), one line per library. ▲ = did not finish within "
+                     f"the {timeout:g} s cap; × = raised an exception or returned None (RepairError on prose is not "
+                     "marked: it is the right answer)", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
     return None
+
+
+def throughput_panel(ax, rates):
+    """Grouped horizontal bars: MB/s of each library on each fixed-size input (log scale)."""
+    labels = list(rates)
+    libs = [lib for lib in COLORS if any(lib in r for r in rates.values())]
+    height = 0.8 / max(1, len(libs))
+    for j, lib in enumerate(libs):
+        ys = [i + (j - (len(libs) - 1) / 2) * height for i in range(len(labels))]
+        xs = [rates[label].get(lib, 0) for label in labels]
+        ax.barh(ys, xs, height=height, color=COLORS[lib], label=lib)
+        for y, x in zip(ys, xs):
+            if x:
+                ax.text(x * 1.08, y, f"{x:.3g}", va="center", fontsize=6)
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    values = [v for r in rates.values() for v in r.values()]
+    ax.set_xlim(min(values) / 3, max(values) * 12)  # bars of visible length; room for the legend
+    ax.set_xlabel("MB/s (higher is better)", fontsize=9)
+    ax.set_title("throughput on the fixed-size inputs", fontsize=11)
+    ax.grid(True, axis="x", which="major", alpha=0.3)
+    ax.tick_params(axis="x", labelsize=8)
+    ax.legend(fontsize=7, loc="best")
 
 
 # --------------------------------------------------------------------------- machine facts
@@ -1317,8 +1363,9 @@ def main(argv=None):
         bench_scan(report, args.quick)
 
     plot_note = None
-    if report.series:
-        plot_note = plot(report.series, png, args.timeout) or f"Plot: {png.name} (time against input size, log-log)."
+    if report.series or report.rates:
+        plot_note = (plot(report.series, png, args.timeout, report.rates)
+                     or f"Plot: {png.name} (time against input size, log-log; throughput on the fixed-size inputs).")
         print(plot_note)
 
     elapsed = time.perf_counter() - started
@@ -1331,7 +1378,7 @@ def main(argv=None):
             + table(["machine", ""], facts) + "\n"
             + "".join(f"\n- {n}" for n in lib_notes + ([plot_note] if plot_note else [])) + "\n"
             + "\n## Targets\n\n" + targets + "\n")
-    if report.series and png.exists() and not plot_note.startswith("matplotlib"):
+    if plot_note and png.exists() and not plot_note.startswith("matplotlib"):
         head += f"\n![time against input size]({os.path.relpath(png, out.parent)})\n"
     kept = kept_blocks(out, HERE / "RESULTS.md")
     parts = [head, before_after(report)] + report.parts + kept
