@@ -60,7 +60,11 @@ def test_corpus_agrees(kind) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "{'name': 'it's'}",  # an apostrophe: which quote ends the string is the parser's call
+    "{'a': 'x, 'b': 1}",  # a quote after a comma: the parser may end the string there
+    "{'a b: c' d': 1}",  # a colon before an inner quote: the parser may end a key there
+    '{"a": ""abc"}',  # a doubled opening quote
+    "{'a': 'abc",  # unterminated
+    "{'a': 'it'.}",  # a quote then punctuation
     '{"a": "x""y"}',  # two quotes in a row: an inner quote, to the parser
     '{"a": "x" "y\\"z": 1}',  # a key the parser does not see as a key (escaped quote)
     '{"a": "x"\n "b"\n: 1}',  # the colon on the next line
@@ -68,11 +72,10 @@ def test_corpus_agrees(kind) -> None:
     '{"a": "x" 1}',  # a string then a number: the parser reads on inside the string
     '{"a": 1,, "b": 2}',  # a doubled comma
     '{"a": [1, 2] /* open comment',
-    "{'a': 'say \"hi\"'}",  # a double quote inside a single-quoted string
     '{"a": 01}', '{"a": .5}', '{"a": +1}', '{"a": 1.}',  # numbers in odd forms
     '{"a": 1} trailing prose', '{"a": 1}\n```',  # text after the value
     '{"a": NaN}', '{"a": undefined}', '{"a": (1, 2)}',
-    '{"a": 1',  # truncated
+    '{"a": 1,', '{"a": 1, "b"', '{"a": ', '{"a": tr', '{"a": "unterminated',  # cut inside a member
 ])
 def test_gives_up_when_unsure(text) -> None:
     assert quick_repair(text) is None
@@ -87,6 +90,11 @@ def test_gives_up_when_unsure(text) -> None:
     ('[{"a": 1} {"a": 2}]', [{"a": 1}, {"a": 2}], ["repair_missing_comma"]),
     ('{"a": "x" "b": "y"}', {"a": "x", "b": "y"}, ["repair_missing_comma"]),
     ('["x" "y"]', ["x", "y"], ["repair_missing_comma"]),
+    ('{"a": [1, {"b": \'c\'}', {"a": [1, {"b": "c"}]}, ["repair_single_quotes", "repair_missing_bracket"]),
+    ("{'name': 'it's', 'q': 'say \"hi\"'}", {"name": "it's", "q": 'say "hi"'},
+     ["repair_single_quotes", "repair_single_quotes", "repair_unescaped_quote", "repair_single_quotes", "repair_single_quotes"]),
+    ('{"a": "line\nbreak \\d"}', {"a": "line\nbreak \\d"}, ["repair_control_char", "repair_invalid_escape"]),
+    ('{\u201ca\u201d: \u201cb\u201d}', {"a": "b"}, ["repair_smart_quotes", "repair_smart_quotes"]),
 ])
 def test_answers_token_level_defects(text, value, codes) -> None:
     assert _agree(text)
@@ -116,8 +124,14 @@ def _damage(value, rng: random.Random) -> str:
     def scalar(v):
         if v is True or v is False or v is None:
             return {True: "True", False: "False", None: "None"}[v] if rng.random() < 0.4 else json.dumps(v)
-        if isinstance(v, str) and rng.random() < 0.4:
-            return "'" + v + "'"  # possibly with quotes inside: the quick path must then give up
+        if isinstance(v, str):
+            r = rng.random()
+            if r < 0.3:
+                return "'" + v + "'"  # raw: quotes, backslashes, newlines inside
+            if r < 0.4:
+                return '"' + v + '"'
+            if r < 0.5:
+                return "\u201c" + v + "\u201d"
         return json.dumps(v)
 
     def sep():

@@ -408,6 +408,8 @@ def _text_from_record(rec) -> str:
     except OSError as exc:
         raise _Usage(f"{path}: cannot read the file named by the record: {exc.strerror or exc}. "
                      "Run from the directory the scan ran in, or capture the text with --from FILE.") from None
+    if isinstance(text, (bytes, bytearray)):  # scan's units may carry undecoded bytes
+        text = bytes(text).decode("utf-8", errors="replace")
     if text.endswith("\r\n"):
         return text[:-2]
     return text[:-1] if text.endswith("\n") else text

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from json.decoder import JSONDecoder
 
-from .chars import IDENT_KEY_AHEAD, QUOTED_KEY_AHEAD
+from .chars import CONTROL_ESCAPES, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTED_KEY_AHEAD, SMART_QUOTES, STRING_SPECIALS
 from .steps import snippet
 
 # A stretch that is JSON as it stands: whitespace, openers and colons; strings, numbers,
@@ -39,6 +39,16 @@ _NUMBER_RE = re.compile(_NUMBER)
 # A single-quoted string with nothing that needs a decision: no quotes, backslashes or
 # control characters inside.
 _SINGLE = re.compile(r"'([^'\"\\\x00-\x1f]*)'")
+# After a quote: a word on the same line means the quote is inside the string (`it's`).
+_INNER_QUOTE = re.compile(r"[ \t]*[A-Za-z0-9_]")
+_CLOSE_OK = re.compile(r"[,:}\]\s]")
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_OTHER_QUOTES = {
+    "'": lambda pos: ("repair_single_quotes", pos, "single-quoted string", "'", '"'),
+    "`": lambda pos: ("repair_single_quotes", pos, "backtick-quoted string", "`", '"'),
+    **{q: (lambda pos, q=q: ("repair_smart_quotes", pos, f"typographic quote {q!r} used as a string delimiter", q, '"'))
+       for q in SMART_QUOTES},
+}
 _WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _KEY_COLON = re.compile(r"[ \t]*:")
 _WS = re.compile(r"[ \t\r\n]*")
@@ -50,6 +60,8 @@ _JSON_WORDS = frozenset(["true", "false", "null"])
 _ANY_WORD = _JSON_WORDS | frozenset(_PYTHON_WORDS)
 _KEY_AHEAD = {'"': QUOTED_KEY_AHEAD, "'": re.compile(r"[^'\n]{0,200}'[ \t]*:")}
 _decode = JSONDecoder().decode
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_CLOSER_OF = str.maketrans("{[", "}]")
 
 
 class _GiveUp(Exception):
@@ -62,12 +74,39 @@ def quick_repair(text: str):
         rewritten, steps = _rewrite(text)
     except _GiveUp:
         return None
-    if not steps:
-        return None  # nothing was rewritten: the text is broken in some other way
     try:
-        return _decode(rewritten), steps
+        value = _decode(rewritten)
+        return (value, steps) if steps else None  # no steps: broken in some other way
+    except RecursionError:
+        return None
+    except ValueError as exc:
+        # cut off after a complete value (`{"a": [1, 2`): close what is open, as the parser does
+        if not str(exc).startswith("Expecting ',' delimiter") or getattr(exc, "pos", -1) < len(rewritten):
+            return None
+    closers = _closers(rewritten)
+    if not closers:
+        return None
+    steps.append(("repair_missing_bracket", len(text), f"inserted missing {closers!r} at the end of the text", "", closers))
+    try:
+        return _decode(rewritten + closers), steps
     except (ValueError, RecursionError):
         return None
+
+
+def _closers(json_prefix: str) -> str:
+    """The closers of the containers still open at the end of a strict JSON prefix, in
+    C: strings and everything but brackets deleted, then matched pairs removed."""
+    brackets = _NOT_BRACKET.sub("", _STRING_RE.sub("", json_prefix))
+    for _ in range(64):
+        shorter = brackets.replace("{}", "").replace("[]", "")
+        if shorter == brackets:
+            break
+        brackets = shorter
+    else:
+        return ""  # deeper than a quick path should go
+    if "}" in brackets or "]" in brackets:
+        return ""
+    return brackets[::-1].translate(_CLOSER_OF)
 
 
 def _rewrite(text: str):
@@ -87,17 +126,15 @@ def _rewrite(text: str):
         c = text[pos]
         if c == '"':
             m = _STRING_RE.match(text, pos)
-            if m is None:
-                raise _GiveUp
-            out.append(m.group())
-            pos = _after_value(text, m.end(), "string", out, add_step)
-        elif c == "'":
-            m = _SINGLE.match(text, pos)
-            if m is None:
-                raise _GiveUp
-            add_step(("repair_single_quotes", pos, "single-quoted string", "'", '"'))
-            out.append('"' + m.group(1) + '"')
-            pos = _after_value(text, m.end(), "string", out, add_step)
+            if m is not None:
+                out.append(m.group())
+                end = m.end()
+            else:
+                end = _tolerant_string(text, pos, out, add_step)
+            pos = _after_value(text, end, "string", out, add_step)
+        elif c in _OTHER_QUOTES:
+            add_step(_OTHER_QUOTES[c](pos))
+            pos = _after_value(text, _tolerant_string(text, pos, out, add_step), "string", out, add_step)
         elif c == "-" or "0" <= c <= "9":
             m = _NUMBER_RE.match(text, pos)
             if m is None:
@@ -140,6 +177,79 @@ def _rewrite(text: str):
                 pos = _after_value(text, e, "word", out, add_step)
             else:
                 raise _GiveUp
+
+
+def _tolerant_string(text: str, pos: int, out: list, add_step) -> int:
+    """A string in the parser's tolerant form, in the cases where its reading is certain:
+    inner quotes followed by a word (`'it's'`), raw control characters, `\\'` and unknown
+    escapes, `"` inside another kind of quote. Appends the JSON string, records the
+    parser's steps; returns the offset after the closing quote."""
+    q = text[pos]
+    closers = QUOTE_CLOSERS[q]
+    specials = STRING_SPECIALS[q]
+    start = i = pos + 1
+    if start < len(text) and text[start] in closers and not _CLOSE_OK.match(text, start + 1):
+        raise _GiveUp  # a doubled opening quote
+    parts = ['"']
+    inner = controls = escapes = 0
+    first_inner = first_control = first_escape = -1
+    while True:
+        m = specials.search(text, i)
+        if m is None:
+            raise _GiveUp  # runs to the end: truncation is the parser's business
+        j = m.start()
+        if j > i:
+            parts.append(text[i:j])
+        ch = text[j]
+        if ch in closers:
+            if _INNER_QUOTE.match(text, j + 1) is None:
+                break  # the end; _after_value checks what follows
+            before = text[start:j].rstrip(" \t")
+            if not before or before[-1] in ",\n\r" or ":" in before:
+                raise _GiveUp  # the parser may split the string or end a key here
+            inner += 1
+            if first_inner < 0:
+                first_inner = j
+            parts.append('\\"' if ch == '"' else ch)
+            i = j + 1
+        elif ch == '"':
+            parts.append('\\"')
+            i = j + 1
+        elif ch == "\\":
+            nx = text[j + 1:j + 2]
+            if nx and nx in '"\\/bfnrt':
+                parts.append(text[j:j + 2])
+                i = j + 2
+            elif nx == "u" and _HEX4.match(text, j + 2):
+                parts.append(text[j:j + 6])
+                i = j + 6
+            elif nx and (nx in closers or nx == "'"):
+                parts.append(nx)
+                if q == '"':
+                    escapes += 1
+                    first_escape = j if first_escape < 0 else first_escape
+                i = j + 2
+            elif nx and nx not in "u\n" and nx != "\r":
+                parts.append("\\\\")
+                escapes += 1
+                first_escape = j if first_escape < 0 else first_escape
+                i = j + 1
+            else:
+                raise _GiveUp
+        else:
+            parts.append(CONTROL_ESCAPES[ch])
+            controls += 1
+            first_control = j if first_control < 0 else first_control
+            i = j + 1
+    parts.append('"')
+    out.append("".join(parts))
+    if inner:
+        add_step(("repair_unescaped_quote", first_inner, f"escaped {inner} quote(s) inside a string", q, "\\" + q))
+    if controls:
+        add_step(("repair_control_char", first_control, f"escaped {controls} raw control character(s) inside a string", "", ""))
+    if escapes:
+        add_step(("repair_invalid_escape", first_escape, f"kept {escapes} invalid escape(s) as literal backslash(es)", "\\", "\\\\"))
+    return j + 1
 
 
 def _skip_comments(text: str, pos: int, add_step) -> int:
