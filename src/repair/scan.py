@@ -1,7 +1,8 @@
 """`repair scan`: stream log files and write one JSONL record per JSON-like value found.
 
-Files are read line by line in binary and each line is decoded on its own, so memory stays
-constant whatever the size of the log. Three kinds of unit become records:
+Files are read in binary, in pieces of READ_BYTES, and split into lines; each unit is
+decoded on its own, so memory stays bounded whatever the size of the log. Three kinds of
+unit become records:
 
 - a plain log line holding a JSON-ish value (`... INFO got {'a': 1}`), found by repair's
   own extraction; lines without `{` or `[` are never candidates, and lines where repair
@@ -12,20 +13,45 @@ constant whatever the size of the log. Three kinds of unit become records:
   fence or tag (capped at MAX_BLOCK_LINES lines / MAX_BLOCK_BYTES bytes): one record at
   the line where the block starts.
 
+Speed. Lines that hold no `{`, `[` or fence are skipped by one regex search over the
+whole piece, in C, never visited one by one in Python; a line whose brackets can only be
+prose (`[worker-2]`, `see [docs]`: a `[` before a word that is no JSON literal) is
+skipped without decoding (`_no_value`). A line whose first bracket opens valid JSON, with
+nothing around it that repair would read as another value or a wrapper, is decoded by the
+stdlib's C decoder at that bracket (`_fast_line`): the record is the one repair gives
+(the same value, no steps), only cheaper; tests/test_scan_reliability.py checks this
+against repair itself.
+
 Units are grouped in chunks; each chunk is repaired (in this process, or in a worker with
 `--jobs N`), its records are written with one write and a flush, in input order.
+
+Encodings: UTF-8. A UTF-8 byte order mark is skipped; a file that starts with a UTF-16 or
+UTF-32 byte order mark, or looks like UTF-16 without one (every other byte NUL), is
+decoded as such, with one message on stderr. Undecodable bytes and NUL bytes inside a
+unit become a note on its record.
+
+Signals: SIGINT (Ctrl-C) and SIGTERM end the scan between chunks; one that arrives while a
+chunk of records is being written waits until the write is done, so the output is always
+whole records. Exit 130 (SIGINT) or 143 (SIGTERM); a second signal during that write ends
+it at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
+import os
+import re
+import signal
 import sys
+import threading
 from collections import Counter
 
 MAX_BLOCK_LINES = 2000
 MAX_BLOCK_BYTES = 1 << 20
 MAX_LINE_BYTES = 1 << 20
+READ_BYTES = 1 << 18
 CHUNK_UNITS = 512
 CHUNK_BYTES = 1 << 20
 
@@ -40,13 +66,21 @@ records (one JSON object per line on stdout):
   optional keys: "kind" (line, block, field), "errors" (schema), "notes" (cut blocks, bad bytes)
   in a plain log line the text around the value is the log's own, so repair_leading_text and
   repair_trailing_text are not listed there: --only changed keeps values that needed repair
+
+encodings:
+  UTF-8 (a byte order mark is skipped). UTF-16/UTF-32 files with a byte order mark, and
+  UTF-16 without one, are decoded as such (one message on stderr). Bytes that are not
+  UTF-8 (Latin-1) and NUL bytes become a note on the record; the scan goes on.
 """
 
 SCAN_EXIT_HELP = """exit codes:
   0    success (records with "ok": false and unreadable files do not change it)
   2    usage error
   3    --fail-fast met a failed record, or no file could be read
-  130  interrupted
+  130  interrupted (Ctrl-C, SIGINT)
+  143  terminated (SIGTERM)
+  after 130 or 143 the output is whole JSONL records, each one complete: a signal that
+  arrives while records are being written waits for that write to finish
 """
 
 
@@ -83,32 +117,189 @@ def _err(msg: str) -> None:
     print(f"repair: {msg}", file=sys.stderr)
 
 
-# ---------------------------------------------------------------- reading units
+# ---------------------------------------------------------------- reading: bytes, encodings, lines
+
+# (byte order mark, codec, name); UTF-32 first: its little-endian mark starts like UTF-16's
+_BOMS = (
+    (codecs.BOM_UTF8, None, "UTF-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32LE"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32BE"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16LE"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16BE"),
+)
 
 
-def _decode(raw: bytes, notes: list) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        notes.append(f"undecodable byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the line; invalid UTF-8 replaced with U+FFFD")
-        return raw.decode("utf-8", errors="replace")
+def _sniff(head: bytes):
+    """(bytes to skip, codec or None, name, how it was recognised) from the start of a file."""
+    for bom, codec, label in _BOMS:
+        if head.startswith(bom):
+            return len(bom), codec, label, "byte order mark"
+    sample = head[:4096]
+    pairs = len(sample) // 2
+    if pairs >= 8:
+        even = sample[0::2].count(0)
+        odd = sample[1::2].count(0)
+        if odd >= 0.3 * pairs and even <= 0.02 * pairs:
+            return 0, "utf-16-le", "UTF-16LE", "no byte order mark; every other byte is NUL"
+        if even >= 0.3 * pairs and odd <= 0.02 * pairs:
+            return 0, "utf-16-be", "UTF-16BE", "no byte order mark; every other byte is NUL"
+    return 0, None, None, None
 
 
-def _lines(fh):
-    """Yield (raw line, cut) with bounded memory: a line over MAX_LINE_BYTES is cut there and
-    the rest of it skipped."""
+def _pieces(fh, name: str, stats):
+    """The file's bytes as UTF-8, piece by piece: a UTF-8 byte order mark dropped, UTF-16
+    and UTF-32 decoded (with one message on stderr)."""
+    read = getattr(fh, "read1", None) or fh.read
+    size = max(1, READ_BYTES)
+    head = b""
+    while len(head) < 4:  # enough to see any byte order mark
+        more = read(size)
+        if not more:
+            break
+        stats["bytes"] += len(more)
+        head += more
+    if not head:
+        return
+    skip, codec, label, how = _sniff(head)
+    if codec is None:
+        yield head[skip:]
+        while True:
+            raw = read(size)
+            if not raw:
+                return
+            stats["bytes"] += len(raw)
+            yield raw
+    _err(f"{name}: {label} text ({how}): decoded as {label}; records are written in UTF-8. "
+         f"If it is not {label}, convert the file to UTF-8 first (e.g. iconv -f LATIN1 -t UTF-8) and scan that.")
+    decode = codecs.getincrementaldecoder(codec)(errors="replace").decode
+    yield decode(head[skip:]).encode("utf-8")
     while True:
-        raw = fh.readline(MAX_LINE_BYTES)
+        raw = read(size)
         if not raw:
-            return
-        if len(raw) >= MAX_LINE_BYTES and not raw.endswith(b"\n"):
-            while True:
-                rest = fh.readline(MAX_LINE_BYTES)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield raw, True
+            break
+        stats["bytes"] += len(raw)
+        yield decode(raw).encode("utf-8")
+    yield decode(b"", True).encode("utf-8")
+
+
+def _batches(pieces):
+    """Yield (data, cut): `data` is whole lines (only the file's last one may lack its
+    newline), or with cut=True one line longer than MAX_LINE_BYTES cut there, the rest of
+    it skipped: what `readline(MAX_LINE_BYTES)` would give, in bounded memory."""
+    max_line = MAX_LINE_BYTES
+    left = b""
+    skipping = False  # inside the rest of a cut line
+    for piece in pieces:
+        if skipping:
+            nl = piece.find(b"\n")
+            if nl < 0:
+                continue
+            piece = piece[nl + 1:]
+            skipping = False
+        data = left + piece if left else piece
+        nl = data.rfind(b"\n")
+        if nl < 0:
+            if len(data) >= max_line:
+                yield data[:max_line], True
+                left, skipping = b"", True
+            else:
+                left = data
+            continue
+        whole, left = data[: nl + 1], data[nl + 1:]
+        if len(whole) <= max_line:
+            yield whole, False
         else:
-            yield raw, False
+            yield from _split_long(whole, max_line)
+        if len(left) >= max_line:
+            yield left[:max_line], True
+            left, skipping = b"", True
+    if left:
+        yield (left[:max_line], True) if len(left) >= max_line else (left, False)
+
+
+def _split_long(whole: bytes, max_line: int):
+    """`whole` (complete lines) in runs of ordinary lines, each line over `max_line` cut."""
+    pos = seg = 0
+    n = len(whole)
+    while pos < n:
+        end = whole.find(b"\n", pos) + 1 or n
+        if end - pos > max_line:
+            if seg < pos:
+                yield whole[seg:pos], False
+            yield whole[pos:pos + max_line], True
+            seg = end
+        pos = end
+    if seg < n:
+        yield whole[seg:], False
+
+
+class _Lines:
+    """Lines from batches, one at a time (`next_line`) or skipping in C to the next line
+    that holds a match (`next_match`); `lineno` is the number of the last line returned."""
+
+    __slots__ = ("_batches", "data", "pos", "cut", "lineno", "_next")
+
+    def __init__(self, batches) -> None:
+        self._batches = iter(batches)
+        self.data = b""
+        self.pos = 0
+        self.cut = False
+        self.lineno = 0
+        self._next = [-1, -1, -1]  # where each of _NEEDLES next occurs in data (len(data): nowhere)
+
+    def _more(self) -> bool:
+        while self.pos >= len(self.data):
+            nxt = next(self._batches, None)
+            if nxt is None:
+                return False
+            self.data, self.cut = nxt
+            self.pos = 0
+            self._next = [-1, -1, -1]
+        return True
+
+    def next_line(self):
+        """(raw line, cut) or None at the end."""
+        if not self._more():
+            return None
+        data = self.data
+        self.lineno += 1
+        if self.cut:
+            self.pos = len(data)
+            return data, True
+        end = data.find(b"\n", self.pos) + 1 or len(data)
+        raw = data[self.pos:end]
+        self.pos = end
+        return raw, False
+
+    def next_candidate(self):
+        """The next line that holds `{`, `[` or a fence, as (raw line, cut), or None. The
+        lines in between are skipped with `bytes.find` (memchr): never split, never
+        decoded, never seen by Python one by one."""
+        while self._more():
+            data = self.data
+            pos = self.pos
+            if self.cut:
+                self.pos = len(data)
+                self.lineno += 1
+                if any(needle in data for needle in _NEEDLES):
+                    return data, True
+                continue
+            nxt = self._next
+            n = len(data)
+            for i, needle in enumerate(_NEEDLES):
+                if nxt[i] < pos:
+                    k = data.find(needle, pos)
+                    nxt[i] = n if k < 0 else k
+            at = min(nxt)
+            if at >= n:
+                self.lineno += data.count(b"\n", pos) + (not data.endswith(b"\n"))
+                self.pos = n
+                continue
+            start = data.rfind(b"\n", pos, at) + 1 or pos
+            self.lineno += data.count(b"\n", pos, start)
+            self.pos = start
+            return self.next_line()
+        return None
 
 
 def _opens_block(raw: bytes):
@@ -120,37 +311,87 @@ def _opens_block(raw: bytes):
     return None
 
 
-def _units(fh, name: str, field: str | None, stats: dict):
-    """Yield units (file, line, kind, text, notes) from one open binary file."""
-    lineno = 0
+_NEEDLES = (b"{", b"[", b"```")  # a line without any of these is no candidate
+
+
+def _value_start_pattern():
+    """Where repair could start a value in a line: `{`, a fence, a tag (`<`, `~~~`), or a
+    `[` that is neither followed by a bare word (`[worker-2]`, `[docs]`) nor a subscript
+    (`queue[3]`); a `[` before a JSON or Python literal (`[true]`, `[None]`) or before
+    `content` (the MetaGPT tag) counts."""
+    try:
+        from .scalars import LITERALS
+
+        words = sorted({w for w in LITERALS if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", w)}, key=len, reverse=True)
+    except Exception:  # noqa: BLE001 - the engine moved its table: fall back to the known words
+        words = ["undefined", "Infinity", "false", "False", "FALSE", "true", "True", "TRUE", "null", "None",
+                 "NULL", "Null", "NONE", "nil", "NaN"]
+    lits = "|".join(re.escape(w) for w in words).encode()
+    word = rb"[ \t]*(?!(?:" + lits + rb"|(?i:content))(?![A-Za-z0-9_$]))[A-Za-z_$]"
+    # a subscript: `[` right after a name, `)` or `]`, and right before no bracket, blank,
+    # comma, comment or invisible character (`queue[3]`, `row["id"]`, `f()[0]`)
+    not_sub = rb"(?:(?<![A-Za-z0-9_)\]]\[)|(?![A-Za-z0-9\"'_$.+\-]))"
+    return re.compile(rb"[{`<~]|\[(?i:content)\]|\[(?!" + word + rb")" + not_sub)
+
+
+_VALUE_START = _value_start_pattern()
+# A line starting (after blanks) with one of these cannot be one lone value as a whole
+# (no quote, bracket, comment, byte order mark or invisible character).
+_PLAIN_FIRST = re.compile(rb"[ \t\r]*[A-Za-z0-9!$%&()*+,\-.:;=>?@\]^_|}]")
+
+
+_RUN_END = re.compile(rb"[,\]}]")
+
+
+def _no_value(raw: bytes) -> bool:
+    """True when repair can find no value in this line: its brackets are all prose
+    (`[worker-2] picked up`, `see [docs]`) and it does not start like a value. (A line
+    that starts like a number and holds no `,`, `]` or `}` may be one unquoted string as a
+    whole to repair, `2024-05-01 [y`: repair decides those.)"""
+    if b"{" in raw:
+        return False
+    m = _PLAIN_FIRST.match(raw)
+    if m is None or (raw[m.end() - 1] in b"+-.0123456789" and _RUN_END.search(raw) is None):
+        return False
+    return _VALUE_START.search(raw) is None
+
+
+def _units(fh, name: str, field: str | None, stats):
+    """Yield units (file, line, kind, raw bytes, notes) from one open binary file."""
+    lines = _Lines(_batches(_pieces(fh, name, stats)))
+    cut_note = f"line longer than {MAX_LINE_BYTES} bytes: cut there, the rest of the line skipped"
+    if field is not None:
+        while True:
+            got = lines.next_line()
+            if got is None:
+                return
+            raw, cut = got
+            if raw.strip():
+                yield (name, lines.lineno, "field", raw, [cut_note] if cut else [])
     dangling = False  # a fenced block was cut: its bare closing ``` is not a new opener
-    it = _lines(fh)
-    for raw, cut in it:
-        lineno += 1
-        stats["bytes"] += len(raw)
-        notes: list = []
-        if cut:
-            notes.append(f"line longer than {MAX_LINE_BYTES} bytes: cut there, the rest of the line skipped")
-        if field is not None:
-            if not raw.strip():
-                continue
-            yield (name, lineno, "field", _decode(raw, notes), notes)
-            continue
+    while True:
+        got = lines.next_candidate()
+        if got is None:
+            return
+        raw, cut = got
+        lineno = lines.lineno
         if dangling and raw.strip() == b"```":
             dangling = False
             continue
         closer = _opens_block(raw)
         if closer is not None:
+            notes = [cut_note] if cut else []
             dangling = False
-            start = lineno
             parts = [raw]
             size = len(raw)
             closed = False
-            for raw2, cut2 in it:
-                lineno += 1
-                stats["bytes"] += len(raw2)
+            while True:
+                got = lines.next_line()
+                if got is None:
+                    break
+                raw2, cut2 = got
                 if cut2:
-                    notes.append(f"line {lineno} longer than {MAX_LINE_BYTES} bytes: cut")
+                    notes.append(f"line {lines.lineno} longer than {MAX_LINE_BYTES} bytes: cut")
                 parts.append(raw2)
                 size += len(raw2)
                 if closer in raw2 and (closer != b"```" or raw2.count(b"```") % 2 == 1):
@@ -164,10 +405,25 @@ def _units(fh, name: str, field: str | None, stats: dict):
                     break
             if not closed:
                 notes.append(f"block not closed: no {closer.decode()} before the end of the file")
-            yield (name, start, "block", _decode(b"".join(parts), notes), notes)
+            yield (name, lineno, "block", b"".join(parts), notes)
             continue
-        if b"{" in raw or b"[" in raw:
-            yield (name, lineno, "line", _decode(raw, notes), notes)
+        if (b"{" in raw or b"[" in raw) and not _no_value(raw):
+            yield (name, lineno, "line", raw, [cut_note] if cut else [])
+
+
+def _decode(raw: bytes, notes: list, what: str = "line") -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        notes.append(f"undecodable byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the {what}: invalid UTF-8 replaced "
+                     "with U+FFFD; if the log is Latin-1 or cp1252, convert it first (iconv -f LATIN1 -t UTF-8)")
+        text = raw.decode("utf-8", errors="replace")
+    if "\x00" in text:
+        k, first = raw.count(b"\x00"), raw.find(b"\x00") + 1
+        notes.append(f"{k} NUL byte{'s' if k > 1 else ''} in the {what}, the first at byte {first}: repaired "
+                     "with them in place (a NUL inside a string is kept, as \\u0000); if the log is UTF-16 or has binary "
+                     "parts, convert or clean it first (iconv -f UTF-16 -t UTF-8, or tr -d '\\000')")
+    return text
 
 
 # ---------------------------------------------------------------- repairing units
@@ -178,10 +434,9 @@ _SCHEMA_SPEC = None
 
 def _init_worker(schema_spec, in_worker=False):
     global _SCHEMA, _SCHEMA_SPEC
-    if in_worker:  # Ctrl-C is the parent's to handle: workers end quietly when it shuts the pool down
-        import signal
-
+    if in_worker:  # signals are the parent's to handle: workers end quietly when it shuts the pool down
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if schema_spec is not None and schema_spec != _SCHEMA_SPEC:
         from .schema_arg import load_schema
 
@@ -215,12 +470,69 @@ def _kind(v) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
 
 
+def _reject_constant(name: str):
+    raise ValueError(name)  # NaN, Infinity: not JSON; repair turns them into null with a step
+
+
+_raw_decode = json.JSONDecoder(parse_constant=_reject_constant).raw_decode
+_FIRST_BRACKET = re.compile(r"[\[{]")
+_NOT_FAST = re.compile(r"[`<~\ufeff]")  # fences, tags, think blocks, a byte order mark
+_QUOTE_FIRST = re.compile(r'[ \t\r\n]*"')
+_TAIL_NOT_FAST = re.compile(r'[\[\]{}"#/]')
+
+
+def _fast_line(text: str):
+    """The value repair finds in a log line, when it is the valid JSON at the line's first
+    bracket with only plain text around it; None when only repair can tell.
+
+    What repair would do with such a line: its one candidate is the value at the first
+    bracket (there is no other bracket, fence or tag in the line, and a valid `{`/`[` is a
+    plausible start unless it is a subscript like `worker[2]`), its tolerant parser reads
+    valid JSON as the C decoder does, with no steps, and the text before and after it
+    gives only repair_leading_text / repair_trailing_text, which a log line does not list.
+    """
+    m = _FIRST_BRACKET.search(text)
+    if m is None or _NOT_FAST.search(text) is not None or _QUOTE_FIRST.match(text) is not None:
+        return None  # (a line that starts with a quote may be one JSON string as a whole)
+    p = m.start()
+    try:
+        value, end = _raw_decode(text, p)
+    except (ValueError, RecursionError):
+        return None
+    if p and type(value) is list and (not value or type(value[0]) not in (dict, list)):
+        prev = text[p - 1]
+        if prev.isalnum() or prev in "_)]":
+            return None  # `row[1, 2]`: repair takes a subscript for log text
+    if _TAIL_NOT_FAST.search(text, end) is not None:
+        return None  # another value, an extra closing bracket or a comment after this one
+    return value
+
+
+_repair = None
+_errors = None
+
+
+def _engine():
+    global _repair, _errors
+    if _repair is None:
+        from . import errors
+        from .core import repair
+
+        _repair, _errors = repair, errors
+    return _repair, _errors
+
+
 def _record(unit, field):
     """The record for one unit, or None when a plain line holds no JSON value."""
-    from .errors import RepairError, ValidationFailed
-    from .core import repair
-
-    name, lineno, kind, text, notes = unit
+    name, lineno, kind, raw, notes = unit
+    text = _decode(raw, notes, "block" if kind == "block" else "line")
+    if kind == "line" and _SCHEMA is None:
+        value = _fast_line(text)
+        if value is not None:
+            rec = {"file": name, "line": lineno, "kind": kind, "ok": True, "steps": [], "value": value}
+            if notes:
+                rec["notes"] = notes
+            return rec
     rec = {"file": name, "line": lineno, "kind": kind}
     if field is not None:
         try:
@@ -236,12 +548,13 @@ def _record(unit, field):
         if not isinstance(text, str):
             rec.update(ok=True, steps=[], value=text)  # already a JSON value, nothing to repair
             return _with_notes(rec, notes)
+    repair, errors = _engine()
     try:
         result = repair(text, schema=_SCHEMA)
-    except ValidationFailed as exc:
+    except errors.ValidationFailed as exc:
         rec.update(ok=False, steps=[s.code for s in exc.steps], error=str(exc), errors=exc.errors)
         return _with_notes(rec, notes)
-    except RepairError as exc:
+    except errors.RepairError as exc:
         if kind != "field" and (exc.msg.startswith("no JSON value") or exc.msg.startswith("empty")):
             return None
         rec.update(ok=False, steps=[], error=str(exc))
@@ -268,18 +581,24 @@ def _with_notes(rec, notes):
     return rec
 
 
+# check_circular=False: the values come from parsing text and cannot hold themselves; the
+# output is the same, without the encoder's bookkeeping of every container
+_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, default=str, check_circular=False).encode
+
+
 def _dump(rec) -> str:
+    """One record as a JSON line (as `json.dumps(rec, ensure_ascii=False, allow_nan=False,
+    default=str)`; repair's own serializer where that refuses the value)."""
     try:
-        body = json.dumps(rec, ensure_ascii=False, allow_nan=False, default=str)
+        return _encode(rec) + "\n"
     except (ValueError, RecursionError):
         from .serialize import dumps
 
-        body = dumps(rec)
-    return body.encode("utf-8", "backslashreplace").decode("utf-8") + "\n"
+        return dumps(rec) + "\n"
 
 
 def _process_chunk(units, field, only, fail_fast):
-    """Repair a chunk: (output text, record stats, per-code counts, failed?)."""
+    """Repair a chunk: (output as UTF-8 bytes, record stats, per-code counts, failed?)."""
     out = []
     counts = Counter()
     codes = Counter()
@@ -289,21 +608,22 @@ def _process_chunk(units, field, only, fail_fast):
         if rec is None:
             continue
         counts["records"] += 1
+        steps = rec["steps"]
         if not rec["ok"]:
             counts["failed"] += 1
-        elif rec["steps"]:
+        elif steps:
             counts["repaired"] += 1
         else:
             counts["unchanged"] += 1
-        codes.update(rec["steps"])
-        keep = (only is None or (only == "failed" and not rec["ok"])
-                or (only == "changed" and (not rec["ok"] or rec["steps"])))
-        if keep:
+        if steps:
+            codes.update(steps)
+        if only is None or (only == "failed" and not rec["ok"]) or (only == "changed" and (not rec["ok"] or steps)):
             out.append(_dump(rec))
         if fail_fast and not rec["ok"]:
             failed = True
             break
-    return "".join(out), counts, codes, failed
+    # a lone surrogate from a `\ud800` escape cannot be UTF-8: it is written as the text \ud800
+    return "".join(out).encode("utf-8", "backslashreplace"), counts, codes, failed
 
 
 def _process_chunk_worker(args):
@@ -352,6 +672,7 @@ def _results(args, chunks):
     import collections
     from concurrent.futures import ProcessPoolExecutor
 
+    _engine()  # imported once here, before the workers fork, not once in each of them
     with ProcessPoolExecutor(max_workers=args.jobs, initializer=_init_worker, initargs=(args.schema, True)) as pool:
         pending = collections.deque()
         try:
@@ -359,12 +680,91 @@ def _results(args, chunks):
                 pending.append(pool.submit(_process_chunk_worker, (chunk, field, only, ff)))
                 while len(pending) >= 2 * args.jobs:  # bounded: constant memory whatever the log size
                     yield pending.popleft().result()
+                while pending and pending[0].done():  # written as soon as it is ready, in order
+                    yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
         finally:
             for fut in pending:
                 fut.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _Interrupted(KeyboardInterrupt):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Signals:
+    """SIGINT and SIGTERM as an exception between writes, never inside one: a signal that
+    arrives while a chunk of records is being written is held until the write is done (a
+    second one, if the write is stuck, ends it at once)."""
+
+    def __init__(self) -> None:
+        self.writing = False
+        self.got = None
+        self.saved = {}
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                try:
+                    self.saved[sig] = signal.signal(sig, self._handler)
+                except (ValueError, OSError):
+                    pass
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, old in self.saved.items():
+            signal.signal(sig, old)
+
+    def _handler(self, signum, frame) -> None:
+        first = self.got is None
+        self.got = signum
+        if not self.writing or not first:
+            raise _Interrupted(signum)
+
+    def write(self, out, data: bytes) -> None:
+        self.writing = True
+        try:
+            out.write(data)
+        finally:
+            self.writing = False
+        if self.got is not None:
+            raise _Interrupted(self.got)
+
+
+class _Out:
+    """stdout for whole chunks: `write` returns once every byte is written. Straight to the
+    file descriptor with `os.write` in a loop: a buffered writer interrupted by a signal
+    can report a short write as done and drop the rest (seen with CPython 3.11), which
+    would leave half a record. Where stdout has no descriptor (a test harness), through
+    its buffer or as text."""
+
+    def __init__(self, stream) -> None:
+        stream.flush()
+        self.stream = stream
+        try:
+            self.fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+            self.fd = None
+
+    def write(self, data: bytes) -> None:
+        if self.fd is not None:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view):]
+            return
+        buffer = getattr(self.stream, "buffer", None)
+        if buffer is None:
+            self.stream.write(data.decode("utf-8"))
+            self.stream.flush()
+            return
+        view = memoryview(data)
+        while view:
+            view = view[buffer.write(view) or 0:]
+        buffer.flush()
 
 
 def run_scan(args) -> int:
@@ -384,29 +784,39 @@ def run_scan(args) -> int:
     totals = Counter()
     codes = Counter()
     progress = _isatty(sys.stderr)
-    out = sys.stdout
+    out = _Out(sys.stdout)
     stopped = False
-    try:
-        for text, counts, chunk_codes, failed in _results(args, _chunks(args, stats)):
-            if text:
-                out.write(text)
-                out.flush()
-            totals.update(counts)
-            codes.update(chunk_codes)
+    interrupted = None
+    results = _results(args, _chunks(args, stats))
+    with _Signals() as signals:
+        try:
+            for data, counts, chunk_codes, failed in results:
+                if data:
+                    signals.write(out, data)
+                totals.update(counts)
+                codes.update(chunk_codes)
+                if progress:
+                    sys.stderr.write(f"\rrepair scan: {totals['records']} records, {stats['bytes'] / 1e6:.1f} MB read")
+                    sys.stderr.flush()
+                if failed:
+                    stopped = True
+                    break
+        except _Interrupted as exc:
+            interrupted = exc.signum
+        finally:
+            try:
+                results.close()  # shut the workers down (an interrupt waits for the chunks they are on)
+            except _Interrupted as exc:
+                interrupted = exc.signum
             if progress:
-                sys.stderr.write(f"\rrepair scan: {totals['records']} records, {stats['bytes'] / 1e6:.1f} MB read")
+                sys.stderr.write("\r\x1b[K")
                 sys.stderr.flush()
-            if failed:
-                stopped = True
-                break
-    finally:
-        if progress:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-        global _SCHEMA, _SCHEMA_SPEC
-        _SCHEMA = _SCHEMA_SPEC = None
+            global _SCHEMA, _SCHEMA_SPEC
+            _SCHEMA = _SCHEMA_SPEC = None
     if args.stats:
         _print_stats(totals, codes, stats)
+    if interrupted is not None:
+        return 128 + interrupted  # 130 for SIGINT (as Exit.INTERRUPTED), 143 for SIGTERM
     if stopped:
         _err("--fail-fast: stopped at the first failed record (the last one written); run without --fail-fast to scan everything.")
         return Exit.UNREPAIRABLE

@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""Throughput of `repair scan` on generated agent logs (issue 6: >= 20 MB/s on 2 cores).
+
+    python benchmarks/scan_bench.py              # 50 MB realistic log + 10 MB worst case
+    python benchmarks/scan_bench.py --mb 20 --repeat 5
+    python benchmarks/scan_bench.py --quick      # 5 MB + 2 MB, one run each: a smoke test
+
+Each figure times the installed `repair` console script as a subprocess
+(`repair scan LOG --jobs N > /dev/null`), wall clock from start to exit (interpreter
+start-up and the import of `repair` included), with --jobs 1 and --jobs 2, and keeps the
+best of --repeat runs: the machine is shared, so the best run is the one least disturbed
+by other work. MB = 10^6 bytes of log.
+
+Two logs, both generated deterministically (seeded) by this file:
+
+realistic: what an agent framework writes, mostly prose. Shares of lines (by count):
+  ~71%  prose log lines with no `{` or `[` at all (timestamps, levels, messages)
+  ~9%   prose lines with brackets that are not values: `[worker-2]`, `queue[3]`,
+        `row["id"]`, `f()[0]`, `[INFO]`, `[OK]`, `{}`-free templates
+  ~10%  log lines holding a value: mostly valid JSON (tool results, ~40-600 bytes),
+        some Python dict reprs (`{'a': True}`), a few broken (trailing comma, truncated,
+        unquoted keys, missing comma)
+  ~7%   whole-line JSONL events (valid JSON, some with a broken `response` string inside)
+  ~3%   lines inside multi-line blocks: ```json fences and MetaGPT [CONTENT] blocks
+        (4-12 lines each, about half of them broken), plus a few ```python fences
+  about one value in five needs repair; the rest is valid JSON in log text.
+
+worst case: nearly every line holds a broken value (Python reprs with trailing commas,
+  unquoted keys, truncated objects, missing commas, NaN, comments), a few fenced blocks.
+  Every line is a full trip through the repair engine.
+
+`run(mb, quick)` returns a dict with the figures, for benchmarks/run.py; the command line
+prints them as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+MB = 1_000_000
+
+# ---------------------------------------------------------------- log generators
+
+LEVELS = ["INFO ", "INFO ", "INFO ", "DEBUG", "DEBUG", "WARNING", "ERROR"]
+MODULES = ["agent.main", "agent.llm", "agent.tools", "agent.memory", "agent.planner",
+           "agent.scheduler", "agent.parse", "agent.actionnode", "httpx", "agent.worker-2"]
+WORDS = ("the a plan step task tool call result model token cache retry budget hotel city "
+         "search booking email user memory window prompt completion latency queue worker "
+         "done pending ok timeout request response batch context summary").split()
+PROSE = [
+    "starting run {h} (model=qwen2.5-7b-instruct, temperature=0.2)",
+    "POST http://localhost:8000/v1/chat/completions \"HTTP/1.1 200 OK\"",
+    "step {n}/{m} done in {f} s",
+    "tokens prompt={n} completion={m} total={k}",
+    "cache hit ratio 0.{n}",
+    "dispatch {w}_{w2}",
+    "stored {n} observations (window {m}/32)",
+    "waiting for confirmation of {h}",
+    "heartbeat ok, pending={n}",
+    "poll {n}: status still pending",
+    "retrying after {f} s: rate limited by the provider",
+    "loaded {n} tools from tools.yaml",
+    "compacting memory: {n} -> {m} messages",
+    "{w} {w2} {w3} {w} {w2}: {n} {w3} in {f} ms",
+    "thought: I should {w} the {w2} before the {w3}, then check the {w} again",
+]
+NOT_VALUES = [  # brackets that are not values: the scan must give no record for these
+    "[worker-{n}] picked up job {h}",
+    "queue[{n}] drained, items[{m}] left",
+    "row[\"id\"]={n} and f()[0] checked",
+    "[INFO] {w} {w2} finished",
+    "[OK] {w} step {n}",
+    "retry {n}/{m} [backoff] after a 429",
+    "mask [x] applied to {w}",
+    "see [docs] for {w2}",
+]
+
+
+def _fill(rng: random.Random, template: str) -> str:
+    return template.format(h=f"{rng.getrandbits(24):06x}", n=rng.randrange(1, 99), m=rng.randrange(1, 99),
+                           k=rng.randrange(100, 9999), f=f"{rng.random() * 9:.2f}", w=rng.choice(WORDS),
+                           w2=rng.choice(WORDS), w3=rng.choice(WORDS))
+
+
+def _value(rng: random.Random, size: int) -> dict:
+    """A tool-result-like object of roughly `size` bytes as JSON."""
+    v: dict = {"id": rng.randrange(10**6), "status": rng.choice(["ok", "pending", "done"])}
+    i = 0
+    while len(json.dumps(v)) < size:
+        i += 1
+        k = rng.randrange(5)
+        if k == 0:
+            v[f"{rng.choice(WORDS)}_{i}"] = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(2, 9)))
+        elif k == 1:
+            v[f"n{i}"] = rng.choice([rng.randrange(1000), round(rng.random() * 100, 2), True, False, None])
+        elif k == 2:
+            v[f"items{i}"] = [{"name": rng.choice(WORDS).title(), "price": round(rng.random() * 200, 1)} for _ in range(rng.randrange(1, 4))]
+        elif k == 3:
+            v[f"tags{i}"] = [rng.choice(WORDS) for _ in range(rng.randrange(1, 5))]
+        else:
+            v[f"note{i}"] = "caf\u00e9 \u2014 " + rng.choice(WORDS)
+    return v
+
+
+def _pyrepr(v) -> str:
+    return repr(v)
+
+
+def _broken(rng: random.Random, v: dict) -> str:
+    """One LLM-style defect in the JSON text of `v`."""
+    text = json.dumps(v, ensure_ascii=False)
+    k = rng.randrange(7)
+    if k == 0:
+        return text[:-1] + ",}"  # trailing comma
+    if k == 1:
+        return text[: max(10, len(text) * 2 // 3)]  # truncated
+    if k == 2:
+        return _pyrepr(v)[:-1] + ",}"  # Python repr, trailing comma
+    if k == 3:
+        return text.replace('"id": ', "id: ").replace('"status": ', "status: ")  # unquoted keys
+    if k == 4:
+        return text.replace(', "status"', ' "status"')  # missing comma
+    if k == 5:
+        return text[:-1] + ', "score": NaN}'
+    return text[:-1] + " /* the model's note */}"  # a comment
+
+
+def _block_body(v: dict) -> list:
+    """A value as a model writes it in a block: one member per line."""
+    items = list(v.items())
+    body = ["{"] + [f"  {json.dumps(k)}: {json.dumps(x, ensure_ascii=False)}," for k, x in items]
+    body[-1] = body[-1][:-1]
+    return body + ["}"]
+
+
+def _ts(i: int) -> str:
+    s = i // 40
+    return f"2024-05-01 {s // 3600 % 24:02d}:{s // 60 % 60:02d}:{s % 60:02d},{i % 1000:03d}"
+
+
+def realistic_lines(rng: random.Random):
+    """Yield the lines (without newline) of an endless realistic agent log, and how many
+    values each holds: (text, values)."""
+    i = 0
+    while True:
+        i += 1
+        r = rng.random()
+        head = f"{_ts(i)} {rng.choice(LEVELS)} {rng.choice(MODULES)}: "
+        if r < 0.74:
+            yield head + _fill(rng, rng.choice(PROSE)), 0, "prose"
+        elif r < 0.83:
+            yield head + _fill(rng, rng.choice(NOT_VALUES)), 0, "brackets, no value"
+        elif r < 0.93:
+            v = _value(rng, rng.choice([40, 80, 150, 300, 600]))
+            k = rng.random()
+            if k < 0.72:
+                body, cat = json.dumps(v, ensure_ascii=False), "value in line: valid JSON"
+            elif k < 0.87:
+                body, cat = _pyrepr(v), "value in line: Python repr"
+            else:
+                body, cat = _broken(rng, v), "value in line: broken"
+            yield head + rng.choice(["got ", "tool result -> ", "observation: ", "args="]) + body, 1, cat
+        elif r < 0.995:
+            ev = {"ts": f"2024-05-01T00:00:{i % 60:02d}Z", "event": rng.choice(["llm_call", "tool_call", "metrics"]),
+                  "latency_ms": rng.randrange(2000), "payload": _value(rng, rng.choice([60, 200]))}
+            if rng.random() < 0.3:
+                ev["response"] = _broken(rng, _value(rng, 60))
+            yield json.dumps(ev, ensure_ascii=False), 1, "JSONL event"
+        else:
+            k = rng.random()
+            v = _value(rng, rng.choice([60, 120, 200]))
+            body = _block_body(v)
+            if rng.random() < 0.5:  # broken: a trailing comma before the last closer
+                body[-2] = body[-2] + ","
+            if k < 0.5:
+                lines = [head + "model answer follows", "```json", *body, "```"]
+                yield "\n".join(lines), 1, "block lines: ```json"
+            elif k < 0.9:
+                lines = [head + "WritePRD raw output:", "[CONTENT]", *body, "[/CONTENT]"]
+                yield "\n".join(lines), 1, "block lines: [CONTENT]"
+            else:
+                lines = [head + "helper the model wrote:", "```python", "def f(x):", "    return x[0]", "```"]
+                yield "\n".join(lines), 0, "block lines: ```python (no value)"
+
+
+def worst_lines(rng: random.Random):
+    i = 0
+    while True:
+        i += 1
+        v = _value(rng, rng.choice([60, 120, 250]))
+        if rng.random() < 0.02:
+            body = "\n".join(_block_body(v))[:-2] + ",\n}"
+            yield "```json\n" + body + "\n```", 1, "block lines: ```json (broken)"
+            continue
+        yield f"{_ts(i)} INFO  agent.llm: got " + _broken(rng, v), 1, "value in line: broken"
+
+
+def generate(path: str, mb: float, kind: str = "realistic", seed: int = 6) -> dict:
+    """Write a log of about `mb` MB; return its mix: bytes, lines, values, and the share of
+    lines (percent) of each kind."""
+    rng = random.Random(seed)
+    gen = realistic_lines(rng) if kind == "realistic" else worst_lines(rng)
+    target = int(mb * MB)
+    size = lines = values = 0
+    kinds: dict = {}
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        buf = []
+        for text, n, cat in gen:
+            chunk = text + "\n"
+            buf.append(chunk)
+            size += len(chunk.encode("utf-8"))
+            k = chunk.count("\n")
+            lines += k
+            kinds[cat] = kinds.get(cat, 0) + k
+            values += n
+            if len(buf) >= 1000:
+                fh.write("".join(buf))
+                buf = []
+            if size >= target:
+                break
+        fh.write("".join(buf))
+    mix = {cat: round(100 * k / lines, 1) for cat, k in sorted(kinds.items(), key=lambda kv: -kv[1])}
+    return {"bytes": size, "lines": lines, "values": values, "mix_percent_of_lines": mix}
+
+
+# ---------------------------------------------------------------- timing
+
+
+def command() -> list[str]:
+    exe = shutil.which("repair")
+    return [exe] if exe else [sys.executable, "-m", "repair"]
+
+
+def time_scan(path: str, jobs: int, repeat: int) -> float:
+    """Best wall-clock seconds of `repair scan path --jobs N > /dev/null` over `repeat` runs."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        with open(os.devnull, "wb") as devnull:
+            proc = subprocess.run([*command(), "scan", path, "--jobs", str(jobs)], stdout=devnull, stderr=subprocess.PIPE)
+        dt = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise RuntimeError(f"repair scan exited {proc.returncode}: {proc.stderr.decode(errors='replace')[:500]}")
+        best = min(best, dt)
+    return best
+
+
+def count_records(path: str) -> int:
+    proc = subprocess.run([*command(), "scan", path], capture_output=True, check=True)
+    return proc.stdout.count(b"\n")
+
+
+def run(mb: float = 50, quick: bool = False, repeat: int | None = None, worst_mb: float | None = None) -> dict:
+    """Generate both logs in a temporary directory, time the scan; return the figures:
+    {"realistic": {...}, "worst": {...}, "target_mb_s": 20, "repeat": n}, each log with
+    its size, lines, values, records written, and seconds and MB/s for jobs 1 and 2."""
+    if quick:
+        mb, worst_mb, repeat = min(mb, 5), worst_mb or 2, repeat or 1
+    repeat = repeat or 3
+    worst_mb = worst_mb or max(1.0, mb / 5)
+    out: dict = {"target_mb_s": 20, "repeat": repeat, "cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory(prefix="scan-bench-") as tmp:
+        for kind, size in (("realistic", mb), ("worst", worst_mb)):
+            path = os.path.join(tmp, f"{kind}.log")
+            mix = generate(path, size, kind)
+            entry = dict(mix)
+            entry["records"] = count_records(path)
+            for jobs in (1, 2):
+                s = time_scan(path, jobs, repeat)
+                entry[f"jobs{jobs}_s"] = round(s, 3)
+                entry[f"jobs{jobs}_mb_s"] = round(mix["bytes"] / MB / s, 2)
+            out[kind] = entry
+    return out
+
+
+def markdown(res: dict) -> str:
+    rows = ["| log | size | lines | values | records | --jobs 1 | --jobs 2 |", "|---|---|---|---|---|---|---|"]
+    for kind in ("realistic", "worst"):
+        e = res[kind]
+        rows.append(f"| {kind} | {e['bytes'] / MB:.1f} MB | {e['lines']:,} | {e['values']:,} | {e['records']:,} | "
+                    f"{e['jobs1_mb_s']:.1f} MB/s ({e['jobs1_s']:.2f} s) | {e['jobs2_mb_s']:.1f} MB/s ({e['jobs2_s']:.2f} s) |")
+    verdict = "PASS" if res["realistic"]["jobs2_mb_s"] >= res["target_mb_s"] else "FAIL"
+    rows.append("")
+    rows.append(f"target: >= {res['target_mb_s']} MB/s on the realistic log with --jobs 2: **{verdict}** "
+                f"(best of {res['repeat']} runs each, wall clock of the console script, {res['cores']} cores)")
+    return "\n".join(rows)
+
+
+MIX = ("realistic: ~71% prose lines without brackets, ~9% prose with non-value brackets ([worker-2], queue[3], [INFO]), "
+       "~10% log lines with a value (72% valid JSON, 15% Python reprs, 13% broken), ~7% JSONL events, "
+       "~3% lines in ```json / [CONTENT] / ```python blocks (half of the JSON blocks broken). "
+       "worst: every line a broken value (trailing commas, truncation, unquoted keys, NaN, comments), 2% fenced blocks.")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mb", type=float, default=50, help="size of the realistic log in MB (default 50)")
+    ap.add_argument("--worst-mb", type=float, default=None, help="size of the worst-case log (default mb/5)")
+    ap.add_argument("--repeat", type=int, default=None, help="runs per figure, the best is kept (default 3)")
+    ap.add_argument("--quick", action="store_true", help="5 MB + 2 MB, one run each")
+    ap.add_argument("--json", action="store_true", help="print the result dict as JSON")
+    a = ap.parse_args(argv)
+    res = run(a.mb, a.quick, a.repeat, a.worst_mb)
+    if a.json:
+        print(json.dumps(res, indent=2))
+    else:
+        print(MIX)
+        print()
+        print(markdown(res))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
