@@ -44,6 +44,17 @@ _COMMA_RUN = re.compile(r",(?:[ \t\r\n]*,)*")
 _STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},"]')
 
 
+class _Constant(Exception):
+    """NaN or Infinity met by the C decoder: the stretch is not JSON."""
+
+
+def _reject_constant(name: str):
+    raise _Constant(name)
+
+
+_DECODER = JSONDecoder(parse_constant=_reject_constant)
+
+
 class NoValue(Exception):
     """The start offset did not begin a value after all."""
 
@@ -58,11 +69,7 @@ class Parser:
         self.fast_floor = 0 if fast else self.n
         self.fast_budget = 4 * self.n + 65536  # C characters that failed attempts may waste
         self.last_stop = 0  # where the last failed attempt stopped
-        self._saw_constant = False
-        self._decoder = JSONDecoder(parse_constant=self._on_constant)
-
-    def _on_constant(self, name: str):
-        self._saw_constant = True  # NaN/Infinity: not JSON, so the fast path must not take it
+        self._decoder = _DECODER
         return None
 
     def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
@@ -105,16 +112,15 @@ class Parser:
             except RecursionError:
                 self.fast_floor = n
                 return None
+            except _Constant:  # NaN/Infinity: not JSON, so the fast path must not take it
+                self._failed(pos, pos + 1)
+                return None
             except ValueError as exc:
                 epos = getattr(exc, "pos", 1)
                 if limit < n and (epos >= len(chunk) - 16 or str(exc).startswith("Unterminated string")):
                     window *= 8  # the window cut the value: look further
                     continue
                 self._failed(pos, pos + max(epos - shift, 1))
-                return None
-            if self._saw_constant:
-                self._saw_constant = False
-                self._failed(pos, pos + end - shift)
                 return None
             return value, pos + end - shift
 
@@ -354,10 +360,7 @@ class Parser:
         opener, closer = ("{", "}") if frame[0] == OBJ else ("[", "]")
         try:
             value = self._decoder.decode(opener + text[pos:last] + closer)
-        except (ValueError, RecursionError):
-            return -1
-        if self._saw_constant:
-            self._saw_constant = False
+        except (ValueError, RecursionError, _Constant):
             return -1
         if frame[0] == OBJ:
             frame[1].update(value)

@@ -8,7 +8,7 @@ computed in one sweep over the text (so many steps cost O(n), not O(n * steps)).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from operator import itemgetter
 from typing import NamedTuple
 
 logger = logging.getLogger("repair")
@@ -89,8 +89,7 @@ CODES: dict[str, Code] = {
 }
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(tuple):
     """One change made to the model's text.
 
     `pos` is an offset in the raw text given to `repair`; `line` and `col` are 1-based.
@@ -100,14 +99,29 @@ class Step:
     `str(step)` is one log line that starts with the code.
     """
 
-    code: str
-    pos: int
-    line: int
-    col: int
-    message: str
-    found: object = ""
-    put: object = ""
-    path: str = ""
+    __slots__ = ()
+    _fields = ("code", "pos", "line", "col", "message", "found", "put", "path")
+
+    def __new__(cls, code: str, pos: int, line: int, col: int, message: str, found: object = "",
+                put: object = "", path: str = ""):
+        # a tuple underneath: building one costs a quarter of a frozen dataclass, and a
+        # document with a step per string builds many
+        return tuple.__new__(cls, (code, pos, line, col, message, found, put, path))
+
+    def __getnewargs__(self):
+        return tuple(self)
+
+    code = property(itemgetter(0), doc="the repair_<kind> code")
+    pos = property(itemgetter(1), doc="offset in the raw text")
+    line = property(itemgetter(2), doc="1-based line")
+    col = property(itemgetter(3), doc="1-based column")
+    message = property(itemgetter(4))
+    found = property(itemgetter(5))
+    put = property(itemgetter(6))
+    path = property(itemgetter(7), doc="JSON path, for schema steps")
+
+    def __repr__(self) -> str:
+        return "Step(" + ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self)) + ")"
 
     @property
     def pass_name(self) -> str:
