@@ -1,0 +1,247 @@
+"""Fuzzing with hypothesis: arbitrary text and grammar-based almost-JSON.
+
+The generators are in tests/fuzz_strategies.py and are shared with the seeded long-run
+fuzzer, benchmarks/fuzz.py (100,000 inputs and more; its report is benchmarks/FUZZ.md).
+Here every choice they make is a hypothesis draw, so a failure shrinks to a small input.
+
+Laws, for every input (`fuzz_strategies.check`):
+
+* `repair.repair` returns or raises `repair.RepairError`, nothing else;
+* the output of `repair.repair_json` is valid JSON (`json.loads`, no NaN/Infinity);
+* repairing that output again takes zero steps and gives the same value;
+* each input takes less than `DEADLINE` (hypothesis `deadline`): generous, to catch hangs
+  and blow-ups, not to measure speed;
+* almost-JSON with no damage, written in a style the docs cover, gives back exactly the
+  value it was written from.
+
+tests/test_properties.py states the same laws on other inputs (token soups, the corruption
+corpus, every prefix of a document, deep nesting); this file adds full-unicode text
+(lone surrogates, NUL, controls, BOMs, fences and tags weighted in), values written in
+varied styles, and random structural damage.
+
+The default run takes about 15-20 s; the `slow` variants (`pytest -m slow tests/test_fuzz.py`)
+run 20 times as many examples. REPAIR_FUZZ_SCALE multiplies both.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import strategies as st
+
+import repair
+from fuzz_strategies import (
+    DAMAGE_OPS, MISSING, STYLES, Case, DrawSource, Violation, check, damage, gen_almost_json, gen_text,
+    gen_value, same, serialize_as,
+)
+
+SCALE = float(os.environ.get("REPAIR_FUZZ_SCALE", "1"))
+DEADLINE = datetime.timedelta(seconds=2)
+
+
+def fuzz_settings(n: int, slow: bool = False) -> settings:
+    return settings(
+        max_examples=max(1, int(n * SCALE * (20 if slow else 1))),
+        deadline=DEADLINE,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                               HealthCheck.filter_too_much, HealthCheck.large_base_example],
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Strategies
+# ---------------------------------------------------------------------------------------
+
+
+@st.composite
+def weighted_text(draw, max_pieces: int = 40) -> str:
+    return gen_text(DrawSource(draw), max_pieces)
+
+
+# Full unicode, surrogates included (hypothesis leaves out category Cs by default)
+any_unicode = st.text(st.characters(exclude_categories=()), max_size=80)
+
+arbitrary_text = st.one_of(weighted_text(), any_unicode)
+
+
+@st.composite
+def almost_json(draw, max_damage: int = 4) -> Case:
+    return gen_almost_json(DrawSource(draw), max_damage)
+
+
+@st.composite
+def undamaged_json(draw) -> Case:
+    return gen_almost_json(DrawSource(draw), max_damage=0)
+
+
+# ---------------------------------------------------------------------------------------
+# Known engine bugs, found by this fuzzing (benchmarks/FUZZ.md). Inputs that show them are
+# set aside here so the default run stays green; each has a strict xfail below that
+# starts passing, and so fails, once the engine is fixed: then delete its entry.
+# ---------------------------------------------------------------------------------------
+
+_THINK_CLOSER = re.compile(r"</(?:think|thinking|reasoning)>", re.IGNORECASE)
+
+
+def _think_closer_in_a_string(text: str, v: Violation) -> bool:
+    """Valid JSON nested deeper than the C decoder goes is read by the engine's own
+    parser, which takes a `</think>` inside a string for the end of a reasoning block:
+    repairing such an output again takes a step (and may change the value)."""
+    return v.kind in ("wrong_value", "not_idempotent") and _THINK_CLOSER.search(text) is not None
+
+
+KNOWN_ISSUES = (_think_closer_in_a_string,)
+
+
+def check_or_known(text: str, expected=MISSING) -> str | None:
+    """`check`, with inputs that show a known bug set aside (rejected as examples)."""
+    try:
+        return check(text, expected)
+    except Violation as v:
+        if any(known(text, v) for known in KNOWN_ISSUES):
+            assume(False)
+        raise
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: </think> inside a string of deep valid JSON gives a step")
+def test_known_think_closer_in_deep_valid_json():
+    text = '{"a": ' * 3000 + '"x</think>\\"?", "b": null' + "}" * 3000
+    assert repair.repair(text).steps == ()
+
+
+# ---------------------------------------------------------------------------------------
+# The laws
+# ---------------------------------------------------------------------------------------
+
+
+def _arbitrary_text_obeys_the_laws(text: str) -> None:
+    check_or_known(text)
+
+
+def _almost_json_obeys_the_laws(case: Case) -> None:
+    check_or_known(case.text, case.expected)
+
+
+def _undamaged_round_trips(case: Case) -> None:
+    assert not case.damage
+    check_or_known(case.text, case.expected)
+    if case.style == "json":  # valid JSON: the identity, zero steps (policy §0)
+        result = repair.repair(case.text)
+        assert result.steps == (), [str(s) for s in result.steps]
+        assert same(result.value, case.value)
+        assert repair.repair_json(case.text) == case.text
+
+
+@fuzz_settings(1000)
+@given(arbitrary_text)
+@example("")
+@example("\ud800")
+@example("\x00{\x00}")
+@example("\ufeff\ufeff[\ufeff]")
+@example("```json\n```")
+@example("[CONTENT][/CONTENT]")
+@example("<think></think>")
+@example("</think>{")
+@example("{'a': '\udfff\\")
+@example("[" * 2000 + "\\")
+@example('"' + "\\\"" * 500)
+@example("`" * 3000)
+def test_arbitrary_text_obeys_the_laws(text):
+    _arbitrary_text_obeys_the_laws(text)
+
+
+@fuzz_settings(900)
+@given(almost_json())
+def test_almost_json_obeys_the_laws(case):
+    _almost_json_obeys_the_laws(case)
+
+
+@fuzz_settings(350)
+@given(undamaged_json())
+def test_undamaged_almost_json_round_trips(case):
+    _undamaged_round_trips(case)
+
+
+@pytest.mark.parametrize("op", DAMAGE_OPS)
+@fuzz_settings(25)
+@given(data=st.data())
+def test_each_kind_of_damage(op, data):
+    """Every damage operation on its own, on a written value, so each is exercised."""
+    src = DrawSource(data.draw)
+    value = gen_value(src, depth=3, top=True)
+    text, _, _ = serialize_as(value, src, src.pick(STYLES))
+    check_or_known(damage(text, src, op))
+
+
+@pytest.mark.parametrize("style", STYLES)
+@fuzz_settings(40)
+@given(data=st.data())
+def test_each_style_round_trips(style, data):
+    """Every serialization style, undamaged: the value comes back when the docs say so."""
+    src = DrawSource(data.draw)
+    value = gen_value(src, depth=3, top=True)
+    text, _, faithful = serialize_as(value, src, style)
+    check_or_known(text, value if faithful else MISSING)
+
+
+# -- the same, with many more examples, outside the default run --------------------------
+
+
+@pytest.mark.slow
+@fuzz_settings(1000, slow=True)
+@given(arbitrary_text)
+def test_arbitrary_text_obeys_the_laws_long(text):
+    _arbitrary_text_obeys_the_laws(text)
+
+
+@pytest.mark.slow
+@fuzz_settings(900, slow=True)
+@given(almost_json())
+def test_almost_json_obeys_the_laws_long(case):
+    _almost_json_obeys_the_laws(case)
+
+
+@pytest.mark.slow
+@fuzz_settings(350, slow=True)
+@given(undamaged_json())
+def test_undamaged_almost_json_round_trips_long(case):
+    _undamaged_round_trips(case)
+
+
+# ---------------------------------------------------------------------------------------
+# The generators themselves
+# ---------------------------------------------------------------------------------------
+
+
+def test_seeded_inputs_are_reproducible():
+    from fuzz_strategies import case_for
+
+    a = [case_for(3, i).text for i in range(40)]
+    assert a == [case_for(3, i).text for i in range(40)]
+    assert a != [case_for(4, i).text for i in range(40)]
+    assert {case_for(3, i).generator for i in range(4)} == {"text", "almost_json"}
+
+
+def test_generators_reach_what_they_claim():
+    """The weighting works: surrogates, NUL, fences, tags and deep runs are common in the
+    text generator; every style and damage kind occurs in the almost-JSON one."""
+    from fuzz_strategies import case_for
+
+    texts = [case_for(11, i) for i in range(0, 800, 2)]
+    joined = "".join(c.text for c in texts)
+    for needle in ("\x00", "```", "[CONTENT]", "<think>", "</think>", "//", "\\", "\ufeff"):
+        assert needle in joined, needle
+    assert re.search("[\ud800-\udfff]", joined)
+    assert any("[" * 200 in c.text or "{" * 200 in c.text or '{"a":' * 200 in c.text for c in texts)
+    cases = [case_for(11, i) for i in range(1, 1600, 2)]
+    assert {c.style for c in cases} == set(STYLES)
+    assert set().union(*(c.damage for c in cases)) == set(DAMAGE_OPS)
+    assert sum(not c.damage for c in cases) > 100  # undamaged, checked for exact round trips
+    for c in cases:
+        if c.style == "json" and not c.damage:
+            assert same(json.loads(c.text), c.value)
