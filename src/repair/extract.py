@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from .chars import IDENT_KEY_AHEAD, INVISIBLE, QUOTES, WORD, WS
 from .parser import NoValue, Parser, STOPS
+from .quick import quick_repair
 from .scalars import LITERALS
 from .steps import snippet
 from .stray import peek_significant
@@ -25,6 +26,8 @@ RANK_TAG = 3  # [CONTENT], <json>, ```json and bare ``` fences
 RANK_BARE = 2  # an object, or an array of containers/strings, in prose
 RANK_WEAK = 1  # an array of scalars in prose; a fence of another language
 RANK_LAST_RESORT = 0  # inside <think>, or a lone scalar that is the whole text
+
+BARE = -2  # `_parse`'s limit for a value in prose, which runs until it closes
 
 JSON_LANGS = frozenset(["", "json", "json5", "jsonc", "jsonl", "ndjson", "javascript", "js"])
 
@@ -144,7 +147,8 @@ class Extractor:
         if first >= self.n or not self._value_start(first):
             close = text.find(marker[:3], body)
             return self.n if close < 0 else close + len(marker)
-        cand = self._parse(first, rank, label, wrap_start if wrap_start >= 0 else m.start(), wrap)
+        cand = self._parse(first, rank, label, wrap_start if wrap_start >= 0 else m.start(), wrap,
+                           text.find(marker[:3], first))
         if cand is None:
             return first + 1
         after = WS.match(text, cand.end).end()
@@ -184,7 +188,9 @@ class Extractor:
                     return m.end()  # a prose mention of the tag
                 wrap.append(("repair_leading_text", WS.match(text, m.end()).end(),
                              "dropped text inside the tag before the value", text[m.end():first].strip(), ""))
-            cand = self._parse(first, min(rank_cap, RANK_TAG), label, m.start(), wrap)
+            closing = (_TAG_CLOSE if name == "content" else re.compile(rf"</{name}>", re.IGNORECASE)).search(text, first)
+            cand = self._parse(first, min(rank_cap, RANK_TAG), label, m.start(), wrap,
+                               -1 if closing is None else closing.start())
             if cand is None:
                 return m.end()
             pos = cand.end
@@ -221,11 +227,24 @@ class Extractor:
             return pos + 1
         if _ESCAPED_START.match(self.text, pos):
             return self._escaped(pos, min(rank_cap, RANK_BARE))
-        cand = self._parse(pos, min(rank_cap, rank), "value", -1, [])
+        cand = self._parse(pos, min(rank_cap, rank), "value", -1, [], BARE)
         return pos + 1 if cand is None else cand.end
 
     # ------------------------------------------------------------------ candidates
-    def _parse(self, pos: int, rank: int, label: str, wrap_start: int, wrap: list):
+    def _parse(self, pos: int, rank: int, label: str, wrap_start: int, wrap: list, limit: int = -1):
+        """Parse the candidate value at `pos`. With `limit` (where its fence or tag closes,
+        or BARE for a value in prose) the quick path is tried first; see quick.py."""
+        quick = None
+        if limit > pos:
+            quick = quick_repair(self.text, pos, limit, prefix=True)
+        elif limit == BARE:  # C first (valid JSON in prose), then the quick path
+            fast = self.parser.try_fast(pos)
+            quick = (fast[0], [], fast[1]) if fast is not None else quick_repair(self.text, pos, prefix=True)
+        if quick is not None:
+            value, steps, end = quick
+            cand = Candidate(rank, pos, end, value, steps, wrap_start, -1, list(wrap), label)
+            self.candidates.append(cand)
+            return cand
         p = self.parser
         p.steps = []
         try:

@@ -70,7 +70,6 @@ class Parser:
         self.fast_budget = 4 * self.n + 65536  # C characters that failed attempts may waste
         self.last_stop = 0  # where the last failed attempt stopped
         self._decoder = _DECODER
-        return None
 
     def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
         self.steps.append((code, pos, message, found, put))

@@ -27,7 +27,7 @@ from .steps import snippet
 # literals and closers followed by a separator; commas followed by something other than a
 # closer. Every alternative starts with a different character and none nests a repeated
 # group inside another, so the match is linear.
-_SEP = r"(?=[ \t\r\n]*(?:[,:}\]]|\Z))"
+_SEP = r"(?=[ \t\r\n]*(?:[,:}\]]|\Z|//|/\*|#))"
 _STRING = r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
 _NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _RUN = re.compile(
@@ -60,6 +60,7 @@ _JSON_WORDS = frozenset(["true", "false", "null"])
 _ANY_WORD = _JSON_WORDS | frozenset(_PYTHON_WORDS)
 _KEY_AHEAD = {'"': QUOTED_KEY_AHEAD, "'": re.compile(r"[^'\n]{0,200}'[ \t]*:")}
 _decode = JSONDecoder().decode
+_raw_decode = JSONDecoder().raw_decode
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _CLOSER_OF = str.maketrans("{[", "}]")
 
@@ -68,29 +69,70 @@ class _GiveUp(Exception):
     pass
 
 
-def quick_repair(text: str):
-    """(value, raw steps) when the token-level rewrite of `text` decodes; else None."""
-    try:
-        rewritten, steps = _rewrite(text)
-    except _GiveUp:
+def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False):
+    """(value, raw steps, end of the value) when the token-level rewrite of text[start:end]
+    (to the end by default) decodes as one value filling it, or with `prefix` as one
+    value followed by text the rewrite stopped at; else None. Offsets in the steps are
+    offsets in `text`."""
+    region = text if start == 0 and end < 0 else text[start:end if end >= 0 else len(text)]
+    if region is not text:  # a fence or tag: most hold valid JSON
+        try:
+            value = _decode(region)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            value_end = _value_end(region)
+            return None if value_end < 0 else (value, [], value_end + start)
+    got = _quick(region, prefix)
+    if got is None:
         return None
+    value, steps, value_end = got
+    if start:
+        steps = [(code, pos + start, *rest) for code, pos, *rest in steps]
+    return value, steps, value_end + start
+
+
+def _quick(text: str, prefix: bool):
+    rewritten, steps, reached, whole = _rewrite(text)
+    if not whole:
+        if not prefix:
+            return None
+        try:  # the value may have ended before the text the rewrite stopped at
+            value, end = _raw_decode(rewritten)
+        except (ValueError, RecursionError):
+            return None
+        if _WS.match(rewritten, end).end() != len(rewritten):
+            return None
+        end = reached - (len(rewritten) - end)  # trailing whitespace is the same in both
+        return (value, steps, end) if text[end - 1] in "}]" else None
     try:
         value = _decode(rewritten)
-        return (value, steps) if steps else None  # no steps: broken in some other way
     except RecursionError:
         return None
     except ValueError as exc:
         # cut off after a complete value (`{"a": [1, 2`): close what is open, as the parser does
         if not str(exc).startswith("Expecting ',' delimiter") or getattr(exc, "pos", -1) < len(rewritten):
             return None
+    else:
+        end = _value_end(text)
+        return None if end < 0 or not steps else (value, steps, end)
     closers = _closers(rewritten)
     if not closers:
         return None
     steps.append(("repair_missing_bracket", len(text), f"inserted missing {closers!r} at the end of the text", "", closers))
     try:
-        return _decode(rewritten + closers), steps
+        return _decode(rewritten + closers), steps, len(text)
     except (ValueError, RecursionError):
         return None
+
+
+def _value_end(text: str) -> int:
+    """Where a value that fills `text` ends: before trailing whitespace; -1 when a
+    comment follows it (the parser stops before the comment, which is then prose)."""
+    end = len(text)
+    while end and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end if end and text[end - 1] in "}]" else -1
 
 
 def _closers(json_prefix: str) -> str:
@@ -110,6 +152,8 @@ def _closers(json_prefix: str) -> str:
 
 
 def _rewrite(text: str):
+    """(rewritten text, steps, offset reached, whether the whole text was rewritten).
+    When a token cannot be decided, the rewrite stops before it."""
     n = len(text)
     out: list[str] = []
     steps: list = []
@@ -122,61 +166,76 @@ def _rewrite(text: str):
             out.append(text[pos:end])
             pos = end
         if pos >= n:
-            return "".join(out), steps
-        c = text[pos]
-        if c == '"':
-            m = _STRING_RE.match(text, pos)
-            if m is not None:
-                out.append(m.group())
-                end = m.end()
-            else:
-                end = _tolerant_string(text, pos, out, add_step)
-            pos = _after_value(text, end, "string", out, add_step)
-        elif c in _OTHER_QUOTES:
-            add_step(_OTHER_QUOTES[c](pos))
-            pos = _after_value(text, _tolerant_string(text, pos, out, add_step), "string", out, add_step)
-        elif c == "-" or "0" <= c <= "9":
-            m = _NUMBER_RE.match(text, pos)
-            if m is None:
-                raise _GiveUp
+            return "".join(out), steps, n, True
+        mark, step_mark = len(out), len(steps)
+        try:
+            pos = _token(text, pos, out, add_step)
+        except _GiveUp as stop:
+            if stop.args:  # after a whole token: keep it
+                return "".join(out), steps, stop.args[0], False
+            del out[mark:], steps[step_mark:]
+            return "".join(out), steps, pos, False
+
+
+def _token(text: str, pos: int, out: list, add_step) -> int:
+    """Rewrite the token at `pos` that the run stopped before; the offset after it."""
+    n = len(text)
+    c = text[pos]
+    if c == '"':
+        m = _STRING_RE.match(text, pos)
+        if m is not None:
             out.append(m.group())
-            pos = _after_value(text, m.end(), "number", out, add_step)
-        elif c == "}" or c == "]":
-            out.append(c)
-            pos = _after_value(text, pos + 1, "closer", out, add_step)
-        elif c == ",":
-            k = _skip_comments(text, pos + 1, None)
-            if k < n and text[k] in "}]":
-                add_step(("repair_trailing_comma", pos, "removed a trailing ','", ",", ""))
-            elif k < n and text[k] != ",":
-                out.append(",")  # a comma before a comment: the comment is handled next
-            else:
-                raise _GiveUp
-            pos += 1
-        elif c == "/" or c == "#":
-            pos = _skip_comments(text, pos, add_step)
-            if pos == end:
-                raise _GiveUp
+            end = m.end()
         else:
-            m = _WORD.match(text, pos)
-            if m is None:
-                raise _GiveUp
-            word, e = m.group(), m.end()
-            colon = _KEY_COLON.match(text, e)
-            if colon is not None:
-                add_step(("repair_unquoted_key", pos, f"quoted the bare key {snippet(word)}", "", '"'))
-                out.append('"' + word + '"')
-                pos = e
-            elif word in _PYTHON_WORDS:
-                json_word = _PYTHON_WORDS[word]
-                add_step(("repair_python_literal", pos, f"{word} written as {json_word}", word, json_word))
-                out.append(json_word)
-                pos = _after_value(text, e, "word", out, add_step)
-            elif word in _JSON_WORDS:
-                out.append(word)
-                pos = _after_value(text, e, "word", out, add_step)
-            else:
-                raise _GiveUp
+            end = _tolerant_string(text, pos, out, add_step)
+        pos = _after_value(text, end, "string", out, add_step)
+    elif c in _OTHER_QUOTES:
+        add_step(_OTHER_QUOTES[c](pos))
+        pos = _after_value(text, _tolerant_string(text, pos, out, add_step), "string", out, add_step)
+    elif c == "-" or "0" <= c <= "9":
+        m = _NUMBER_RE.match(text, pos)
+        if m is None:
+            raise _GiveUp
+        out.append(m.group())
+        pos = _after_value(text, m.end(), "number", out, add_step)
+    elif c == "}" or c == "]":
+        out.append(c)
+        pos = _after_value(text, pos + 1, "closer", out, add_step)
+    elif c == ",":
+        k = _skip_comments(text, pos + 1, None)
+        if k < n and text[k] in "}]":
+            add_step(("repair_trailing_comma", pos, "removed a trailing ','", ",", ""))
+        elif k < n and text[k] != ",":
+            out.append(",")  # a comma before a comment: the comment is handled next
+        else:
+            raise _GiveUp
+        pos += 1
+    elif c == "/" or c == "#":
+        start = pos
+        pos = _skip_comments(text, pos, add_step)
+        if pos == start:
+            raise _GiveUp
+    else:
+        m = _WORD.match(text, pos)
+        if m is None:
+            raise _GiveUp
+        word, e = m.group(), m.end()
+        colon = _KEY_COLON.match(text, e)
+        if colon is not None:
+            add_step(("repair_unquoted_key", pos, f"quoted the bare key {snippet(word)}", "", '"'))
+            out.append('"' + word + '"')
+            pos = e
+        elif word in _PYTHON_WORDS:
+            json_word = _PYTHON_WORDS[word]
+            add_step(("repair_python_literal", pos, f"{word} written as {json_word}", word, json_word))
+            out.append(json_word)
+            pos = _after_value(text, e, "word", out, add_step)
+        elif word in _JSON_WORDS:
+            out.append(word)
+            pos = _after_value(text, e, "word", out, add_step)
+        else:
+            raise _GiveUp
+    return pos
 
 
 def _tolerant_string(text: str, pos: int, out: list, add_step) -> int:
@@ -283,31 +342,31 @@ def _after_value(text: str, pos: int, prev: str, out: list, add_step) -> int:
     if k >= n or text[k] in ",:}]":
         return pos
     if k == pos and prev != "closer":
-        raise _GiveUp  # `"a""b"`, `1x`, `truex`: the parser reads these as one token
+        raise _GiveUp(pos)  # `"a""b"`, `1x`, `truex`: the parser reads these as one token
     if text[pos:k].strip():
-        raise _GiveUp  # a comment between the value and what follows: keep it simple
+        raise _GiveUp(pos)  # a comment between the value and what follows: keep it simple
     c = text[k]
     newline = "\n" in text[pos:k]
     if c == '"' or c == "'":
         # an array item, or a key the parser also sees as one (on the same line as its colon)
         m = (_STRING_RE if c == '"' else _SINGLE).match(text, k)
         if m is None:
-            raise _GiveUp
+            raise _GiveUp(pos)
         colon = _WS.match(text, m.end()).end()
         if colon < n and text[colon] == ":" and _KEY_AHEAD[c].match(text, k + 1) is None:
-            raise _GiveUp
+            raise _GiveUp(pos)
     elif prev == "string":
         if not newline or IDENT_KEY_AHEAD.match(text, k) is None:
-            raise _GiveUp  # the parser would read on inside the string
+            raise _GiveUp(pos)  # the parser would read on inside the string
     elif c in "{[" or c == "-" or "0" <= c <= "9":
         pass  # another array item
     else:
         m = _WORD.match(text, k)
         if m is None:
-            raise _GiveUp
+            raise _GiveUp(pos)
         if m.group() not in _ANY_WORD:  # a bare key
             if IDENT_KEY_AHEAD.match(text, k) is None or (prev == "word" and not newline):
-                raise _GiveUp
+                raise _GiveUp(pos)
     add_step(("repair_missing_comma", k, "inserted a missing ','", "", ","))
     out.append(",")
     return pos
