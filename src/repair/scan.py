@@ -709,6 +709,8 @@ class _Signals:
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
+                if signal.getsignal(sig) is signal.SIG_IGN:
+                    continue  # ignored by whoever started us (nohup, a background job): leave it so
                 try:
                     self.saved[sig] = signal.signal(sig, self._handler)
                 except (ValueError, OSError):
