@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--check", action="store_true", help="print nothing; exit 1 if any input needed repair")
     fix.add_argument("--ensure-ascii", action="store_true", help="escape non-ASCII characters in the output")
     fix.add_argument("--schema", metavar="SPEC", help="align and validate against a JSON Schema file or module:Model")
+    fix.add_argument("--max-size", type=_positive_int, metavar="CHARS", help="refuse inputs longer than this (default: no limit)")
+    fix.add_argument("--max-depth", type=_positive_int, metavar="N", help="refuse values nested deeper than N containers (default: no limit)")
     fix.add_argument("--in-place", action="store_true", help="write each repaired file back (temp file + rename; never half-written)")
     from .scan import add_scan_parser
 
@@ -69,6 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_fixtures_parser(sub)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return n
 
 
 def _write_atomically(path: str, body: str) -> None:
@@ -104,6 +116,8 @@ def _hint(exc, args) -> str:
         return "the value does not fit the schema; see the errors above, or run with --explain."
     if exc.msg.startswith("empty input"):
         return "the model returned nothing; check that the right file was given."
+    if "over max_size=" in exc.msg or "over max_depth=" in exc.msg:
+        return "raise --max-size / --max-depth if such inputs are expected."
     return "the text holds no JSON object, array or value; check that the model was asked to answer in JSON."
 
 
@@ -147,7 +161,7 @@ def _fix(args) -> int:
             status = Exit.UNREPAIRABLE
             continue
         try:
-            result = repair(text, schema=schema, strict=args.strict)
+            result = repair(text, schema=schema, strict=args.strict, max_size=args.max_size, max_depth=args.max_depth)
         except RepairError as exc:
             _err(f"{name}: {exc}. Nothing was {'written' if args.in_place else 'printed'} for it; {_hint(exc, args)}")
             status = Exit.UNREPAIRABLE

@@ -12,6 +12,7 @@ from json.decoder import JSONDecoder
 
 from .errors import RepairError, ValidationFailed
 from .extract import RANK_TAG, Candidate, Extractor, choose, extraction_steps
+from .limits import check_depth, check_size
 from .quick import quick_repair
 from .serialize import dumps
 from .steps import CODES, Step, build_steps, log_steps
@@ -77,16 +78,20 @@ def _as_text(text) -> str:
     raise TypeError(f"repair expects str or bytes, not {type(text).__name__}")
 
 
-def repair(text, *, schema=None, strict: bool = False) -> RepairResult:
+def repair(text, *, schema=None, strict: bool = False, max_size: int | None = None,
+           max_depth: int | None = None) -> RepairResult:
     """Repair raw model output into a JSON value, recording every step.
 
     With `schema` (a pydantic model, a JSON Schema dict, or any type pydantic's
     TypeAdapter accepts) the value is aligned to it and validated; see docs/policy.md §6.
     Raises `RepairError` when no value can be recovered (empty text, prose only), with
     `strict=True` when a lossy repair would be needed, and `ValidationFailed` when the
-    value does not fit the schema.
+    value does not fit the schema. `max_size` (characters) and `max_depth` (nested
+    containers) are limits for untrusted input, off by default; see limits.py.
     """
     text = _as_text(text)
+    if max_size is not None or max_depth is not None:
+        return _limited(text, schema, strict, max_size, max_depth)[0]
     if schema is not None:
         return _repair_with_schema(text, schema, strict)[0]
     try:
@@ -96,6 +101,17 @@ def repair(text, *, schema=None, strict: bool = False) -> RepairResult:
     else:
         return RepairResult(value, (), text, text)
     return _repair_slow(text, strict)
+
+
+def _limited(text: str, schema, strict: bool, max_size, max_depth):
+    """repair with limits: (result, validated value for a schema)."""
+    check_size(text, max_size)
+    if schema is not None:
+        result, validated = _repair_with_schema(text, schema, strict)
+    else:
+        result, validated = repair(text, strict=strict), None
+    check_depth(text, result.value, max_depth)
+    return result, validated
 
 
 def _candidates(text: str, with_reasoning: bool = False):
@@ -183,21 +199,23 @@ def _repair_with_schema(text: str, schema, strict: bool):
     return RepairResult(aligned, steps, text, text if original_ok else None), validated
 
 
-def parse(text, schema, *, strict: bool = False):
+def parse(text, schema, *, strict: bool = False, max_size: int | None = None, max_depth: int | None = None):
     """Repair, align to `schema` and validate: the pydantic model instance (or the value
     pydantic's TypeAdapter returns; for a JSON Schema dict, the validated value).
 
     Raises `ValidationFailed` (a `RepairError`) with `.errors`, `.value` and `.steps` when
     the value does not fit.
     """
+    if max_size is not None or max_depth is not None:
+        return _limited(_as_text(text), schema, strict, max_size, max_depth)[1]
     return _repair_with_schema(_as_text(text), schema, strict)[1]
 
 
-def loads(text, *, schema=None, strict: bool = False):
+def loads(text, *, schema=None, strict: bool = False, max_size: int | None = None, max_depth: int | None = None):
     """Like `json.loads`, for model output: the repaired value. Valid JSON costs what
     `json.loads` costs. With `schema`, the value aligned to it (and validated)."""
-    if schema is not None:
-        return repair(text, schema=schema, strict=strict).value
+    if schema is not None or max_size is not None or max_depth is not None:
+        return repair(text, schema=schema, strict=strict, max_size=max_size, max_depth=max_depth).value
     if type(text) is str:
         try:
             return _strict_decode(text)
@@ -207,10 +225,11 @@ def loads(text, *, schema=None, strict: bool = False):
     return repair(text, strict=strict).value
 
 
-def repair_json(text, *, schema=None, strict: bool = False, indent=None, ensure_ascii: bool = False) -> str:
+def repair_json(text, *, schema=None, strict: bool = False, indent=None, ensure_ascii: bool = False,
+                max_size: int | None = None, max_depth: int | None = None) -> str:
     """Valid JSON text for the repaired value. Valid input comes back unchanged unless an
     `indent` asks for reformatting."""
-    result = repair(text, schema=schema, strict=strict)
+    result = repair(text, schema=schema, strict=strict, max_size=max_size, max_depth=max_depth)
     if not result.steps and indent is None and not ensure_ascii:
         return result.original
     return dumps(result.value, indent=indent, ensure_ascii=ensure_ascii)

@@ -1,0 +1,75 @@
+"""Limits on what `repair` accepts: input size and nesting depth.
+
+Both are off by default: the engine is linear in the input and has no recursion, so a
+deep or large input costs memory in proportion to its size and nothing worse. A service
+that takes text from strangers sets them (`repair(text, max_size=..., max_depth=...)`,
+`repair fix --max-size/--max-depth`) to bound that memory per request. Going over a limit
+raises `RepairError` saying where and what to change.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import RepairError
+
+# To find where a depth limit is first crossed: the next bracket or quote, and the rest of
+# a string after its opening quote (each string is read once, so the scan is linear).
+_BRACKET_OR_QUOTE = re.compile(r'[\[\]{}"]')
+_STRING_REST = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*"')
+
+
+def check_size(text: str, max_size: int | None) -> None:
+    if max_size is not None and len(text) > max_size:
+        raise RepairError(
+            f"input is {len(text):,} characters, over max_size={max_size:,}; raise max_size "
+            "(or leave it unset) if inputs this large are expected", text, max_size)
+
+
+def check_depth(text: str, value, max_depth: int | None) -> None:
+    """Raise when `value` nests deeper than `max_depth` containers."""
+    if max_depth is None:
+        return
+    depth = _depth(value, max_depth)
+    if depth > max_depth:
+        raise RepairError(
+            f"the value nests {'more than ' if depth > max_depth + 1 else ''}{max_depth + 1} containers deep, "
+            f"over max_depth={max_depth}; raise max_depth (or leave it unset) if such nesting is expected",
+            text, _where_too_deep(text, max_depth))
+
+
+def _depth(value, max_depth: int) -> int:
+    """The nesting depth of `value`, counted without recursion; stops past max_depth + 1."""
+    deepest = 0
+    todo = [(value, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, (dict, list)):
+            if depth > deepest:
+                deepest = depth
+                if deepest > max_depth + 1:
+                    return deepest
+            children = node.values() if isinstance(node, dict) else node
+            todo.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return deepest
+
+
+def _where_too_deep(text: str, max_depth: int) -> int:
+    depth = 0
+    pos = 0
+    while True:
+        m = _BRACKET_OR_QUOTE.search(text, pos)
+        if m is None:
+            return 0
+        c, pos = m.group(), m.end()
+        if c == '"':
+            rest = _STRING_REST.match(text, pos)
+            if rest is None:
+                return 0  # a string that never closes
+            pos = rest.end()
+        elif c in "[{":
+            depth += 1
+            if depth > max_depth:
+                return m.start()
+        else:
+            depth = max(0, depth - 1)
