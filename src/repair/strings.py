@@ -17,7 +17,7 @@ from json.decoder import scanstring
 
 from .chars import (
     CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTES, SIMPLE_ESCAPES, SMART_QUOTES,
-    SPACES, STRING_SPECIALS, VALUE_START, WORD, WS,
+    SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, WS,
 )
 from .steps import snippet
 from .stray import peek_significant
@@ -112,7 +112,14 @@ def is_real_end(p, j: int, ctx: int) -> bool:
         if c3 in VALUE_START or c3 in "[{]":
             return True
         m = WORD.match(text, k3)
-        return m is not None and m.group() in _LITERAL_WORDS
+        if m is None:
+            return False
+        if m.group() in _LITERAL_WORDS:
+            return True
+        # `["apple", banana, "cherry"]`, `["a", n` cut off: a bare item, not more of this
+        # string, when it runs to a comma, bracket, line end or the end of the text
+        e = UNQUOTED_VALUE.match(text, k3).end()
+        return e >= n or text[e] in ",]\r\n"
     if c in QUOTES:
         if k2 == k:
             return False  # `"home""`: two quotes in a row, the first is inside the string
