@@ -6,12 +6,14 @@
     python benchmarks/fuzz.py --seed 7 --replay 12345  # show input 12345 of seed 7 and check it
 
 The inputs come from tests/fuzz_strategies.py, the generators the hypothesis tests use
-(tests/test_fuzz.py): even indices are arbitrary text, odd ones grammar-based almost-JSON
-(a generated value, serialized in some style, with 0-4 pieces of structural damage).
+(tests/test_fuzz.py), in turn: arbitrary text, grammar-based almost-JSON (a generated
+value, serialized in some style, with 0-4 pieces of structural damage), and schema mode
+(a value near a JSON Schema, with the mistakes alignment is for, repaired with it).
 Input `i` of seed `s` is the same text on every machine and in every run, whatever
 --jobs is, so any finding is replayed with `--replay i`.
 
-On every input: `repair.repair` returns or raises RepairError, nothing else; the output of
+On every input (with its schema, in schema mode): `repair.repair` returns or raises
+RepairError (ValidationFailed is one), nothing else; the output of
 `repair_json` is valid JSON; repairing it again takes zero steps and gives the same
 value; an undamaged, faithfully written value comes back exactly; and the input takes
 less than --slow seconds (all laws together). An input still running after --hang seconds
@@ -63,7 +65,7 @@ def run_one(seed: int, index: int, slow: float):
     case = fs.case_for(seed, index)
     t0 = time.perf_counter()
     try:
-        outcome = fs.check(case.text, case.expected)
+        outcome = fs.check(case.text, case.expected, schema=case.schema_obj)
         violation = None
     except fs.Violation as v:
         outcome, violation = v.kind, v
@@ -182,17 +184,17 @@ class Pool:
 # ---------------------------------------------------------------------------------------
 
 
-def _verdict(text: str, expected: Any = fs.MISSING):
+def _verdict(text: str, expected: Any = fs.MISSING, schema: Any = None):
     try:
-        fs.check(text, expected)
+        fs.check(text, expected, schema=schema)
     except fs.Violation as v:
         return v
     return None
 
 
-def _keeps(kind: str, where: str):
+def _keeps(kind: str, where: str, schema: Any = None):
     def pred(text: str) -> bool:
-        v = _verdict(text)
+        v = _verdict(text, schema=schema)
         return v is not None and v.kind == kind and v.where == where
     return pred
 
@@ -367,7 +369,7 @@ def machine() -> list[tuple[str, str]]:
     ]
 
 
-def write_report(path: Path, args, stats, groups, slowest, wall, findings_dir: Path) -> None:
+def write_report(path: Path, args, stats, groups, slowest, wall, findings_dir: Path, facts) -> None:
     total = sum(stats["counts"].values())
     lines = ["# Fuzzing report", "",
              f"`python benchmarks/fuzz.py --seed {args.seed} --count {args.count} --jobs {args.jobs}` "
@@ -375,7 +377,7 @@ def write_report(path: Path, args, stats, groups, slowest, wall, findings_dir: P
              "Regenerate with the same command; replay one input with "
              f"`python benchmarks/fuzz.py --seed {args.seed} --replay INDEX`.", "",
              "## Machine", "", "| | |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in machine()]
+    lines += [f"| {k} | {v} |" for k, v in facts]
     lines += ["", "## Run", "",
               "| inputs | seed | jobs | wall time | inputs/s | CPU seconds in the laws | slow if over | killed if over |",
               "|---:|---:|---:|---:|---:|---:|---:|---:|",
@@ -397,7 +399,7 @@ def write_report(path: Path, args, stats, groups, slowest, wall, findings_dir: P
     if not groups:
         lines.append("None: every input obeyed every law.")
     else:
-        lines += [f"{sum(g['count'] for g in groups):,} inputs broke a law, in {len(groups)} groups "
+        lines += [f"{sum(g['count'] for g in groups):,} input(s) broke a law, in {len(groups)} group(s) "
                   f"(kind of law and, for exceptions, where it was raised). Each group is saved as "
                   f"`{findings_dir.relative_to(ROOT) if findings_dir.is_relative_to(ROOT) else findings_dir}/"
                   "finding-NN.json` with the full texts.", ""]
@@ -409,6 +411,8 @@ def write_report(path: Path, args, stats, groups, slowest, wall, findings_dir: P
                       f"- what happened: {g['detail']}", ""]
             for m in g["minimal"]:
                 lines += ["  Minimal repro:", "", "  ```python", f"  text = {m['python']}"]
+                if "schema" in m:
+                    lines.append(f"  schema = {json.dumps(m['schema'])}  # repair.repair(text, schema=schema)")
                 if "expected" in m:
                     lines.append(f"  expected = {json.dumps(m['expected'], ensure_ascii=False)!r}")
                 lines += [f"  # {m['verdict']}", "  ```", ""]
@@ -442,13 +446,15 @@ def write_report(path: Path, args, stats, groups, slowest, wall, findings_dir: P
 def replay(seed: int, index: int) -> int:
     case = fs.case_for(seed, index)
     print(f"input {index} of seed {seed}: {case.generator}"
-          + (f", style {case.style}, damage {case.damage}" if case.generator == "almost_json" else ""))
+          + (f", style {case.style}, damage {case.damage}" if case.generator != "text" else ""))
     print("text =", as_python(case.text, 10_000))
+    if case.schema is not None:
+        print("schema =", json.dumps(case.schema_obj))
     if case.expected is not fs.MISSING:
         print("expected =", json.dumps(case.expected, ensure_ascii=False))
     t0 = time.perf_counter()
     try:
-        outcome = fs.check(case.text, case.expected)
+        outcome = fs.check(case.text, case.expected, schema=case.schema_obj)
     except fs.Violation as v:
         print(f"VIOLATION {v} ({time.perf_counter() - t0:.3f} s)")
         traceback.print_exception(v.__cause__) if v.__cause__ else None
@@ -471,9 +477,20 @@ def main(argv=None) -> int:
     ap.add_argument("--chunk", type=int, default=500)
     ap.add_argument("--minimize", type=float, default=60.0, help="seconds per finding group to minimize")
     ap.add_argument("--replay", type=int, metavar="INDEX", help="check one input, print it and exit")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite the report from the last run's run.json (after editing NOTES.md or a new atheris run)")
     args = ap.parse_args(argv)
     if args.replay is not None:
         return replay(args.seed, args.replay)
+    if args.report_only:
+        saved = json.loads((args.findings / "run.json").read_text(encoding="utf-8"))
+        for k in ("seed", "count", "jobs", "slow", "hang"):
+            setattr(args, k, saved["args"][k])
+        stats = saved["stats"]
+        stats["counts"] = Counter({tuple(k.split("/", 1)): v for k, v in stats["counts"].items()})
+        write_report(args.out, args, stats, saved["groups"], [tuple(x) for x in saved["slowest"]], saved["wall"],
+                     args.findings, saved["machine"])
+        return 0
 
     end = args.start + args.count
     chunks = [(a, min(end, a + args.chunk)) for a in range(args.start, end, args.chunk)]
@@ -518,7 +535,12 @@ def main(argv=None) -> int:
 
     groups = group_and_minimize(raw, args)
     save_findings(args.findings, groups, args.seed)
-    write_report(args.out, args, stats, groups, slowest, wall, args.findings)
+    facts = machine()
+    run = {"args": {k: getattr(args, k) for k in ("seed", "count", "jobs", "slow", "hang")},
+           "stats": dict(stats, counts={f"{g}/{o}": n for (g, o), n in stats["counts"].items()}),
+           "groups": groups, "slowest": slowest, "wall": wall, "machine": facts}
+    (args.findings / "run.json").write_text(json.dumps(run, indent=1, ensure_ascii=True) + "\n", encoding="utf-8")
+    write_report(args.out, args, stats, groups, slowest, wall, args.findings, facts)
     print(f"{sum(stats['counts'].values()):,} inputs in {wall:.1f} s "
           f"({sum(stats['counts'].values()) / wall:,.0f}/s), {len(raw)} findings in {len(groups)} groups; "
           f"report: {args.out}", file=sys.stderr)
@@ -544,14 +566,16 @@ def group_and_minimize(raw: list[dict], args) -> list[dict]:
             elif kind == "wrong_value":
                 text, expected = minimize_wrong_value(case, args.minimize / len(starts))
             else:
-                text = ddmin(case.text, _keeps(kind, where), args.minimize / len(starts))
+                text = ddmin(case.text, _keeps(kind, where, case.schema_obj), args.minimize / len(starts))
                 expected = fs.MISSING
             if text in seen:
                 continue
             seen.add(text)
-            v = _verdict(text, expected) if kind not in ("slow", "hang") else None
+            v = _verdict(text, expected, case.schema_obj) if kind not in ("slow", "hang") else None
             m = {"index": f["index"], "text": text, "python": as_python(text),
                  "verdict": str(v) if v else f["detail"]}
+            if case.schema is not None:
+                m["schema"] = case.schema_obj
             if expected is not fs.MISSING:
                 m["expected"] = expected
             g["minimal"].append(m)

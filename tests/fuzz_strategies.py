@@ -28,6 +28,13 @@ The generators:
                value; with no damage and a `faithful` serialization, repair must give it
                back exactly.
 
+`gen_schema_case`   schema mode: a value near one of SCHEMAS (JSON Schema dicts: numbers,
+               booleans, enums, nullable fields, nested objects without extras, lists of
+               objects, scalar schemas) with the mistakes alignment exists for (keys in
+               another case or convention, typos, unknown keys, "1,234", "Yes", "N/A",
+               wrappers, one item for a list), written and damaged as above, and repaired
+               with `schema=`.
+
 `check(text, expected=...)` states the laws (see its docstring) and raises `Violation`
 naming the one broken. The module needs the standard library and `repair` only.
 """
@@ -46,9 +53,9 @@ from typing import Any, Callable, Sequence
 import repair
 
 __all__ = [
-    "MISSING", "Source", "RandomSource", "DrawSource", "Case", "Violation", "gen_text", "gen_value",
-    "gen_almost_json", "serialize", "serialize_as", "damage", "case_for", "check", "same", "strict_loads",
-    "GENERATORS",
+    "MISSING", "Source", "RandomSource", "DrawSource", "Case", "Violation", "GENERATORS", "SCHEMAS",
+    "gen_text", "gen_value", "gen_almost_json", "gen_schema_case", "serialize", "serialize_as", "damage",
+    "case_for", "check", "same", "strict_loads",
 ]
 
 MISSING = object()
@@ -499,6 +506,11 @@ class Case:
     style: str = ""
     damage: list[str] = field(default_factory=list)
     faithful: bool = False
+    schema: int | None = None  # index into SCHEMAS: repaired with schema=SCHEMAS[schema]
+
+    @property
+    def schema_obj(self):
+        return None if self.schema is None else SCHEMAS[self.schema]
 
     @property
     def expected(self):
@@ -523,16 +535,109 @@ def gen_text_case(src: Source) -> Case:
     return Case("text", gen_text(src))
 
 
+# -- (c) schema mode: values near a schema, with the mistakes alignment is for ----------
+
+_MOOD = {"enum": ["positive", "negative", "neutral"]}
+SCHEMAS: tuple[dict, ...] = (
+    {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string"}, "age": {"type": ["integer", "null"]}, "score": {"type": "number"},
+        "ok": {"type": "boolean"}, "mood": _MOOD, "tags": {"type": "array", "items": {"type": "string"}}}},
+    {"type": "object", "additionalProperties": False, "properties": {
+        "user_name": {"type": "string"},
+        "address": {"type": "object", "required": ["city"], "additionalProperties": False,
+                    "properties": {"city": {"type": "string"}, "zip_code": {"type": "string"}}},
+        "items": {"type": "array", "items": {"type": "object", "required": ["sku"], "properties": {
+            "sku": {"type": "string"}, "qty": {"type": "integer"}, "ratio": {"type": "number", "maximum": 1}}}}}},
+    {"type": "array", "items": {"type": "object", "required": ["id"], "properties": {
+        "id": {"type": "integer"}, "status": {"enum": ["in_progress", "done", "todo"]},
+        "note": {"type": ["string", "null"]}}}},
+    {"enum": ["yes", "no"]},
+    {"type": "number"},
+    {"type": "object", "properties": {"flags": {"type": "array", "items": {"type": "boolean"}},
+                                      "data": {"type": "object", "properties": {"mood": _MOOD}}}},
+)
+
+
+def _key_variant(src: Source, key: str) -> str:
+    parts = key.split("_")
+    r = src.int(0, 9)
+    if r < 5:
+        return key
+    if r == 5:
+        return key.upper()
+    if r == 6:
+        return parts[0] + "".join(p.title() for p in parts[1:])  # camelCase
+    if r == 7:
+        return " ".join(p.title() for p in parts)  # Title Case
+    if r == 8 and len(key) > 3:
+        i = src.int(0, len(key) - 2)
+        return key[:i] + key[i + 1] + key[i] + key[i + 2:]  # a typo
+    return gen_key(src)  # an unknown key
+
+
+def _for_type(src: Source, schema: dict, depth: int) -> Any:
+    if "enum" in schema:
+        opt = src.pick(schema["enum"])
+        return src.pick((opt, opt.upper(), opt.replace("_", " ").title(), f"the answer is {opt}",
+                         opt[:-1] + "x", gen_string(src), 1))
+    t = schema.get("type")
+    if isinstance(t, list):
+        t = src.pick(t)
+    if t == "null":
+        return src.pick((None, "N/A", "", "null", "none", "-"))
+    if t == "object":
+        out: dict = {}
+        for k, sub in schema.get("properties", {}).items():
+            if src.chance(0.85):
+                out[_key_variant(src, k)] = _for_type(src, sub, depth + 1)
+        if src.chance(0.2):
+            out[gen_key(src)] = gen_value(src, depth=1)
+        if src.chance(0.1):
+            out = {src.pick(("result", "data", "response", "output")): out}
+        return out
+    if t == "array":
+        items = schema.get("items", {})
+        if src.chance(0.15):
+            return _for_type(src, items, depth + 1)  # one item where a list is expected
+        return [_for_type(src, items, depth + 1) for _ in range(src.size(4 if depth < 3 else 1))]
+    if t in ("number", "integer"):
+        return src.pick((gen_number(src), src.int(0, 99), "1,234", "$12.50", "15%", "**42**", "3 units",
+                         "3 or 4", "N/A", "1e3", "0x1F", "1" * src.int(1, 40) + "x", "`" * src.int(1, 40), [7],
+                         gen_string(src), True))
+    if t == "boolean":
+        return src.pick((True, False, "Yes", "no", "TRUE", "y", "on", "1", 1, "maybe", None, [False]))
+    if t == "string":
+        return src.pick((gen_string(src), gen_number(src), True, None, ["one"], "**bold**"))
+    return gen_value(src, depth=1)
+
+
+def gen_schema_case(src: Source, max_damage: int = 2) -> Case:
+    """A value near one of SCHEMAS (keys in other cases and conventions, typos, numbers and
+    booleans as words, wrappers, one item for a list), written and damaged as above."""
+    n = src.int(0, len(SCHEMAS) - 1)
+    value = _for_type(src, SCHEMAS[n], 0)
+    text, style, _ = serialize(value, src)
+    ops: list[str] = []
+    for _ in range(src.size(max_damage) if src.chance(0.5) else 0):
+        op = src.pick(DAMAGE_OPS)
+        text = damage(text, src, op)
+        ops.append(op)
+    return Case("schema", text, value, style, ops, False, schema=n)
+
+
 GENERATORS: dict[str, Callable[[Source], Case]] = {
     "text": gen_text_case,
     "almost_json": gen_almost_json,
+    "schema": gen_schema_case,
 }
+_ORDER = ("text", "almost_json", "schema")
 
 
 def case_for(seed: int, index: int) -> Case:
-    """Input `index` of a seeded run: even indices are arbitrary text, odd ones almost-JSON."""
+    """Input `index` of a seeded run: arbitrary text, almost-JSON and schema-mode cases
+    in turn (index % 3)."""
     src = RandomSource(random.Random(f"{seed}:{index}"))
-    return GENERATORS["text" if index % 2 == 0 else "almost_json"](src)
+    return GENERATORS[_ORDER[index % 3]](src)
 
 
 # ---------------------------------------------------------------------------------------
@@ -620,16 +725,16 @@ def _short(s: str, n: int = 200) -> str:
     return r if len(r) <= n else r[: n - 20] + f"...' ({len(s)} chars)"
 
 
-def _call(fn, *args):
+def _call(fn, *args, **kwargs):
     try:
-        return fn(*args), None
+        return fn(*args, **kwargs), None
     except repair.RepairError as err:
         return None, err
     except Exception as exc:  # noqa: BLE001 - the law under test
         raise Violation("exception", f"{fn.__name__} raised {type(exc).__name__}: {exc}"[:300], _where(exc)) from exc
 
 
-def check(text: str, expected: Any = MISSING, time_limit: float | None = None) -> str:
+def check(text: str, expected: Any = MISSING, time_limit: float | None = None, schema: Any = None) -> str:
     """Check every law on one input; return "repaired", "unchanged" or "refused", or raise
     `Violation`:
 
@@ -639,14 +744,16 @@ def check(text: str, expected: Any = MISSING, time_limit: float | None = None) -
       `.value`;
     * repairing that output again takes zero steps and gives the same value;
     * with `expected`, the value is exactly it;
-    * with `time_limit`, the first repair took less than that many seconds.
+    * with `time_limit`, the first repair took less than that many seconds;
+    * with `schema`, all of it with that schema (ValidationFailed is a RepairError).
     """
+    kw = {} if schema is None else {"schema": schema}
     t0 = time.perf_counter()
-    result, err = _call(repair.repair, text)
+    result, err = _call(repair.repair, text, **kw)
     took = time.perf_counter() - t0
     if time_limit is not None and took > time_limit:
         raise Violation("slow", f"repair took {took:.2f} s (limit {time_limit} s) on {len(text)} chars")
-    out, err2 = _call(repair.repair_json, text)
+    out, err2 = _call(repair.repair_json, text, **kw)
     if (err is None) != (err2 is None):
         raise Violation("exception", f"repair {'raised' if err else 'returned'} but repair_json "
                                      f"{'raised' if err2 else 'returned'}: {err or err2}")
@@ -663,7 +770,7 @@ def check(text: str, expected: Any = MISSING, time_limit: float | None = None) -
             raise Violation("invalid_json", f"{name} output is not JSON ({exc}): {_short(s)}") from None
         if not same(parsed, result.value):
             raise Violation("text_value_mismatch", f"{name} output {_short(s)} does not hold .value")
-    again, err3 = _call(repair.repair, out)
+    again, err3 = _call(repair.repair, out, **kw)
     if err3 is not None:
         raise Violation("not_idempotent", f"repairing the output {_short(out)} was refused: {err3}")
     if again.steps:
