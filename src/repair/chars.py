@@ -42,6 +42,17 @@ def _specials(opener: str) -> re.Pattern[str]:
 
 STRING_SPECIALS = {q: _specials(q) for q in QUOTE_CLOSERS}
 
+
+# Inside a string: a run of characters that need no decision, valid JSON escapes included
+# (each alternative starts differently, so the match is linear).
+def _json_run(opener: str) -> re.Pattern[str]:
+    chars = set(QUOTE_CLOSERS[opener]) | {'"'}
+    body = "".join(re.escape(c) for c in sorted(chars))
+    return re.compile(rf'(?:[^{body}\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{{4}})*')
+
+
+JSON_RUN = {q: _json_run(q) for q in QUOTE_CLOSERS}
+
 CONTROL_ESCAPES = {chr(i): f"\\u{i:04x}" for i in range(32)}
 CONTROL_ESCAPES.update({"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"})
 

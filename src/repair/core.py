@@ -114,10 +114,10 @@ def _limited(text: str, schema, strict: bool, max_size, max_depth):
     return result, validated
 
 
-def _candidates(text: str, with_reasoning: bool = False):
+def _candidates(text: str, with_reasoning: bool = False, known: dict | None = None):
     if not text.strip():
         raise RepairError("empty input: there is no JSON value to repair", text, 0)
-    ex = Extractor(text)
+    ex = Extractor(text, known)
     candidates = ex.scan(with_reasoning=with_reasoning)
     if not candidates:
         raise RepairError(
@@ -135,16 +135,19 @@ def _refuse_lossy(text: str, steps) -> None:
 
 def _repair_slow(text: str, strict: bool) -> RepairResult:
     start = _FIRST_TOKEN.match(text).end()
+    known = {}
     if start < len(text) and text[start] in "{[":
-        quick = quick_repair(text)  # token-level defects only: see quick.py
-        if quick is not None:
+        quick = quick_repair(text, start, prefix=True)  # token-level defects only: see quick.py
+        if quick is not None and _FIRST_TOKEN.match(text, quick[2]).end() == len(text):
             return _result(text, quick[0], build_steps(text, quick[1]), strict)
-    return _repair_parsed(text, strict)
+        known[start] = quick  # text after the value, or not quick: extraction decides
+    return _repair_parsed(text, strict, known)
 
 
-def _repair_parsed(text: str, strict: bool) -> RepairResult:
-    """Extraction and the tolerant parser: the full path, for any text."""
-    ex, candidates = _candidates(text)
+def _repair_parsed(text: str, strict: bool, known: dict | None = None) -> RepairResult:
+    """Extraction and the tolerant parser: the full path, for any text. `known`: quick-path
+    answers already computed for bare values, by offset (None where it gave up)."""
+    ex, candidates = _candidates(text, known=known)
     chosen = choose(candidates)
     raw = extraction_steps(text, chosen, candidates, ex.think_spans) + chosen.steps
     return _result(text, chosen.value, build_steps(text, raw), strict)

@@ -67,8 +67,9 @@ class Candidate:
 
 
 class Extractor:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, known: dict | None = None) -> None:
         self.text = text
+        self.known = known or {}  # offset -> quick-path answer (or None) already computed
         self.n = len(text)
         self.parser = Parser(text)
         self.candidates: list[Candidate] = []
@@ -237,6 +238,8 @@ class Extractor:
         quick = None
         if limit > pos:
             quick = quick_repair(self.text, pos, limit, prefix=True)
+        elif limit == BARE and pos in self.known:
+            quick = self.known[pos]
         elif limit == BARE:  # C first (valid JSON in prose), then the quick path
             fast = self.parser.try_fast(pos)
             quick = (fast[0], [], fast[1]) if fast is not None else quick_repair(self.text, pos, prefix=True)

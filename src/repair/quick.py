@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from json.decoder import JSONDecoder
 
-from .chars import CONTROL_ESCAPES, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTED_KEY_AHEAD, SMART_QUOTES, STRING_SPECIALS
+from .chars import CONTROL_ESCAPES, IDENT_KEY_AHEAD, JSON_RUN, QUOTE_CLOSERS, QUOTED_KEY_AHEAD, SMART_QUOTES, STRING_SPECIALS
 from .steps import snippet
 
 # A stretch that is JSON as it stands: whitespace, openers and colons; strings, numbers,
@@ -43,6 +43,7 @@ _SINGLE = re.compile(r"'([^'\"\\\x00-\x1f]*)'")
 _INNER_QUOTE = re.compile(r"[ \t]*[A-Za-z0-9_]")
 _CLOSE_OK = re.compile(r"[,:}\]\s]")
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_ANY_CLOSER = {q: re.compile("[" + re.escape(closers) + "]") for q, closers in QUOTE_CLOSERS.items()}
 _OTHER_QUOTES = {
     "'": lambda pos: ("repair_single_quotes", pos, "single-quoted string", "'", '"'),
     "`": lambda pos: ("repair_single_quotes", pos, "backtick-quoted string", "`", '"'),
@@ -72,39 +73,29 @@ class _GiveUp(Exception):
 def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False):
     """(value, raw steps, end of the value) when the token-level rewrite of text[start:end]
     (to the end by default) decodes as one value filling it, or with `prefix` as one
-    value followed by text the rewrite stopped at; else None. Offsets in the steps are
-    offsets in `text`."""
-    region = text if start == 0 and end < 0 else text[start:end if end >= 0 else len(text)]
-    if region is not text:  # a fence or tag: most hold valid JSON
+    value followed by text the rewrite stopped at; else None. Offsets are offsets in
+    `text`, which is never copied whole (a text may hold many candidates)."""
+    n = len(text) if end < 0 else end
+    if end >= 0:  # a fence or tag: most hold valid JSON
         try:
-            value = _decode(region)
+            value = _decode(text[start:n])
         except (ValueError, RecursionError):
             pass
         else:
-            value_end = _value_end(region)
-            return None if value_end < 0 else (value, [], value_end + start)
-    got = _quick(region, prefix)
-    if got is None:
-        return None
-    value, steps, value_end = got
-    if start:
-        steps = [(code, pos + start, *rest) for code, pos, *rest in steps]
-    return value, steps, value_end + start
-
-
-def _quick(text: str, prefix: bool):
-    rewritten, steps, reached, whole = _rewrite(text)
+            value_end = _value_end(text, start, n)
+            return None if value_end < 0 else (value, [], value_end)
+    rewritten, steps, reached, whole = _rewrite(text, start, n)
     if not whole:
         if not prefix:
             return None
         try:  # the value may have ended before the text the rewrite stopped at
-            value, end = _raw_decode(rewritten)
+            value, stop = _raw_decode(rewritten)
         except (ValueError, RecursionError):
             return None
-        if _WS.match(rewritten, end).end() != len(rewritten):
+        if _WS.match(rewritten, stop).end() != len(rewritten):
             return None
-        end = reached - (len(rewritten) - end)  # trailing whitespace is the same in both
-        return (value, steps, end) if text[end - 1] in "}]" else None
+        value_end = reached - (len(rewritten) - stop)  # trailing whitespace is the same in both
+        return (value, steps, value_end) if text[value_end - 1] in "}]" else None
     try:
         value = _decode(rewritten)
     except RecursionError:
@@ -114,25 +105,25 @@ def _quick(text: str, prefix: bool):
         if not str(exc).startswith("Expecting ',' delimiter") or getattr(exc, "pos", -1) < len(rewritten):
             return None
     else:
-        end = _value_end(text)
-        return None if end < 0 or not steps else (value, steps, end)
+        value_end = _value_end(text, start, n)
+        return None if value_end < 0 or not steps else (value, steps, value_end)
     closers = _closers(rewritten)
     if not closers:
         return None
-    steps.append(("repair_missing_bracket", len(text), f"inserted missing {closers!r} at the end of the text", "", closers))
+    steps.append(("repair_missing_bracket", n, f"inserted missing {closers!r} at the end of the text", "", closers))
     try:
-        return _decode(rewritten + closers), steps, len(text)
+        return _decode(rewritten + closers), steps, n
     except (ValueError, RecursionError):
         return None
 
 
-def _value_end(text: str) -> int:
-    """Where a value that fills `text` ends: before trailing whitespace; -1 when a
-    comment follows it (the parser stops before the comment, which is then prose)."""
-    end = len(text)
-    while end and text[end - 1] in " \t\r\n":
+def _value_end(text: str, start: int, n: int) -> int:
+    """Where a value that fills text[start:n] ends: before trailing whitespace; -1 when
+    a comment follows it (the parser stops before the comment, which is then prose)."""
+    end = n
+    while end > start and text[end - 1] in " \t\r\n":
         end -= 1
-    return end if end and text[end - 1] in "}]" else -1
+    return end if end > start and text[end - 1] in "}]" else -1
 
 
 def _closers(json_prefix: str) -> str:
@@ -151,17 +142,16 @@ def _closers(json_prefix: str) -> str:
     return brackets[::-1].translate(_CLOSER_OF)
 
 
-def _rewrite(text: str):
-    """(rewritten text, steps, offset reached, whether the whole text was rewritten).
+def _rewrite(text: str, start: int, n: int):
+    """(rewritten text[start:n], steps, offset reached, whether all of it was rewritten).
     When a token cannot be decided, the rewrite stops before it."""
-    n = len(text)
     out: list[str] = []
     steps: list = []
     add_step = steps.append
     run = _RUN.match
-    pos = 0
+    pos = start
     while True:
-        end = run(text, pos).end()
+        end = run(text, pos, n).end()
         if end > pos:
             out.append(text[pos:end])
             pos = end
@@ -169,7 +159,7 @@ def _rewrite(text: str):
             return "".join(out), steps, n, True
         mark, step_mark = len(out), len(steps)
         try:
-            pos = _token(text, pos, out, add_step)
+            pos = _token(text, pos, n, out, add_step)
         except _GiveUp as stop:
             if stop.args:  # after a whole token: keep it
                 return "".join(out), steps, stop.args[0], False
@@ -177,32 +167,31 @@ def _rewrite(text: str):
             return "".join(out), steps, pos, False
 
 
-def _token(text: str, pos: int, out: list, add_step) -> int:
+def _token(text: str, pos: int, n: int, out: list, add_step) -> int:
     """Rewrite the token at `pos` that the run stopped before; the offset after it."""
-    n = len(text)
     c = text[pos]
     if c == '"':
-        m = _STRING_RE.match(text, pos)
+        m = _STRING_RE.match(text, pos, n) if text.find('"', pos + 1, n) >= 0 else None
         if m is not None:
             out.append(m.group())
             end = m.end()
         else:
-            end = _tolerant_string(text, pos, out, add_step)
-        pos = _after_value(text, end, "string", out, add_step)
+            end = _tolerant_string(text, n, pos, out, add_step)
+        pos = _after_value(text, n, end, "string", out, add_step)
     elif c in _OTHER_QUOTES:
         add_step(_OTHER_QUOTES[c](pos))
-        pos = _after_value(text, _tolerant_string(text, pos, out, add_step), "string", out, add_step)
+        pos = _after_value(text, n, _tolerant_string(text, n, pos, out, add_step), "string", out, add_step)
     elif c == "-" or "0" <= c <= "9":
-        m = _NUMBER_RE.match(text, pos)
+        m = _NUMBER_RE.match(text, pos, n)
         if m is None:
             raise _GiveUp
         out.append(m.group())
-        pos = _after_value(text, m.end(), "number", out, add_step)
+        pos = _after_value(text, n, m.end(), "number", out, add_step)
     elif c == "}" or c == "]":
         out.append(c)
-        pos = _after_value(text, pos + 1, "closer", out, add_step)
+        pos = _after_value(text, n, pos + 1, "closer", out, add_step)
     elif c == ",":
-        k = _skip_comments(text, pos + 1, None)
+        k = _skip_comments(text, n, pos + 1, None)
         if k < n and text[k] in "}]":
             add_step(("repair_trailing_comma", pos, "removed a trailing ','", ",", ""))
         elif k < n and text[k] != ",":
@@ -212,15 +201,15 @@ def _token(text: str, pos: int, out: list, add_step) -> int:
         pos += 1
     elif c == "/" or c == "#":
         start = pos
-        pos = _skip_comments(text, pos, add_step)
+        pos = _skip_comments(text, n, pos, add_step)
         if pos == start:
             raise _GiveUp
     else:
-        m = _WORD.match(text, pos)
+        m = _WORD.match(text, pos, n)
         if m is None:
             raise _GiveUp
         word, e = m.group(), m.end()
-        colon = _KEY_COLON.match(text, e)
+        colon = _KEY_COLON.match(text, e, n)
         if colon is not None:
             add_step(("repair_unquoted_key", pos, f"quoted the bare key {snippet(word)}", "", '"'))
             out.append('"' + word + '"')
@@ -229,16 +218,16 @@ def _token(text: str, pos: int, out: list, add_step) -> int:
             json_word = _PYTHON_WORDS[word]
             add_step(("repair_python_literal", pos, f"{word} written as {json_word}", word, json_word))
             out.append(json_word)
-            pos = _after_value(text, e, "word", out, add_step)
+            pos = _after_value(text, n, e, "word", out, add_step)
         elif word in _JSON_WORDS:
             out.append(word)
-            pos = _after_value(text, e, "word", out, add_step)
+            pos = _after_value(text, n, e, "word", out, add_step)
         else:
             raise _GiveUp
     return pos
 
 
-def _tolerant_string(text: str, pos: int, out: list, add_step) -> int:
+def _tolerant_string(text: str, n: int, pos: int, out: list, add_step) -> int:
     """A string in the parser's tolerant form, in the cases where its reading is certain:
     inner quotes followed by a word (`'it's'`), raw control characters, `\\'` and unknown
     escapes, `"` inside another kind of quote. Appends the JSON string, records the
@@ -247,13 +236,20 @@ def _tolerant_string(text: str, pos: int, out: list, add_step) -> int:
     closers = QUOTE_CLOSERS[q]
     specials = STRING_SPECIALS[q]
     start = i = pos + 1
-    if start < len(text) and text[start] in closers and not _CLOSE_OK.match(text, start + 1):
+    if start < n and text[start] in closers and not _CLOSE_OK.match(text, start + 1, n):
         raise _GiveUp  # a doubled opening quote
+    if _ANY_CLOSER[q].search(text, start, n) is None:
+        raise _GiveUp  # never closes: truncation is the parser's business (found in C)
     parts = ['"']
     inner = controls = escapes = 0
     first_inner = first_control = first_escape = -1
+    run = JSON_RUN[q].match
     while True:
-        m = specials.search(text, i)
+        e = run(text, i, n).end()  # ordinary text and valid escapes, copied as they are
+        if e > i:
+            parts.append(text[i:e])
+            i = e
+        m = specials.search(text, i, n)
         if m is None:
             raise _GiveUp  # runs to the end: truncation is the parser's business
         j = m.start()
@@ -261,7 +257,7 @@ def _tolerant_string(text: str, pos: int, out: list, add_step) -> int:
             parts.append(text[i:j])
         ch = text[j]
         if ch in closers:
-            if _INNER_QUOTE.match(text, j + 1) is None:
+            if _INNER_QUOTE.match(text, j + 1, n) is None:
                 break  # the end; _after_value checks what follows
             before = text[start:j].rstrip(" \t")
             if not before or before[-1] in ",\n\r" or ":" in before:
@@ -275,11 +271,11 @@ def _tolerant_string(text: str, pos: int, out: list, add_step) -> int:
             parts.append('\\"')
             i = j + 1
         elif ch == "\\":
-            nx = text[j + 1:j + 2]
+            nx = text[j + 1:min(j + 2, n)]
             if nx and nx in '"\\/bfnrt':
                 parts.append(text[j:j + 2])
                 i = j + 2
-            elif nx == "u" and _HEX4.match(text, j + 2):
+            elif nx == "u" and _HEX4.match(text, j + 2, n):
                 parts.append(text[j:j + 6])
                 i = j + 6
             elif nx and (nx in closers or nx == "'"):
@@ -311,18 +307,17 @@ def _tolerant_string(text: str, pos: int, out: list, add_step) -> int:
     return j + 1
 
 
-def _skip_comments(text: str, pos: int, add_step) -> int:
+def _skip_comments(text: str, n: int, pos: int, add_step) -> int:
     """Skip whitespace and comments from `pos`; record each comment when `add_step` is given."""
-    n = len(text)
     while True:
-        pos = _WS.match(text, pos).end()
+        pos = _WS.match(text, pos, n).end()
         if pos >= n:
             return pos
         c = text[pos]
-        if c == "#" or text.startswith("//", pos):
-            m = _LINE_COMMENT.match(text, pos)
-        elif text.startswith("/*", pos):
-            m = _BLOCK_COMMENT.match(text, pos)
+        if c == "#" or text.startswith("//", pos, n):
+            m = _LINE_COMMENT.match(text, pos, n)
+        elif text.startswith("/*", pos, n):
+            m = _BLOCK_COMMENT.match(text, pos, n)
             if m is None:
                 raise _GiveUp  # unclosed: the parser's business
         else:
@@ -333,12 +328,11 @@ def _skip_comments(text: str, pos: int, add_step) -> int:
         pos = m.end()
 
 
-def _after_value(text: str, pos: int, prev: str, out: list, add_step) -> int:
+def _after_value(text: str, n: int, pos: int, prev: str, out: list, add_step) -> int:
     """After a value (`prev`: "string", "word", "number" or "closer"): fine before a
     separator. Before another token, a missing comma in the forms the parser reads the
     same way; the decoder then checks the result is JSON. Anything else gives up."""
-    n = len(text)
-    k = _skip_comments(text, pos, None)
+    k = _skip_comments(text, n, pos, None)
     if k >= n or text[k] in ",:}]":
         return pos
     if k == pos and prev != "closer":
@@ -349,23 +343,23 @@ def _after_value(text: str, pos: int, prev: str, out: list, add_step) -> int:
     newline = "\n" in text[pos:k]
     if c == '"' or c == "'":
         # an array item, or a key the parser also sees as one (on the same line as its colon)
-        m = (_STRING_RE if c == '"' else _SINGLE).match(text, k)
+        m = (_STRING_RE if c == '"' else _SINGLE).match(text, k, n)
         if m is None:
             raise _GiveUp(pos)
-        colon = _WS.match(text, m.end()).end()
-        if colon < n and text[colon] == ":" and _KEY_AHEAD[c].match(text, k + 1) is None:
+        colon = _WS.match(text, m.end(), n).end()
+        if colon < n and text[colon] == ":" and _KEY_AHEAD[c].match(text, k + 1, n) is None:
             raise _GiveUp(pos)
     elif prev == "string":
-        if not newline or IDENT_KEY_AHEAD.match(text, k) is None:
+        if not newline or IDENT_KEY_AHEAD.match(text, k, n) is None:
             raise _GiveUp(pos)  # the parser would read on inside the string
     elif c in "{[" or c == "-" or "0" <= c <= "9":
         pass  # another array item
     else:
-        m = _WORD.match(text, k)
+        m = _WORD.match(text, k, n)
         if m is None:
             raise _GiveUp(pos)
         if m.group() not in _ANY_WORD:  # a bare key
-            if IDENT_KEY_AHEAD.match(text, k) is None or (prev == "word" and not newline):
+            if IDENT_KEY_AHEAD.match(text, k, n) is None or (prev == "word" and not newline):
                 raise _GiveUp(pos)
     add_step(("repair_missing_comma", k, "inserted a missing ','", "", ","))
     out.append(",")

@@ -17,7 +17,7 @@ from json.decoder import scanstring
 
 from .chars import (
     CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTES, SIMPLE_ESCAPES, SMART_QUOTES,
-    SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, WS,
+    JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, WS,
 )
 from .steps import snippet
 from .stray import peek_significant
@@ -52,10 +52,13 @@ def scan_string(p, pos: int, ctx: int) -> tuple[str, int]:
             return _scan_triple(p, pos, '"""')
         # A well-formed string is matched in C and never makes scanstring raise (a raised
         # JSONDecodeError counts newlines from the start of the text: O(pos) per string).
-        m = _PLAIN_STRING.match(text, pos)
+        # A string with no quote after it never closes: no pattern is tried (each would
+        # read to the end of the text and fail).
+        closes = text.find('"', pos + 1) >= 0
+        m = _PLAIN_STRING.match(text, pos) if closes else None
         if m is not None:
             value, end = m.group(1), m.end()
-        else:
+        elif closes:
             m = _ESCAPED_STRING.match(text, pos)
             if m is not None:
                 end = m.end()
@@ -173,7 +176,12 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
     truncated_escape = False
     first_colon = -2  # for keys: offset of the first ':' inside, found lazily
     first_eol_quote = -1  # first inner quote that ends its line: the end if none closes
+    run = JSON_RUN[q].match
     while True:
+        e = run(text, i, limit).end()  # ordinary text and valid escapes, copied as they are
+        if e > i:
+            append(text[i:e])
+            i = e
         m = specials.search(text, i, limit)
         if m is None:
             append(text[i:limit])
