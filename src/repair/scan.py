@@ -235,7 +235,8 @@ def _split_long(whole: bytes, max_line: int):
 
 class _Lines:
     """Lines from batches, one at a time (`next_line`) or skipping in C to the next line
-    that holds a match (`next_match`); `lineno` is the number of the last line returned."""
+    that may hold a value (`next_candidate`); `lineno` is the number of the last line
+    returned."""
 
     __slots__ = ("_batches", "data", "pos", "cut", "lineno", "_next")
 
