@@ -132,6 +132,17 @@ def test_answers_token_level_defects(text, value, codes) -> None:
     assert result.value == value and [s.code for s in result.steps] == codes
 
 
+@pytest.mark.parametrize("text, value, codes", [
+    ('{"a": 1 // one\n "b": 2}', {"a": 1, "b": 2}, ["repair_comment", "repair_missing_comma"]),
+    ("{'a': 1} // note\nHope this helps", {"a": 1}, ["repair_single_quotes", "repair_trailing_text"]),
+    ("{\"0\": ''}#',}", {"0": ""}, ["repair_single_quotes", "repair_trailing_text"]),  # a comment after the root is prose
+])
+def test_comments_near_the_end_of_the_value(text, value, codes) -> None:
+    _agree(text)  # answered or not, never different
+    result = repair.repair(text)
+    assert result.value == value and [s.code for s in result.steps] == codes
+
+
 # ------------------------------------------------------------------ generated agreement
 
 _keys = st.text(alphabet="abcXYZ_09 -", min_size=1, max_size=6)

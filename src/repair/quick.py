@@ -84,7 +84,7 @@ def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False)
         else:
             value_end = _value_end(text, start, n)
             return None if value_end < 0 else (value, [], value_end)
-    rewritten, steps, reached, whole = _rewrite(text, start, n)
+    rewritten, steps, last, whole = _rewrite(text, start, n)
     if not whole:
         if not prefix:
             return None
@@ -94,8 +94,7 @@ def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False)
             return None
         if _WS.match(rewritten, stop).end() != len(rewritten):
             return None
-        value_end = reached - (len(rewritten) - stop)  # trailing whitespace is the same in both
-        return (value, steps, value_end) if text[value_end - 1] in "}]" else None
+        return (value, steps, last) if _ends_value(text, start, last, steps) else None
     try:
         value = _decode(rewritten)
     except RecursionError:
@@ -105,8 +104,7 @@ def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False)
         if not str(exc).startswith("Expecting ',' delimiter") or getattr(exc, "pos", -1) < len(rewritten):
             return None
     else:
-        value_end = _value_end(text, start, n)
-        return None if value_end < 0 or not steps else (value, steps, value_end)
+        return (value, steps, last) if steps and _ends_value(text, start, last, steps) else None
     closers = _closers(rewritten)
     if not closers:
         return None
@@ -115,6 +113,14 @@ def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False)
         return _decode(rewritten + closers), steps, n
     except (ValueError, RecursionError):
         return None
+
+
+def _ends_value(text: str, start: int, last: int, steps: list) -> bool:
+    """Does the value end at `last` as the parser reads it: on a closing bracket, with no
+    comment after it (the parser stops at the bracket; what follows is not the value's)?"""
+    if last <= start or text[last - 1] not in "}]":
+        return False
+    return not any(step[0] == "repair_comment" and step[1] >= last for step in steps)
 
 
 def _value_end(text: str, start: int, n: int) -> int:
@@ -143,28 +149,37 @@ def _closers(json_prefix: str) -> str:
 
 
 def _rewrite(text: str, start: int, n: int):
-    """(rewritten text[start:n], steps, offset reached, whether all of it was rewritten).
-    When a token cannot be decided, the rewrite stops before it."""
+    """(rewritten text[start:n], steps, offset after the last token, whether all of it
+    was rewritten). When a token cannot be decided, the rewrite stops before it. The
+    offset after the last token (not counting comments and whitespace) is where the
+    value ends when it decodes."""
     out: list[str] = []
     steps: list = []
     add_step = steps.append
     run = _RUN.match
-    pos = start
+    pos = last = start
     while True:
         end = run(text, pos, n).end()
         if end > pos:
-            out.append(text[pos:end])
+            segment = text[pos:end]
+            out.append(segment)
+            kept = len(segment.rstrip(" \t\r\n"))
+            if kept:
+                last = pos + kept
             pos = end
         if pos >= n:
-            return "".join(out), steps, n, True
+            return "".join(out), steps, last, True
         mark, step_mark = len(out), len(steps)
+        comment = text[pos] in "/#"
         try:
             pos = _token(text, pos, n, out, add_step)
         except _GiveUp as stop:
             if stop.args:  # after a whole token: keep it
                 return "".join(out), steps, stop.args[0], False
             del out[mark:], steps[step_mark:]
-            return "".join(out), steps, pos, False
+            return "".join(out), steps, last, False
+        if not comment:
+            last = pos
 
 
 def _token(text: str, pos: int, n: int, out: list, add_step) -> int:
@@ -337,8 +352,6 @@ def _after_value(text: str, n: int, pos: int, prev: str, out: list, add_step) ->
         return pos
     if k == pos and prev != "closer":
         raise _GiveUp(pos)  # `"a""b"`, `1x`, `truex`: the parser reads these as one token
-    if text[pos:k].strip():
-        raise _GiveUp(pos)  # a comment between the value and what follows: keep it simple
     c = text[k]
     newline = "\n" in text[pos:k]
     if c == '"' or c == "'":
