@@ -180,6 +180,24 @@ def _rewrite(text: str, start: int, n: int):
             return "".join(out), steps, last, False
         if not comment:
             last = pos
+        elif last > start and pos < n and text[pos] not in ",:}]" and text[last - 1] in _VALUE_END:
+            # `1 // note` then the next member: the missing comma, decided as right after the value
+            try:
+                _after_value(text, n, last, _kind_of(text[last - 1]), out, add_step)
+            except _GiveUp:
+                return "".join(out), steps, last, False
+
+
+_VALUE_END = frozenset("}]0123456789eElL") | frozenset("".join(QUOTE_CLOSERS.values()))
+
+
+def _kind_of(last_char: str) -> str:
+    """What kind of value ends with this character, for `_after_value`."""
+    if last_char in "}]":
+        return "closer"
+    if last_char.isdigit():
+        return "number"
+    return "word" if last_char.isalpha() else "string"
 
 
 def _token(text: str, pos: int, n: int, out: list, add_step) -> int:
