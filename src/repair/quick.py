@@ -43,6 +43,11 @@ _SINGLE = re.compile(r"'([^'\"\\\x00-\x1f]*)'")
 _INNER_QUOTE = re.compile(r"[ \t]*[A-Za-z0-9_]")
 _CLOSE_OK = re.compile(r"[,:}\]\s]")
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+# A string in another kind of quote with nothing inside that needs a decision.
+_SIMPLE_QUOTED = {
+    q: re.compile(re.escape(q) + "([^" + re.escape(closers) + '"\\\\\x00-\x1f]*)[' + re.escape(closers) + "]")
+    for q, closers in QUOTE_CLOSERS.items()
+}
 _ANY_CLOSER = {q: re.compile("[" + re.escape(closers) + "]") for q, closers in QUOTE_CLOSERS.items()}
 _OTHER_QUOTES = {
     "'": lambda pos: ("repair_single_quotes", pos, "single-quoted string", "'", '"'),
@@ -213,7 +218,13 @@ def _token(text: str, pos: int, n: int, out: list, add_step) -> int:
         pos = _after_value(text, n, end, "string", out, add_step)
     elif c in _OTHER_QUOTES:
         add_step(_OTHER_QUOTES[c](pos))
-        pos = _after_value(text, n, _tolerant_string(text, n, pos, out, add_step), "string", out, add_step)
+        m = _SIMPLE_QUOTED[c].match(text, pos, n)
+        if m is not None and m.end() - pos > 2 and _INNER_QUOTE.match(text, m.end(), n) is None:
+            out.append('"' + m.group(1) + '"')  # nothing inside needs a decision
+            end = m.end()
+        else:
+            end = _tolerant_string(text, n, pos, out, add_step)
+        pos = _after_value(text, n, end, "string", out, add_step)
     elif c == "-" or "0" <= c <= "9":
         m = _NUMBER_RE.match(text, pos, n)
         if m is None:
@@ -227,11 +238,12 @@ def _token(text: str, pos: int, n: int, out: list, add_step) -> int:
         k = _skip_comments(text, n, pos + 1, None)
         if k < n and text[k] in "}]":
             add_step(("repair_trailing_comma", pos, "removed a trailing ','", ",", ""))
+            pos += 1
         elif k < n and text[k] != ",":
-            out.append(",")  # a comma before a comment: the comment is handled next
+            out.append(",")  # a comma before a comment: record the comments now
+            pos = _skip_comments(text, n, pos + 1, add_step)
         else:
             raise _GiveUp
-        pos += 1
     elif c == "/" or c == "#":
         start = pos
         pos = _skip_comments(text, n, pos, add_step)
