@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import sys
 import time
 import traceback
@@ -357,6 +358,7 @@ def _repr_faithful(value: Any) -> bool:
     return True
 
 
+_BARE_VALUE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+)*")
 _IDENT_FIRST = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _IDENT_REST = _IDENT_FIRST | frozenset("0123456789")
 
@@ -378,6 +380,7 @@ class _Emitter:
         self.py_literals = src.chance(0.5)
         self.raw_unicode = src.chance(0.5)
         self.mixed = src.chance(0.3)  # choose per string instead of per document
+        self.bare_values = src.chance(0.3)  # `{"a": hello world}` (policy §2: unquoted value)
         self.indent = src.pick((None, "  ", "\t", ""))
 
     def string(self, s: str, key: bool) -> str:
@@ -395,7 +398,10 @@ class _Emitter:
         q = "'" if single else '"'
         return q + "".join(out) + q
 
-    def scalar(self, v: Any) -> str:
+    def scalar(self, v: Any, in_object: bool = False) -> str:
+        if in_object and self.bare_values and isinstance(v, str) and _BARE_VALUE.fullmatch(v) \
+                and not any(w.lower() in _LITERAL_WORDS for w in v.split()):
+            return v
         if v is None or isinstance(v, bool):
             if self.py_literals:
                 return repr(v)
@@ -404,9 +410,9 @@ class _Emitter:
             return json.dumps(v)
         return self.string(v, False)
 
-    def emit(self, value: Any, level: int = 0) -> str:
+    def emit(self, value: Any, level: int = 0, in_object: bool = False) -> str:
         if not isinstance(value, (dict, list)):
-            return self.scalar(value)
+            return self.scalar(value, in_object)
         is_dict = isinstance(value, dict)
         opener, closer = "{}" if is_dict else "[]"
         if not value:
@@ -417,7 +423,7 @@ class _Emitter:
         items = []
         for k, v in (value.items() if is_dict else ((None, x) for x in value)):
             head = self.string(k, True) + self.src.pick((": ", ":", " : ")) if is_dict else ""
-            items.append(nl(level + 1) + head + self.emit(v, level + 1))
+            items.append(nl(level + 1) + head + self.emit(v, level + 1, is_dict))
         return opener + sep.join(items) + nl(level) + closer
 
 

@@ -96,10 +96,23 @@ _THINK_CLOSER = re.compile(r"</(?:think|thinking|reasoning)>", re.IGNORECASE)
 
 
 def _think_closer_in_a_string(text: str, v: Violation) -> bool:
-    """Valid JSON nested deeper than the C decoder goes is read by the engine's own
-    parser, which takes a `</think>` inside a string for the end of a reasoning block:
-    repairing such an output again takes a step (and may change the value)."""
+    """Text the engine's own parser reads (not valid JSON, and not taken by the quick path;
+    or valid JSON nested deeper than the C decoder goes): a `</think>` inside a string is
+    taken for the end of a reasoning block and what comes before it is dropped, so the
+    value is wrong, or repairing an output again takes a step."""
     return v.kind in ("wrong_value", "not_idempotent") and _THINK_CLOSER.search(text) is not None
+
+
+# a comma, then a quoted key holding an escaped quote (the first one matched explicitly,
+# so the pattern is unambiguous and linear)
+_COMMA_THEN_ESCAPED_QUOTE_KEY = re.compile(r"""[,]\s*(["'])(?:[^"'\\\n]|\\[^"'])*\\["'](?:[^"'\\\n]|\\.)*\1\s*:""")
+
+
+def _bare_value_before_escaped_quote_key(text: str, v: Violation) -> bool:
+    """A bare value (`{"a": o, ...}`) ends at a comma only when a key follows, and a
+    key with an escaped quote in it (`"k\\""`) is not seen as one: the key and what
+    follows are read into the bare value."""
+    return v.kind == "wrong_value" and _COMMA_THEN_ESCAPED_QUOTE_KEY.search(text) is not None
 
 
 def _empty_number_text(text: str, v: Violation) -> bool:
@@ -108,7 +121,14 @@ def _empty_number_text(text: str, v: Violation) -> bool:
     return v.kind == "exception" and "parse_number" in v.where and "IndexError" in v.detail
 
 
-KNOWN_ISSUES = (_think_closer_in_a_string, _empty_number_text)
+def _unwrapped_null_word(text: str, v: Violation) -> bool:
+    """Schema mode: a one-item list around a null word (`["N/A"]`, `["-"]`) for a
+    string-or-null field is unwrapped to the word, which only the next repair makes null."""
+    return v.kind == "not_idempotent" and "repair_coerce_null" in v.detail
+
+
+KNOWN_ISSUES = (_think_closer_in_a_string, _bare_value_before_escaped_quote_key, _empty_number_text,
+                _unwrapped_null_word)
 
 
 def check_or_known(text: str, expected=MISSING, schema=None) -> str | None:
@@ -121,6 +141,17 @@ def check_or_known(text: str, expected=MISSING, schema=None) -> str | None:
         raise
 
 
+@pytest.mark.xfail(strict=True, reason="engine bug: </think> inside a string cuts the value (parser path)")
+def test_known_think_closer_in_a_string():
+    text = '{"a": "1</think>x", "b": {"c": v}}'
+    assert same(repair.loads(text), {"a": "1</think>x", "b": {"c": "v"}})
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: a key with an escaped quote is read into the bare value before it")
+def test_known_bare_value_before_escaped_quote_key():
+    assert same(repair.loads('{"a": o, "k\\"": 1}'), {"a": "o", 'k"': 1})
+
+
 @pytest.mark.xfail(strict=True, reason="engine bug: IndexError in align.parse_number on an empty number")
 @pytest.mark.parametrize("text", ['{"n": ""}', '{"n": "%"}', '{"n": "$"}', "'"])
 def test_known_empty_number_text(text):
@@ -129,6 +160,13 @@ def test_known_empty_number_text(text):
         repair.loads(text, schema=schema)
     except repair.RepairError:
         pass
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: an unwrapped null word is coerced only on the next repair")
+def test_known_unwrapped_null_word_is_not_idempotent():
+    schema = {"type": "object", "properties": {"note": {"type": ["string", "null"]}}}
+    first = repair.repair('{"note": ["N/A"]}', schema=schema)
+    assert repair.repair(first.text, schema=schema).steps == ()
 
 
 @pytest.mark.xfail(strict=True, reason="engine bug: </think> inside a string of deep valid JSON gives a step")
