@@ -28,6 +28,7 @@ def _reject_constant(name: str):
 
 _strict_decode = JSONDecoder(parse_constant=_reject_constant).decode
 _FIRST_TOKEN = re.compile(r"[ \t\r\n]*")
+_MAY_BE_JSON = frozenset('{["-0123456789tfn \t\r\n')  # first characters of JSON text
 
 
 class RepairResult:
@@ -94,12 +95,13 @@ def repair(text, *, schema=None, strict: bool = False, max_size: int | None = No
         return _limited(text, schema, strict, max_size, max_depth)[0]
     if schema is not None:
         return _repair_with_schema(text, schema, strict)[0]
-    try:
-        value = _strict_decode(text)
-    except (ValueError, RecursionError):
-        pass
-    else:
-        return RepairResult(value, (), text, text)
+    if text[:1] in _MAY_BE_JSON:  # (prose first: skip a decode that must fail)
+        try:
+            value = _strict_decode(text)
+        except (ValueError, RecursionError):
+            pass
+        else:
+            return RepairResult(value, (), text, text)
     return _repair_slow(text, strict)
 
 
@@ -220,10 +222,11 @@ def loads(text, *, schema=None, strict: bool = False, max_size: int | None = Non
     if schema is not None or max_size is not None or max_depth is not None:
         return repair(text, schema=schema, strict=strict, max_size=max_size, max_depth=max_depth).value
     if type(text) is str:
-        try:
-            return _strict_decode(text)
-        except (ValueError, RecursionError):
-            pass
+        if text[:1] in _MAY_BE_JSON:
+            try:
+                return _strict_decode(text)
+            except (ValueError, RecursionError):
+                pass
         return _repair_slow(text, strict).value
     return repair(text, strict=strict).value
 

@@ -150,20 +150,26 @@ def build_steps(doc: str, raw: list) -> tuple[Step, ...]:
     """Turn raw step tuples into `Step`s, in text order, computing line/column in one sweep."""
     if not raw:
         return ()
-    ordered = sorted(raw, key=lambda r: r[1])  # stable: same-position steps keep their order
+    ordered = sorted(raw, key=_by_pos)  # stable: same-position steps keep their order
     steps = []
     line, line_start, last = 1, 0, 0
-    count, rfind = doc.count, doc.rfind
-    for code, pos, message, found, put, *path in ordered:
-        pos = max(0, min(pos, len(doc)))
+    count, rfind, size = doc.count, doc.rfind, len(doc)
+    for r in ordered:
+        pos = r[1]
+        if pos < 0 or pos > size:
+            pos = 0 if pos < 0 else size
         if pos > last:
             added = count("\n", last, pos)
             if added:
                 line += added
                 line_start = rfind("\n", last, pos) + 1
             last = pos
-        steps.append(Step(code, pos, line, pos - line_start + 1, message, found, put, path[0] if path else ""))
+        steps.append(_new_step(Step, (r[0], pos, line, pos - line_start + 1, r[2], r[3], r[4], r[5] if len(r) > 5 else "")))
     return tuple(steps)
+
+
+_by_pos = itemgetter(1)
+_new_step = tuple.__new__
 
 
 def log_steps(steps: tuple[Step, ...]) -> None:
