@@ -141,18 +141,18 @@ def check_or_known(text: str, expected=MISSING, schema=None) -> str | None:
         raise
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: </think> inside a string cuts the value (parser path)")
+# fixed: </think> inside a string cuts the value (parser path) (was a strict xfail)
 def test_known_think_closer_in_a_string():
     text = '{"a": "1</think>x", "b": {"c": v}}'
     assert same(repair.loads(text), {"a": "1</think>x", "b": {"c": "v"}})
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a key with an escaped quote is read into the bare value before it")
+# fixed: a key with an escaped quote is read into the bare value before it (was a strict xfail)
 def test_known_bare_value_before_escaped_quote_key():
     assert same(repair.loads('{"a": o, "k\\"": 1}'), {"a": "o", 'k"': 1})
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: IndexError in align.parse_number on an empty number")
+# fixed: IndexError in align.parse_number on an empty number (was a strict xfail)
 @pytest.mark.parametrize("text", ['{"n": ""}', '{"n": "%"}', '{"n": "$"}', "'"])
 def test_known_empty_number_text(text):
     schema = {"type": "object", "properties": {"n": {"type": "number"}}} if text != "'" else {"type": "number"}
@@ -169,7 +169,7 @@ def test_known_unwrapped_null_word_is_not_idempotent():
     assert repair.repair(first.text, schema=schema).steps == ()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: </think> inside a string of deep valid JSON gives a step")
+# fixed: </think> inside a string of deep valid JSON gives a step (was a strict xfail)
 def test_known_think_closer_in_deep_valid_json():
     text = '{"a": ' * 3000 + '"x</think>\\"?", "b": null' + "}" * 3000
     assert repair.repair(text).steps == ()

@@ -356,7 +356,9 @@ def parse_number(text: str, shape: Shape, integer: bool):
     if percent:
         t = t[:-1].strip()
     t = t.strip(_CURRENCY).strip()
-    if t[:1] in "+-" and t[1:2] in _CURRENCY:
+    if not t:
+        return None  # `""`, `%`, `$`: no digits at all
+    if t[0] in "+-" and len(t) > 1 and t[1] in _CURRENCY:
         t = t[0] + t[2:]
     if _THOUSANDS.match(t):
         t = t.replace(",", "")

@@ -357,8 +357,15 @@ def _escape_back(s: str) -> str:
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
-    """`{"a": "</think>"}`: a tag with a quote right beside it is string content."""
-    return (start > 0 and text[start - 1] in "\"'") or (end < len(text) and text[end] in "\"'")
+    """`{"a": "</think>"}`, `{"a": "1</think>x"}`: string content, not a tag. Either a
+    quote is right beside it, or the text before it opens a JSON value and holds an odd
+    number of (unescaped) double quotes."""
+    if (start > 0 and text[start - 1] in "\"'") or (end < len(text) and text[end] in "\"'"):
+        return True
+    before = text[:start]
+    if before.lstrip()[:1] not in ("{", "["):
+        return False
+    return (before.count('"') - before.count('\\"') + before.count('\\\\"')) % 2 == 1
 
 
 def choose(candidates: list[Candidate]) -> Candidate:

@@ -29,9 +29,12 @@ _LITERAL_WORDS = frozenset(["true", "false", "null", "True", "False", "None", "T
 
 
 def _ahead_pattern(closers: str):
+    """After a quote: `key":` / `item",` within one line, escapes read as escapes
+    (`"k\\"": 1` is a key). Bounded, and its two alternatives start differently."""
     body = "".join(re.escape(c) for c in closers)
-    key = re.compile(rf"[^{body}\n]{{0,200}}[{body}][ \t]*:")
-    item = re.compile(rf"[^{body}\n]{{0,200}}[{body}][ \t]*[,\]]")
+    text = rf"(?:[^{body}\\\n]|\\.){{0,200}}"
+    key = re.compile(rf"{text}[{body}][ \t]*:")
+    item = re.compile(rf"{text}[{body}][ \t]*[,\]]")
     return key, item
 
 
