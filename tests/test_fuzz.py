@@ -162,7 +162,7 @@ def test_known_empty_number_text(text):
         pass
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: an unwrapped null word is coerced only on the next repair")
+# fixed: an unwrapped null word is coerced only on the next repair (was a strict xfail)
 def test_known_unwrapped_null_word_is_not_idempotent():
     schema = {"type": "object", "properties": {"note": {"type": ["string", "null"]}}}
     first = repair.repair('{"note": ["N/A"]}', schema=schema)

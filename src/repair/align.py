@@ -51,6 +51,8 @@ class Aligner:
             return value
         if value is None:
             return value
+        if shape.nullable and shape.kind in _SCALAR_KINDS and isinstance(value, list):
+            value = self._one_item(value, path)  # `["N/A"]`: unwrapped first, so the null word is seen
         if shape.nullable and isinstance(value, str) and shape.kind != "string" and value.strip().casefold() in NULL_WORDS:
             self.add("repair_coerce_null", path, f"{snippet(value)} means no value; used null", value, None)
             return None
