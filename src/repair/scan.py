@@ -476,8 +476,6 @@ def _reject_constant(name: str):
 
 
 _raw_decode = json.JSONDecoder(parse_constant=_reject_constant).raw_decode
-_FIRST_BRACKET = re.compile(r"[\[{]")
-_NOT_FAST = re.compile(r"[`<~\ufeff]")  # fences, tags, think blocks, a byte order mark
 _QUOTE_FIRST = re.compile(r'[ \t\r\n]*"')
 _TAIL_NOT_FAST = re.compile(r'[\[\]{}"#/]')
 
@@ -492,10 +490,14 @@ def _fast_line(text: str):
     valid JSON as the C decoder does, with no steps, and the text before and after it
     gives only repair_leading_text / repair_trailing_text, which a log line does not list.
     """
-    m = _FIRST_BRACKET.search(text)
-    if m is None or _NOT_FAST.search(text) is not None or _QUOTE_FIRST.match(text) is not None:
+    if "`" in text or "<" in text or "~" in text or "\ufeff" in text:
+        return None  # fences, tags, think blocks, a byte order mark: repair's to read
+    p = text.find("{")
+    q = text.find("[", 0, p if p >= 0 else len(text))
+    if q >= 0:
+        p = q
+    if p < 0 or _QUOTE_FIRST.match(text) is not None:
         return None  # (a line that starts with a quote may be one JSON string as a whole)
-    p = m.start()
     try:
         value, end = _raw_decode(text, p)
     except (ValueError, RecursionError):
