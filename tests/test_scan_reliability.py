@@ -369,9 +369,7 @@ def test_line_reader_matches_readline_at_every_boundary(monkeypatch):
             got.append(item)
         assert got == ref, (trial, data)
         lines = scan_mod._Lines(scan_mod._batches(scan_mod._pieces(io.BytesIO(data), "t", Counter())))
-        cands = []
-        while (item := lines.next_candidate()) is not None:
-            cands.append((lines.lineno, item))
+        cands = [(lines.lineno, item) for item in lines.candidates()]
         want = [(i + 1, (raw, cut)) for i, (raw, cut) in enumerate(ref) if b"{" in raw or b"[" in raw or b"```" in raw]
         assert cands == want, (trial, data)
 

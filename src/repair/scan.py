@@ -234,11 +234,11 @@ def _split_long(whole: bytes, max_line: int):
 
 
 class _Lines:
-    """Lines from batches, one at a time (`next_line`) or skipping in C to the next line
-    that may hold a value (`next_candidate`); `lineno` is the number of the last line
-    returned."""
+    """Lines from batches, one at a time (`next_line`), or only those that may hold a
+    value (`candidates`), skipping the others in C; `lineno` is the number of the last
+    line returned."""
 
-    __slots__ = ("_batches", "data", "pos", "cut", "lineno", "_next")
+    __slots__ = ("_batches", "data", "pos", "cut", "lineno", "_brace", "_bracket", "_fence")
 
     def __init__(self, batches) -> None:
         self._batches = iter(batches)
@@ -246,7 +246,7 @@ class _Lines:
         self.pos = 0
         self.cut = False
         self.lineno = 0
-        self._next = [-1, -1, -1]  # where each of _NEEDLES next occurs in data (len(data): nowhere)
+        self._brace = self._bracket = self._fence = -1  # next `{`, `[`, ``` in data (len(data): none)
 
     def _more(self) -> bool:
         while self.pos >= len(self.data):
@@ -255,7 +255,7 @@ class _Lines:
                 return False
             self.data, self.cut = nxt
             self.pos = 0
-            self._next = [-1, -1, -1]
+            self._brace = self._bracket = self._fence = -1
         return True
 
     def next_line(self):
@@ -272,35 +272,48 @@ class _Lines:
         self.pos = end
         return raw, False
 
-    def next_candidate(self):
-        """The next line that holds `{`, `[` or a fence, as (raw line, cut), or None. The
-        lines in between are skipped with `bytes.find` (memchr): never split, never
-        decoded, never seen by Python one by one."""
-        while self._more():
-            data = self.data
-            pos = self.pos
-            if self.cut:
-                self.pos = len(data)
-                self.lineno += 1
-                if any(needle in data for needle in _NEEDLES):
-                    return data, True
-                continue
-            nxt = self._next
+    def candidates(self):
+        """Yield (raw line, cut) for each line that holds `{`, `[` or a fence. The lines in
+        between are skipped with `bytes.find` (memchr): never split, never decoded, never
+        seen by Python one by one. The caller may take lines with `next_line` between two
+        of these (a block's body): the next candidate is looked for after them."""
+        while True:
+            data, pos = self.data, self.pos
             n = len(data)
-            for i, needle in enumerate(_NEEDLES):
-                if nxt[i] < pos:
-                    k = data.find(needle, pos)
-                    nxt[i] = n if k < 0 else k
-            at = min(nxt)
+            if pos >= n:
+                if not self._more():
+                    return
+                continue
+            if self.cut:
+                self.pos = n
+                self.lineno += 1
+                if b"{" in data or b"[" in data or b"```" in data:
+                    yield data, True
+                continue
+            brace, bracket, fence = self._brace, self._bracket, self._fence
+            if brace < pos:
+                brace = data.find(b"{", pos)
+                if brace < 0:
+                    brace = n
+            if bracket < pos:
+                bracket = data.find(b"[", pos)
+                if bracket < 0:
+                    bracket = n
+            if fence < pos:
+                fence = data.find(b"```", pos)
+                if fence < 0:
+                    fence = n
+            self._brace, self._bracket, self._fence = brace, bracket, fence
+            at = min(brace, bracket, fence)
             if at >= n:
-                self.lineno += data.count(b"\n", pos) + (not data.endswith(b"\n"))
+                self.lineno += data.count(b"\n", pos) + (data[-1] != 10)
                 self.pos = n
                 continue
             start = data.rfind(b"\n", pos, at) + 1 or pos
-            self.lineno += data.count(b"\n", pos, start)
-            self.pos = start
-            return self.next_line()
-        return None
+            end = data.find(b"\n", at) + 1 or n
+            self.lineno += data.count(b"\n", pos, start) + 1
+            self.pos = end
+            yield data[start:end], False
 
 
 def _opens_block(raw: bytes):
@@ -310,9 +323,6 @@ def _opens_block(raw: bytes):
     if b"[CONTENT]" in raw and b"[/CONTENT]" not in raw:
         return b"[/CONTENT]"
     return None
-
-
-_NEEDLES = (b"{", b"[", b"```")  # a line without any of these is no candidate
 
 
 def _value_start_pattern():
@@ -370,16 +380,14 @@ def _units(fh, name: str, field: str | None, stats):
             if raw.strip():
                 yield (name, lines.lineno, "field", raw, [cut_note] if cut else [])
     dangling = False  # a fenced block was cut: its bare closing ``` is not a new opener
-    while True:
-        got = lines.next_candidate()
-        if got is None:
-            return
-        raw, cut = got
+    for raw, cut in lines.candidates():
         lineno = lines.lineno
-        if dangling and raw.strip() == b"```":
-            dangling = False
-            continue
-        closer = _opens_block(raw)
+        closer = None
+        if b"```" in raw or b"[CONTENT]" in raw:
+            if dangling and raw.strip() == b"```":
+                dangling = False
+                continue
+            closer = _opens_block(raw)
         if closer is not None:
             notes = [cut_note] if cut else []
             dangling = False
@@ -408,7 +416,7 @@ def _units(fh, name: str, field: str | None, stats):
                 notes.append(f"block not closed: no {closer.decode()} before the end of the file")
             yield (name, lineno, "block", b"".join(parts), notes)
             continue
-        if (b"{" in raw or b"[" in raw) and not _no_value(raw):
+        if b"{" in raw or (b"[" in raw and not _no_value(raw)):
             yield (name, lineno, "line", raw, [cut_note] if cut else [])
 
 
