@@ -5,24 +5,28 @@ can be made to backtrack catastrophically.
    builtin `compile`; no pickle, marshal, shelve, dill or jsonpickle; no `yaml.load`
    without a safe loader (`yaml.safe_load` is fine) and no `yaml.unsafe_load`/`full_load`;
    no subprocess, `os.system`, `os.popen`, `os.exec*`, `os.spawn*` (the package never needs
-   to start a process). The checker is itself tested on a module that does all of these.
-   Then the same at run time: with those functions replaced by traps, repairing text that
-   is Python code (`__import__('os').system(...)`) neither runs it nor touches them.
+   to start a process; `__import__` of a constant module name is allowed). The checker is
+   itself tested on a module that does all of these. Then the same at run time: with
+   those functions wrapped, repairing text that is Python, shell, YAML or pickle code
+   (`__import__('os').system(...)`) never hands the text to any of them.
 
 2. ReDoS. Every regular expression of the package: compiled patterns held by module
    globals (also inside dicts, tuples and classes), every `re.<function>(pattern, ...)`
    call site found in the AST (f-string patterns instantiated with their module-level
    constants, or a placeholder), and every pattern the package compiles while repairing
-   the fixtures (dynamic ones such as the enum matchers of schema alignment). Each is
-   run against adversarial text built from its own alphabet: long runs of every character
-   and literal in it, of sample matches and of sample matches cut one short ("almost
-   matches"), pairs of its characters, one opener followed by a long run, each with and
-   without a tail that does not match. A pattern is run the way the package uses it:
-   `match`/`fullmatch` when it is only ever anchored, else also `search` and a full
-   `finditer` (as `sub`, `findall` and `split` do). It must finish within a second at
-   50,000 characters and grow roughly linearly: time(50,000) / time(12,500) < 10. Each
-   pattern runs in a forked child with a time limit, so an exponential pattern fails
-   instead of hanging the suite.
+   the fixtures or importing the package afresh (dynamic ones such as the enum matchers
+   of schema alignment and the byte patterns of `repair scan`). Each is run against
+   adversarial text built from its own alphabet: long runs of every character and
+   literal in it, of sample matches drawn from its parse tree and of those cut one short
+   ("almost matches"), pairs of its characters, one opener followed by a long run, with
+   and without a tail that does not match. A pattern is timed the way the package uses
+   it (the methods called on it, found in the AST: `match`, `fullmatch`, `search`, and a
+   full `finditer` for `finditer`, `sub`, `findall` and `split`), every way when that is
+   unknown. The slowest families grow from 300 to 50,000 characters; a call must stay
+   under a second at 50,000 and time may grow at most tenfold per fourfold size
+   (time(50,000) / time(12,500) < 10 included), confirmed with repeats before it counts.
+   Each pattern runs in a forked child with a time limit, so an exponential pattern
+   fails instead of hanging the suite.
 
 Known offenders found by these checks are listed in KNOWN_SLOW_PATTERNS as strict xfails.
 """
