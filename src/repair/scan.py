@@ -13,17 +13,18 @@ unit become records:
   fence or tag (capped at MAX_BLOCK_LINES lines / MAX_BLOCK_BYTES bytes): one record at
   the line where the block starts.
 
-Speed. Lines that hold no `{`, `[` or fence are skipped by one regex search over the
-whole piece, in C, never visited one by one in Python; a line whose brackets can only be
-prose (`[worker-2]`, `see [docs]`: a `[` before a word that is no JSON literal) is
+Speed. Lines that hold no `{`, `[` or fence are skipped with `bytes.find` over the whole
+piece, in C, never split, decoded or visited one by one in Python (`_Lines.candidates`);
+a line whose brackets can only be prose (`[worker-2]`, `see [docs]`, `queue[3]`) is
 skipped without decoding (`_no_value`). A line whose first bracket opens valid JSON, with
 nothing around it that repair would read as another value or a wrapper, is decoded by the
 stdlib's C decoder at that bracket (`_fast_line`): the record is the one repair gives
 (the same value, no steps), only cheaper; tests/test_scan_reliability.py checks this
 against repair itself.
 
-Units are grouped in chunks; each chunk is repaired (in this process, or in a worker with
-`--jobs N`), its records are written with one write and a flush, in input order.
+Units are grouped in chunks (CHUNK_UNITS units or CHUNK_BYTES bytes); each chunk is
+repaired (in this process, or in a worker with `--jobs N`, at most 2 x N chunks in
+flight), its records are written with one write, in input order.
 
 Encodings: UTF-8. A UTF-8 byte order mark is skipped; a file that starts with a UTF-16 or
 UTF-32 byte order mark, or looks like UTF-16 without one (every other byte NUL), is
