@@ -302,22 +302,6 @@ _RE_FUNCS = _METHODS_ANCHORED | _METHODS_SCAN | {"compile"}
 # Patterns found by these checks, keyed by their source (a changed pattern is checked
 # afresh), with why each is a strict xfail. Delete an entry once its pattern is fixed.
 KNOWN_SLOW_PATTERNS = {
-    # align._MARKDOWN, `_unmark` on a string where a number, bool or enum is expected
-    r"^\s*(\*\*|__|\*|_|`+)(.+?)\1\s*$": (
-        "engine bug (align._MARKDOWN): after a run of backticks `(.+?)\\1\\s*$` backtracks "
-        "cubically; a schema field holding 8,000 backticks takes about 8 s"
-    ),
-    # align._NUMBER, `_coerce_number` on a string where a number is expected
-    r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$": (
-        "engine bug (align._NUMBER): `\\d+\\.?\\d*` splits a run of digits two ways, so a "
-        "failing match is quadratic; '1' * 32000 + 'x' for a number field takes about 13 s"
-    ),
-    # action.py, the [CONTENT] block when repair_llm_output is off
-    r"\[CONTENT\](.*?)\[/CONTENT\]": (
-        "engine bug (action.py, re.findall): every [CONTENT] without a closer scans to the "
-        "end, so a reply of many unclosed [CONTENT] tags is quadratic (only with "
-        "repair_llm_output off; replies are bounded by max_tokens)"
-    ),
     # parser._STRUCTURE
     r'"(?:[^"\\]|\\.)*"|[\[\]{},"]': (
         "latent (parser._STRUCTURE): a full finditer is quadratic on an unterminated string "

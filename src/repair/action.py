@@ -420,8 +420,7 @@ def _check(text: str, model, repair_llm_output: bool):
     # no local repair: the [CONTENT] block must be JSON as it stands
     from pydantic import ValidationError
 
-    blocks = re.findall(r"\[CONTENT\](.*?)\[/CONTENT\]", text, re.DOTALL)
-    body = blocks[-1] if blocks else text
+    body = _last_content_block(text)
     try:
         value = json.loads(body)
     except ValueError as exc:
@@ -589,3 +588,20 @@ def _placeholder(tp, key: str):
     if hasattr(tp, "model_fields"):
         return {(f.alias or n): _placeholder(f.annotation, n) for n, f in tp.model_fields.items()}
     return f"<{_type_name(tp)}: {key}>"
+
+
+def _last_content_block(text: str) -> str:
+    """The inside of the last closed [CONTENT]...[/CONTENT] block, else the whole text.
+    Found with str.find, so many unclosed tags cost one pass, not one pass each."""
+    last = None
+    pos = 0
+    while True:
+        start = text.find("[CONTENT]", pos)
+        if start < 0:
+            break
+        end = text.find("[/CONTENT]", start + 9)
+        if end < 0:
+            break
+        last = text[start + 9:end]
+        pos = end + 10
+    return text if last is None else last

@@ -20,9 +20,9 @@ TRUE_WORDS = frozenset(["true", "yes", "y", "on", "1", "t"])
 FALSE_WORDS = frozenset(["false", "no", "n", "off", "0", "f"])
 WRAPPER_KEYS = frozenset(["result", "results", "data", "output", "response", "answer", "value", "content", "json", "items"])
 
-_MARKDOWN = re.compile(r"^\s*(\*\*|__|\*|_|`+)(.+?)\1\s*$", re.DOTALL)
+_MARKDOWN_MARKERS = ("**", "__", "*", "_")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
-_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")  # one way to split digits
 _LEADING_NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*[A-Za-z\u00b5\u00b0][\w\s./\u00b5\u00b0-]{0,40}$")
 _CURRENCY = "$€£¥₹"
 
@@ -233,11 +233,11 @@ class Aligner:
         return value
 
     def _unmark(self, value: str, path: str) -> str:
-        m = _MARKDOWN.match(value)
-        if m is None:
+        found = _markdown(value)
+        if found is None:
             return value
-        inner = m.group(2).strip()
-        self.add("repair_markdown_value", path, f"stripped markdown {m.group(1)!r} around {snippet(inner)}", value, inner)
+        marker, inner = found
+        self.add("repair_markdown_value", path, f"stripped markdown {marker!r} around {snippet(inner)}", value, inner)
         return inner
 
     def _string_json(self, value: str, path: str, kind):
@@ -439,3 +439,19 @@ def fits(value, shape: Shape, depth: int = 0) -> bool:
     if kind == "union":
         return any(fits(value, o, depth + 1) for o in shape.options)
     return False
+
+
+def _markdown(value: str):
+    """`**42**`, `_yes_`, `` `P1` ``: (marker, inner text), or None. Plain string checks:
+    a pattern with a back-reference here backtracked cubically on runs of backticks."""
+    text = value.strip()
+    if text.startswith("`"):  # the longest run of backticks that also closes the text
+        size = min(len(text) - len(text.lstrip("`")), len(text) - len(text.rstrip("`")), (len(text) - 1) // 2)
+        marker = "`" * size
+    else:
+        marker = next((m for m in _MARKDOWN_MARKERS
+                       if text.startswith(m) and text.endswith(m) and len(text) > 2 * len(m)), "")
+    if not marker:
+        return None
+    inner = text[len(marker):len(text) - len(marker)].strip()
+    return (marker, inner) if inner else None

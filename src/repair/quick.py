@@ -25,8 +25,9 @@ from .steps import snippet
 
 # A stretch that is JSON as it stands: whitespace, openers and colons; strings, numbers,
 # literals and closers followed by a separator; commas followed by something other than a
-# closer. Every alternative starts with a different character and none nests a repeated
-# group inside another, so the match is linear.
+# closer. Every alternative starts with a different character, so at each point at most
+# one can go on; used with .match only, it reads the text once. (The string alternative
+# repeats a group inside the outer repeat: never use it with search or fullmatch.)
 _SEP = r"(?=[ \t\r\n]*(?:[,:}\]]|\Z|//|/\*|#))"
 _STRING = r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
 _NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
