@@ -215,3 +215,72 @@ def _damage(value, rng: random.Random) -> str:
 @given(value=_values.filter(lambda v: isinstance(v, (dict, list))), seed=st.integers(0, 2**16))
 def test_generated_token_defects_agree(value, seed) -> None:
     _agree(_damage(value, random.Random(seed)))  # where quick answers, the parser must agree
+
+
+# ---------------------------------------------------------------- long single-quoted strings
+
+LONG = "x" * 300  # over quick._TRUST_LENGTH: taken without the control-character regex
+
+
+@pytest.mark.parametrize("text, value, codes", [
+    ("{'a': '" + LONG + "'}", {"a": LONG}, ["repair_single_quotes", "repair_single_quotes"]),
+    # a raw newline in a long string: the decoder rejects the first rewrite, the checked one answers
+    ("{'a': '" + LONG + "\nmore', 'b': 1}", {"a": LONG + "\nmore", "b": 1},
+     ["repair_single_quotes", "repair_single_quotes", "repair_control_char", "repair_single_quotes"]),
+    ("['" + LONG + "\t', '" + LONG + "']", [LONG + "\t", LONG],
+     ["repair_single_quotes", "repair_control_char", "repair_single_quotes"]),
+    # a long string, then a value that ends before text the rewrite stops at
+    ("{'a': '" + LONG + "\x01'} and then prose", {"a": LONG + "\x01"},
+     ["repair_single_quotes", "repair_single_quotes", "repair_control_char", "repair_trailing_text"]),
+])
+def test_long_single_quoted_strings(text, value, codes) -> None:
+    assert _agree(text)  # the quick path answers, and agrees with the full path
+    result = repair.repair(text)
+    assert result.value == value and [s.code for s in result.steps] == codes
+
+
+def test_long_string_control_characters_from_generated_text() -> None:
+    rng = random.Random(5)
+    for _ in range(200):
+        body = "".join(rng.choice(["x", " ", "\n", "\t", "\x01", "y"]) for _ in range(rng.randint(250, 400)))
+        text = "{'k': '" + body + "', 'n': [1, 2]}"
+        assert _agree(text), repr(text)
+        assert repair.loads(text) == {"k": body, "n": [1, 2]}
+
+
+# ---------------------------------------------------------------- loads without steps
+
+def _texts():
+    for txt in sorted(ROOT.glob("fixtures/*/*.txt")):
+        if txt.parent.name != "schema":
+            yield txt.read_text(encoding="utf-8")
+    for _, text, _ in corpus(20, seed=4):
+        yield text
+
+
+def test_loads_value_only_path_agrees_with_repair() -> None:
+    """`loads` skips building Steps when nothing reads them; the value must not change."""
+    import logging
+    assert not logging.getLogger("repair").isEnabledFor(logging.INFO)
+    checked = 0
+    for text in _texts():
+        try:
+            expected = repair.repair(text).value
+        except RepairError as exc:
+            with pytest.raises(RepairError) as info:
+                repair.loads(text)
+            assert str(info.value) == str(exc)
+            continue
+        assert json.dumps(repair.loads(text)) == json.dumps(expected), text
+        checked += 1
+    assert checked > 300
+
+
+def test_loads_still_logs_every_step_when_the_logger_listens(caplog) -> None:
+    import logging
+    text = "Sure:\n```json\n{'a': True,}\n```"
+    with caplog.at_level(logging.INFO, logger="repair"):
+        assert repair.loads(text) == {"a": True}
+    codes = [r.getMessage().split(" ", 1)[0] for r in caplog.records if r.name == "repair"]
+    assert codes == [s.code for s in repair.repair(text).steps]
+    assert "repair_python_literal" in codes and "repair_trailing_comma" in codes

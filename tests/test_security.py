@@ -301,17 +301,9 @@ _RE_FUNCS = _METHODS_ANCHORED | _METHODS_SCAN | {"compile"}
 
 # Patterns found by these checks, keyed by their source (a changed pattern is checked
 # afresh), with why each is a strict xfail. Delete an entry once its pattern is fixed.
-KNOWN_SLOW_PATTERNS = {
-    # parser._STRUCTURE
-    r'"(?:[^"\\]|\\.)*"|[\[\]{},"]': (
-        "latent (parser._STRUCTURE): a full finditer is quadratic on an unterminated string "
-        "of \\\" escapes; parser._salvage stops at the first lone quote, so it is not reached"
-    ),
-    # quick._STRING (= strings._ESCAPED_STRING), used with .sub in quick._closers
-    r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"': (
-        "latent (quick._STRING_RE): .sub over an unterminated string of \\\" escapes is "
-        "quadratic; quick._closers only sees prefixes the C decoder read, so it is not reached"
-    ),
+KNOWN_SLOW_PATTERNS: dict[str, str] = {
+    # none since parser._STRUCTURE and quick._closers' string pattern made the closing quote
+    # optional (each string read once) and the repeats possessive
 }
 
 
@@ -470,6 +462,11 @@ def regex_sites() -> tuple[list[Site], dict[str, set[str]]]:
     for mod, tree in trees.items():
         aliases = _aliases(tree)
         consts = _module_constants(tree)
+        # names a pattern is built from whose value is computed, not written (chars.P, the
+        # possessive marker): their value in the imported module
+        if not mod.endswith("__main__"):  # importing it would run the CLI
+            module = importlib.import_module(mod)
+            consts.update({k: v for k, v in vars(module).items() if isinstance(v, str) and k not in consts})
         parents = _parents(tree)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):

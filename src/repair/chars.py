@@ -1,12 +1,22 @@
 """Character classes and the compiled patterns the scanner uses.
 
-Every pattern here is a single character class or a fixed string with bounded
-repetition, so none can backtrack catastrophically on untrusted text.
+Every pattern here is a character class, a fixed string with bounded repetition, or
+an unrolled loop whose parts start with different characters (possessive from Python
+3.11), so none can backtrack catastrophically on untrusted text; tests/test_security.py
+times each one on adversarial strings.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+
+# Appended to a repeat whose iterations are never given back. From Python 3.11 `*+` makes
+# the repeat possessive: the engine keeps no backtracking state per iteration, so a run of
+# a million escapes or tokens costs linear time and constant memory. On 3.10 the repeats
+# are plain greedy ones, which match the same text.
+POSSESSIVE = "+" if sys.version_info >= (3, 11) else ""
+P = POSSESSIVE
 
 # JSON's own whitespace, skipped in C by one match.
 WS = re.compile(r"[ \t\n\r]*")
@@ -43,12 +53,14 @@ def _specials(opener: str) -> re.Pattern[str]:
 STRING_SPECIALS = {q: _specials(q) for q in QUOTE_CLOSERS}
 
 
-# Inside a string: a run of characters that need no decision, valid JSON escapes included
-# (each alternative starts differently, so the match is linear).
+# Inside a string: a run of characters that need no decision, valid JSON escapes included.
+# Written as plain text, then (escape, plain text) pairs: each escape starts with a
+# backslash, which plain text excludes, so the match is linear.
 def _json_run(opener: str) -> re.Pattern[str]:
     chars = set(QUOTE_CLOSERS[opener]) | {'"'}
     body = "".join(re.escape(c) for c in sorted(chars))
-    return re.compile(rf'(?:[^{body}\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{{4}})*')
+    plain = rf"[^{body}\\\x00-\x1f]*{P}"
+    return re.compile(rf'{plain}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}}){plain})*{P}')
 
 
 JSON_RUN = {q: _json_run(q) for q in QUOTE_CLOSERS}

@@ -8,6 +8,7 @@ parser, and every change is a Step, logged on the `repair` logger.
 from __future__ import annotations
 
 import re
+from logging import INFO
 from json.decoder import JSONDecoder
 
 from .errors import RepairError, ValidationFailed
@@ -15,7 +16,7 @@ from .extract import RANK_TAG, Candidate, Extractor, choose, extraction_steps
 from .limits import check_depth, check_size
 from .quick import quick_repair
 from .serialize import dumps
-from .steps import CODES, Step, build_steps, log_steps
+from .steps import CODES, Step, build_steps, log_steps, logger
 
 
 class _NotJSON(ValueError):
@@ -146,6 +147,20 @@ def _repair_slow(text: str, strict: bool) -> RepairResult:
     return _repair_parsed(text, strict, known)
 
 
+def _value_slow(text: str):
+    """The value `_repair_slow` would give, without the steps: for `loads` when nothing
+    will read them (not strict, the `repair` logger off at INFO). Extraction still
+    records its raw steps as it goes; only turning them into Steps is skipped."""
+    start = _FIRST_TOKEN.match(text).end()
+    known = {}
+    if start < len(text) and text[start] in "{[":
+        quick = quick_repair(text, start, prefix=True)
+        if quick is not None and _FIRST_TOKEN.match(text, quick[2]).end() == len(text):
+            return quick[0]
+        known[start] = quick
+    return choose(_candidates(text, known=known)[1]).value
+
+
 def _repair_parsed(text: str, strict: bool, known: dict | None = None) -> RepairResult:
     """Extraction and the tolerant parser: the full path, for any text. `known`: quick-path
     answers already computed for bare values, by offset (None where it gave up)."""
@@ -227,7 +242,9 @@ def loads(text, *, schema=None, strict: bool = False, max_size: int | None = Non
                 return _strict_decode(text)
             except (ValueError, RecursionError):
                 pass
-        return _repair_slow(text, strict).value
+        if strict or logger.isEnabledFor(INFO):
+            return _repair_slow(text, strict).value
+        return _value_slow(text)
     return repair(text, strict=strict).value
 
 

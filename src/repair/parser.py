@@ -23,7 +23,7 @@ import re
 from json.decoder import JSONDecoder
 
 from .brackets import DEEPER, EXTRA, WRONG, closers_text, decide_closer
-from .chars import CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
+from .chars import CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS, P
 from .scalars import DROP, LITERALS, scan_number, scan_word
 from .steps import snippet
 from .stray import peek_significant, skip_insignificant
@@ -38,10 +38,11 @@ STOPS = re.compile(
     re.IGNORECASE,
 )
 STOP_FIRST = frozenset("`~[<")
-_COMMA_RUN = re.compile(r",(?:[ \t\r\n]*,)*")
-# Structure inside a stretch C has read as valid: whole strings (skipped), brackets,
-# commas, and a lone quote (a string still open where the stretch ends).
-_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{},"]')
+_COMMA_RUN = re.compile(rf",(?:[ \t\r\n]*,)*{P}")
+# Structure inside a stretch C has read as valid: strings (skipped; group 1 is the closing
+# quote, None for a string still open where the stretch ends), brackets and commas. The
+# closing quote is optional so that no string is read twice: finditer stays linear.
+_STRUCTURE = re.compile(rf'"[^"\\]*{P}(?:\\.[^"\\]*{P})*{P}(")?|[\[\]{{}},]', re.DOTALL)
 
 
 class _Constant(Exception):
@@ -345,7 +346,7 @@ class Parser:
         for m in _STRUCTURE.finditer(text, pos, stop):
             t = text[m.start()]
             if t == '"':
-                if m.end() - m.start() == 1:
+                if m.group(1) is None:
                     break  # a string still open at `stop`
             elif t == ",":
                 if depth == 0:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from json.decoder import JSONDecoder
 
-from .chars import CONTROL_ESCAPES, IDENT_KEY_AHEAD, JSON_RUN, QUOTE_CLOSERS, QUOTED_KEY_AHEAD, SMART_QUOTES, STRING_SPECIALS
+from .chars import CONTROL_ESCAPES, IDENT_KEY_AHEAD, JSON_RUN, QUOTE_CLOSERS, QUOTED_KEY_AHEAD, SMART_QUOTES, STRING_SPECIALS, P
 from .steps import snippet
 
 # A stretch that is JSON as it stands: whitespace, openers and colons; strings, numbers,
@@ -29,18 +29,22 @@ from .steps import snippet
 # one can go on; used with .match only, it reads the text once. (The string alternative
 # repeats a group inside the outer repeat: never use it with search or fullmatch.)
 _SEP = r"(?=[ \t\r\n]*(?:[,:}\]]|\Z|//|/\*|#))"
-_STRING = r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"'
+_STRING = rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"'
 _NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _RUN = re.compile(
     rf"(?:[ \t\r\n:\[{{]+|{_STRING}{_SEP}|{_NUMBER}{_SEP}|(?:true|false|null){_SEP}|[}}\]]{_SEP}"
-    r"|,(?=[ \t\r\n]*[^ \t\r\n}\]/#,]))*"
+    rf"|,(?=[ \t\r\n]*[^ \t\r\n}}\]/#,]))*{P}"
 )
 _STRING_RE = re.compile(_STRING)
+# Any string, the closing quote optional so that .sub reads each string once (linear).
+_ANY_STRING = re.compile(rf'"[^"\\]*{P}(?:\\.[^"\\]*{P})*{P}"?', re.DOTALL)
 _NUMBER_RE = re.compile(_NUMBER)
 # A single-quoted string with nothing that needs a decision: no quotes, backslashes or
 # control characters inside.
 _SINGLE = re.compile(r"'([^'\"\\\x00-\x1f]*)'")
 # After a quote: a word on the same line means the quote is inside the string (`it's`).
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_TRUST_LENGTH = 256
 _INNER_QUOTE = re.compile(r"[ \t]*[A-Za-z0-9_]")
 _CLOSE_OK = re.compile(r"[,:}\]\s]")
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
@@ -60,7 +64,7 @@ _WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _KEY_COLON = re.compile(r"[ \t]*:")
 _WS = re.compile(r"[ \t\r\n]*")
 _LINE_COMMENT = re.compile(r"(?://|#)[^\n]*")
-_BLOCK_COMMENT = re.compile(r"/\*(?:[^*]|\*(?!/))*\*/")
+_BLOCK_COMMENT = re.compile(rf"/\*[^*]*{P}(?:\*(?!/)[^*]*{P})*{P}\*/")
 
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 _JSON_WORDS = frozenset(["true", "false", "null"])
@@ -80,7 +84,19 @@ def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False)
     """(value, raw steps, end of the value) when the token-level rewrite of text[start:end]
     (to the end by default) decodes as one value filling it, or with `prefix` as one
     value followed by text the rewrite stopped at; else None. Offsets are offsets in
-    `text`, which is never copied whole (a text may hold many candidates)."""
+    `text`, which is never copied whole (a text may hold many candidates).
+
+    Long single-quoted strings are first taken without looking for control characters in
+    them (the C decoder rejects any); when that run gives no answer and such strings were
+    taken, the rewrite is done again with every string checked."""
+    trusted: list[int] = []
+    found = _quick_repair(text, start, end, prefix, trusted)
+    if found is None and trusted:
+        found = _quick_repair(text, start, end, prefix, None)
+    return found
+
+
+def _quick_repair(text: str, start: int, end: int, prefix: bool, trusted: list | None):
     n = len(text) if end < 0 else end
     if end >= 0:  # a fence or tag: most hold valid JSON
         try:
@@ -90,7 +106,7 @@ def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False)
         else:
             value_end = _value_end(text, start, n)
             return None if value_end < 0 else (value, [], value_end)
-    rewritten, steps, last, whole = _rewrite(text, start, n)
+    rewritten, steps, last, whole = _rewrite(text, start, n, trusted)
     if not whole:
         if not prefix:
             return None
@@ -141,7 +157,7 @@ def _value_end(text: str, start: int, n: int) -> int:
 def _closers(json_prefix: str) -> str:
     """The closers of the containers still open at the end of a strict JSON prefix, in
     C: strings and everything but brackets deleted, then matched pairs removed."""
-    brackets = _NOT_BRACKET.sub("", _STRING_RE.sub("", json_prefix))
+    brackets = _NOT_BRACKET.sub("", _ANY_STRING.sub("", json_prefix))
     for _ in range(64):
         shorter = brackets.replace("{}", "").replace("[]", "")
         if shorter == brackets:
@@ -154,9 +170,9 @@ def _closers(json_prefix: str) -> str:
     return brackets[::-1].translate(_CLOSER_OF)
 
 
-def _rewrite(text: str, start: int, n: int):
+def _rewrite(text: str, start: int, n: int, trusted: list | None):
     """(rewritten text[start:n], steps, offset after the last token, whether all of it
-    was rewritten). When a token cannot be decided, the rewrite stops before it. The
+    was rewritten). `trusted`: see _simple_quoted. When a token cannot be decided, the rewrite stops before it. The
     offset after the last token (not counting comments and whitespace) is where the
     value ends when it decodes."""
     out: list[str] = []
@@ -178,7 +194,7 @@ def _rewrite(text: str, start: int, n: int):
         mark, step_mark = len(out), len(steps)
         comment = text[pos] in "/#"
         try:
-            pos = _token(text, pos, n, out, add_step)
+            pos = _token(text, pos, n, out, add_step, trusted)
         except _GiveUp as stop:
             if stop.args:  # after a whole token: keep it
                 return "".join(out), steps, stop.args[0], False
@@ -206,7 +222,7 @@ def _kind_of(last_char: str) -> str:
     return "word" if last_char.isalpha() else "string"
 
 
-def _token(text: str, pos: int, n: int, out: list, add_step) -> int:
+def _token(text: str, pos: int, n: int, out: list, add_step, trusted: list | None) -> int:
     """Rewrite the token at `pos` that the run stopped before; the offset after it."""
     c = text[pos]
     if c == '"':
@@ -219,10 +235,9 @@ def _token(text: str, pos: int, n: int, out: list, add_step) -> int:
         pos = _after_value(text, n, end, "string", out, add_step)
     elif c in _OTHER_QUOTES:
         add_step(_OTHER_QUOTES[c](pos))
-        m = _SIMPLE_QUOTED[c].match(text, pos, n)
-        if m is not None and m.end() - pos > 2 and _INNER_QUOTE.match(text, m.end(), n) is None:
-            out.append('"' + m.group(1) + '"')  # nothing inside needs a decision
-            end = m.end()
+        end = _simple_quoted(text, n, pos, c, trusted)
+        if end > 0 and _INNER_QUOTE.match(text, end, n) is None:
+            out.append('"' + text[pos + 1:end - 1] + '"')  # nothing inside needs a decision
         else:
             end = _tolerant_string(text, n, pos, out, add_step)
         pos = _after_value(text, n, end, "string", out, add_step)
@@ -271,6 +286,27 @@ def _token(text: str, pos: int, n: int, out: list, add_step) -> int:
         else:
             raise _GiveUp
     return pos
+
+
+def _simple_quoted(text: str, n: int, pos: int, q: str, trusted: list | None) -> int:
+    """The offset after the closing quote of a string in quote `q` at `pos` whose inside
+    needs no decision (not empty; no quote, backslash or control character), else -1.
+
+    In a one-character quote the closing quote and any `"` or `\\` are found by str.find
+    (memchr speed). A regex reads a character at a time, several times slower than the C
+    decoder, so with a `trusted` list a long string is taken without the control-character
+    check and its offset recorded: the decoder will reject the rewrite if one is there."""
+    closers = QUOTE_CLOSERS[q]
+    if len(closers) == 1:
+        close = text.find(q, pos + 1, n)
+        if close <= pos + 1 or text.find('"', pos + 1, close) >= 0 or text.find("\\", pos + 1, close) >= 0:
+            return -1
+        if trusted is not None and close - pos > _TRUST_LENGTH:
+            trusted.append(pos)
+            return close + 1
+        return -1 if _CONTROL.search(text, pos + 1, close) else close + 1
+    m = _SIMPLE_QUOTED[q].match(text, pos, n)
+    return m.end() if m is not None and m.end() - pos > 2 else -1
 
 
 def _tolerant_string(text: str, n: int, pos: int, out: list, add_step) -> int:
@@ -378,7 +414,10 @@ def _after_value(text: str, n: int, pos: int, prev: str, out: list, add_step) ->
     """After a value (`prev`: "string", "word", "number" or "closer"): fine before a
     separator. Before another token, a missing comma in the forms the parser reads the
     same way; the decoder then checks the result is JSON. Anything else gives up."""
-    k = _skip_comments(text, n, pos, None)
+    k = _WS.match(text, pos, n).end()
+    if k >= n or text[k] in ",:}]":  # the common case, without the comment check
+        return pos
+    k = _skip_comments(text, n, k, None)
     if k >= n or text[k] in ",:}]":
         return pos
     if k == pos and prev != "closer":

@@ -17,7 +17,7 @@ from json.decoder import scanstring
 
 from .chars import (
     CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTES, SIMPLE_ESCAPES, SMART_QUOTES,
-    JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, WS,
+    JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, WS, P,
 )
 from .steps import snippet
 from .stray import peek_significant
@@ -43,7 +43,7 @@ _AHEAD = {q: _ahead_pattern(c) for q, c in QUOTE_CLOSERS.items()}
 # Well-formed JSON strings. The escape alternation is unambiguous (an escape starts with
 # a backslash, which the plain class excludes), so matching is linear.
 _PLAIN_STRING = re.compile(r'"([^"\\\x00-\x1f]*)"')
-_ESCAPED_STRING = re.compile(r'"[^"\\\x00-\x1f]*(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})[^"\\\x00-\x1f]*)*"')
+_ESCAPED_STRING = re.compile(rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"')
 
 
 def scan_string(p, pos: int, ctx: int) -> tuple[str, int]:
