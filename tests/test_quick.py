@@ -284,3 +284,58 @@ def test_loads_still_logs_every_step_when_the_logger_listens(caplog) -> None:
     codes = [r.getMessage().split(" ", 1)[0] for r in caplog.records if r.name == "repair"]
     assert codes == [s.code for s in repair.repair(text).steps]
     assert "repair_python_literal" in codes and "repair_trailing_comma" in codes
+
+
+# ---------------------------------------------------------------- text in single quotes only
+
+def _single_quoted_value(rng: random.Random, depth: int = 0):
+    roll = rng.random()
+    if depth < 3 and roll < 0.25:
+        return {rng.choice(["a", "b c", "", "k1", "Name"]) + str(i): _single_quoted_value(rng, depth + 1)
+                for i in range(rng.randint(0, 4))}
+    if depth < 3 and roll < 0.4:
+        return [_single_quoted_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+    if roll < 0.5:
+        return rng.choice([1, -2.5, 0, True, None, 10e3])
+    return "".join(rng.choice(["x", " ", ",", ":", "{", "]", "\u00e9", "it's", "\n", "\t"])
+                   for _ in range(rng.choice([0, 1, 5, 300])))
+
+
+def test_text_in_single_quotes_only_agrees_with_the_parser() -> None:
+    """No `"` or backslash in the text: the quick path swaps every quote in one call when
+    the result decodes (quick._single_quoted_only); an apostrophe, a raw newline, a Python
+    literal or an empty string must give the parser's answer all the same."""
+    rng = random.Random(21)
+    swapped = 0
+    for _ in range(400):
+        value = _single_quoted_value(rng, depth=rng.choice([0, 1]))
+        if not isinstance(value, (dict, list)):
+            continue
+        text = json.dumps(value, ensure_ascii=False).replace('"', "'").replace("\\n", "\n").replace("\\t", "\t")
+        if rng.random() < 0.3:
+            text = text.replace("true", "True").replace("null", "None")
+        if "\\" in text:
+            continue  # (none left: newlines and tabs are raw in the text)
+        _agree(text)
+        if "it's" not in text and "True" not in text and "None" not in text:
+            assert repair.loads(text) == value, text
+            swapped += 1
+    assert swapped > 50
+
+
+@pytest.mark.parametrize("text, value, codes", [
+    ("{'a': '', 'b': ['']}", {"a": "", "b": [""]}, ["repair_single_quotes"] * 4),
+    ("  ['x', 'y']\n", ["x", "y"], ["repair_single_quotes"] * 2),
+    ("{'a': NaN}", None, None),  # not JSON after the swap either: the parser decides
+    ("{'a': 'it's'}", {"a": "it's"}, None),
+])
+def test_single_quoted_only_edges(text, value, codes) -> None:
+    result = repair.repair(text)
+    if value is not None:
+        assert result.value == value
+    if codes is not None:
+        assert [s.code for s in result.steps] == codes
+    with _without_quick():
+        ref = repair.repair(text)
+    assert json.dumps(ref.value) == json.dumps(result.value)
+    assert [tuple(s) for s in ref.steps] == [tuple(s) for s in result.steps]

@@ -71,6 +71,13 @@ _JSON_WORDS = frozenset(["true", "false", "null"])
 _ANY_WORD = _JSON_WORDS | frozenset(_PYTHON_WORDS)
 _KEY_AHEAD = {'"': QUOTED_KEY_AHEAD, "'": re.compile(r"[^'\n]{0,200}'[ \t]*:")}
 _decode = JSONDecoder().decode
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+_decode_no_constants = JSONDecoder(parse_constant=_no_constant).decode
 _raw_decode = JSONDecoder().raw_decode
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _CLOSER_OF = str.maketrans("{[", "}]")
@@ -106,6 +113,11 @@ def _quick_repair(text: str, start: int, end: int, prefix: bool, trusted: list |
         else:
             value_end = _value_end(text, start, n)
             return None if value_end < 0 else (value, [], value_end)
+    if trusted is not None and text.find("'", start, n) >= 0 and text.find('"', start, n) < 0 \
+            and text.find("\\", start, n) < 0:
+        found = _single_quoted_only(text, start, n)
+        if found is not None:
+            return found
     rewritten, steps, last, whole = _rewrite(text, start, n, trusted)
     if not whole:
         if not prefix:
@@ -135,6 +147,27 @@ def _quick_repair(text: str, start: int, end: int, prefix: bool, trusted: list |
         return _decode(rewritten + closers), steps, n
     except (ValueError, RecursionError):
         return None
+
+
+def _single_quoted_only(text: str, start: int, n: int):
+    """text[start:n] holds no `"` and no backslash: when turning every `'` into `"` gives
+    JSON, each `'` was a string delimiter and each string needs no other change, so the
+    answer is the one the rewrite would give, for one copy of the text instead of a slice
+    per token (a Python repr of a dict of strings, a long quoted document)."""
+    segment = text if start == 0 and n == len(text) else text[start:n]
+    try:
+        value = _decode_no_constants(segment.replace("'", '"'))
+    except (ValueError, RecursionError):
+        return None
+    last = _value_end(text, start, n)
+    if last < 0:
+        return None
+    steps = []
+    i = text.find("'", start, n)
+    while i >= 0:  # each string's opening quote: every other quote
+        steps.append(_OTHER_QUOTES["'"](i))
+        i = text.find("'", text.find("'", i + 1, n) + 1, n)
+    return value, steps, last
 
 
 def _ends_value(text: str, start: int, last: int, steps: list) -> bool:
@@ -237,7 +270,7 @@ def _token(text: str, pos: int, n: int, out: list, add_step, trusted: list | Non
         add_step(_OTHER_QUOTES[c](pos))
         end = _simple_quoted(text, n, pos, c, trusted)
         if end > 0 and _INNER_QUOTE.match(text, end, n) is None:
-            out.append('"' + text[pos + 1:end - 1] + '"')  # nothing inside needs a decision
+            out += ('"', text[pos + 1:end - 1], '"')  # nothing inside needs a decision (no copy of a copy)
         else:
             end = _tolerant_string(text, n, pos, out, add_step)
         pos = _after_value(text, n, end, "string", out, add_step)
