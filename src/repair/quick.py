@@ -113,8 +113,10 @@ def _quick_repair(text: str, start: int, end: int, prefix: bool, trusted: list |
         else:
             value_end = _value_end(text, start, n)
             return None if value_end < 0 else (value, [], value_end)
-    if trusted is not None and text.find("'", start, n) >= 0 and text.find('"', start, n) < 0 \
-            and text.find("\\", start, n) < 0:
+    # (only on a bounded range or the text's first value: a find to the end of the text for
+    # each candidate in prose would make prose full of brackets quadratic)
+    if trusted is not None and (end >= 0 or _WS.match(text).end() == start) \
+            and text.find("'", start, n) >= 0 and text.find('"', start, n) < 0 and text.find("\\", start, n) < 0:
         found = _single_quoted_only(text, start, n)
         if found is not None:
             return found
