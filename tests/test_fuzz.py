@@ -93,20 +93,7 @@ def schema_cases(draw) -> Case:
 # stay below as regression tests, and their filters are gone so the fuzzing sees them again.
 # ---------------------------------------------------------------------------------------
 
-_THINK_CLOSER = re.compile(r"</(?:think|thinking|reasoning)>", re.IGNORECASE)
-
-
-def _think_closer_in_a_string(text: str, v: Violation) -> bool:
-    """Text the engine's own parser reads (not valid JSON, not taken by the quick path): a
-    `</think>` inside a single-quoted string is taken for the end of a reasoning block and
-    what comes before it is dropped. (Inside a double-quoted string of a value that opens
-    the text it was fixed in 3f4d5cd; after prose, `Sure! {"a": "1</think>x", ...}`, it is
-    still cut there, which the policy leaves open: a `</think>` without an opener ends
-    the reasoning.)"""
-    return v.kind in ("wrong_value", "not_idempotent") and _THINK_CLOSER.search(text) is not None
-
-
-KNOWN_ISSUES = (_think_closer_in_a_string,)
+KNOWN_ISSUES: tuple = ()  # none open
 
 
 def check_or_known(text: str, expected=MISSING, schema=None) -> str | None:
@@ -119,17 +106,22 @@ def check_or_known(text: str, expected=MISSING, schema=None) -> str | None:
         raise
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: </think> inside a single-quoted string is taken for the end "
-                                       "of a reasoning block")
+# -- fixed (3f4d5cd, c1c3a9a, and the single-quoted case since): regression tests ----------
+
+
 @pytest.mark.parametrize("text, value", [
     ("{'a': 'x</think>y', 'b': {'c': hello world}}", {"a": "x</think>y", "b": {"c": "hello world"}}),
     ("[':</think>j' ,  {'': x}]", [":</think>j", {"": "x"}]),
+    ("{'' : {'':{',</think>b':''}, 'o' : '['} ,  'l' : a}", {"": {"": {",</think>b": ""}, "o": "["}, "l": "a"}),
+    ('{"q": "it\'s", "r": \'a</think>b\', "s": x}', {"q": "it's", "r": "a</think>b", "s": "x"}),
 ])
-def test_known_think_closer_in_a_string(text, value):
+def test_fixed_think_closer_in_a_single_quoted_string(text, value):
     assert same(repair.loads(text), value)
 
 
-# -- fixed (3f4d5cd, c1c3a9a): regression tests ----------------------------------------
+def test_think_closer_after_a_closed_value_still_ends_the_reasoning():
+    # an apostrophe inside a double-quoted string leaves no string open: the tag is real
+    assert same(repair.loads('{"a": "it\'s"} wait</think>{"b": 2}'), {"b": 2})
 
 
 def test_fixed_think_closer_in_a_double_quoted_string():

@@ -357,15 +357,29 @@ def _escape_back(s: str) -> str:
 
 
 def _quoted(text: str, start: int, end: int) -> bool:
-    """`{"a": "</think>"}`, `{"a": "1</think>x"}`: string content, not a tag. Either a
-    quote is right beside it, or the text before it opens a JSON value and holds an odd
-    number of (unescaped) double quotes."""
+    """`{"a": "</think>"}`, `{'a': 'x</think>y'}`: string content, not a tag. Either a
+    quote is right beside it, or the text before it opens a JSON value and leaves a
+    string open: its quotes read in turn, escapes skipped, each `"` or `'` opening a
+    string that only the same quote closes. (An apostrophe inside a double-quoted string
+    is content; one inside a single-quoted string, `'it's'`, would mislead it.)"""
     if (start > 0 and text[start - 1] in "\"'") or (end < len(text) and text[end] in "\"'"):
         return True
-    before = text[:start]
-    if before.lstrip()[:1] not in ("{", "["):
+    first = WS.match(text).end()
+    if first >= start or text[first] not in "{[":
         return False
-    return (before.count('"') - before.count('\\"') + before.count('\\\\"')) % 2 == 1
+    open_quote = ""
+    for m in _QUOTE_OR_ESCAPE.finditer(text, first, start):
+        q = m.group()
+        if q[0] == "\\":
+            continue
+        if not open_quote:
+            open_quote = q
+        elif q == open_quote:
+            open_quote = ""
+    return bool(open_quote)
+
+
+_QUOTE_OR_ESCAPE = re.compile(r"""\\.|["']""", re.DOTALL)
 
 
 def choose(candidates: list[Candidate]) -> Candidate:
