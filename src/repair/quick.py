@@ -87,6 +87,32 @@ class _GiveUp(Exception):
     pass
 
 
+class _Out(list):
+    """The rewritten pieces, and whether the root value has closed by the end of them.
+
+    Asked only before a missing comma after a closing bracket (`{} {}`, `[1] "x"`), where
+    a root that has closed means the next value is not part of this one: the parser stops
+    there, and rewriting on would redo the rest of the text for every bracket of it. The
+    pieces added since the last question are joined and counted (brackets outside
+    strings; every question comes after a whole token), so all questions together read
+    the output once."""
+
+    __slots__ = ("counted", "depth")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counted = 0
+        self.depth = 0
+
+    def root_closed(self) -> bool:
+        new = "".join(self[self.counted:])
+        self.counted = len(self)
+        if '"' in new:
+            new = _ANY_STRING.sub("", new)
+        self.depth += new.count("{") + new.count("[") - new.count("}") - new.count("]")
+        return self.depth <= 0
+
+
 def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False):
     """(value, raw steps, end of the value) when the token-level rewrite of text[start:end]
     (to the end by default) decodes as one value filling it, or with `prefix` as one
@@ -210,7 +236,7 @@ def _rewrite(text: str, start: int, n: int, trusted: list | None):
     was rewritten). `trusted`: see _simple_quoted. When a token cannot be decided, the rewrite stops before it. The
     offset after the last token (not counting comments and whitespace) is where the
     value ends when it decodes."""
-    out: list[str] = []
+    out = _Out()
     steps: list = []
     add_step = steps.append
     run = _RUN.match
@@ -479,6 +505,8 @@ def _after_value(text: str, n: int, pos: int, prev: str, out: list, add_step) ->
         if m.group() not in _ANY_WORD:  # a bare key
             if IDENT_KEY_AHEAD.match(text, k, n) is None or (prev == "word" and not newline):
                 raise _GiveUp(pos)
+    if prev == "closer" and out.root_closed():
+        raise _GiveUp(pos)  # the root value has closed: what follows is not part of it
     add_step(("repair_missing_comma", k, "inserted a missing ','", "", ","))
     out.append(",")
     return pos
