@@ -373,3 +373,25 @@ def test_values_in_a_row_are_rewritten_once(monkeypatch) -> None:
     value = repair.loads("Note: " + "[" * 1000 + "]" * 1000 + " then " + '{"a": 1}' * n + " <x")
     assert value == {"a": 1}  # (the last of equal candidates)
     assert len(calls) < 3 * n  # (about n * n / 2 before)
+
+
+def test_nested_candidates_that_never_close_are_not_rewritten_each_time(monkeypatch) -> None:
+    """`[{[{[{...` never closed, in prose: each opener is a candidate, and each failed
+    quick rewrite reads to the end of the text. Past twice the text of such waste the
+    extractor leaves values in prose to the parser (a 7 KB fuzz input took 0.95 s)."""
+    import repair.quick as quick
+    calls = []
+    real = quick._token
+
+    def counting(*args):
+        calls.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(quick, "_token", counting)
+    text = "x <tool_call>" + "[{" * 1000 + "{'a': 'b', 'c': 'd'}" * 50 + " <x"
+    with_budget = repair.repair(text)
+    assert len(calls) < 5_000  # (250,250 before)
+    with _without_quick():
+        ref = repair.repair(text)
+    assert json.dumps(with_budget.value) == json.dumps(ref.value)
+    assert [tuple(s) for s in with_budget.steps] == [tuple(s) for s in ref.steps]

@@ -28,6 +28,7 @@ RANK_WEAK = 1  # an array of scalars in prose; a fence of another language
 RANK_LAST_RESORT = 0  # inside <think>, or a lone scalar that is the whole text
 
 BARE = -2  # `_parse`'s limit for a value in prose, which runs until it closes
+QUICK_WASTE = 2  # see Extractor.quick_waste
 
 JSON_LANGS = frozenset(["", "json", "json5", "jsonc", "jsonl", "ndjson", "javascript", "js"])
 
@@ -70,6 +71,10 @@ class Extractor:
     def __init__(self, text: str, known: dict | None = None) -> None:
         self.text = text
         self.known = known or {}  # offset -> quick-path answer (or None) already computed
+        # text the quick path has read for values in prose without an answer; past
+        # QUICK_WASTE times the text, only the parser is tried (nested candidates that
+        # never close would each be rewritten to the end of the text)
+        self.quick_waste = 0
         self.n = len(text)
         self.parser = Parser(text)
         self.candidates: list[Candidate] = []
@@ -242,7 +247,13 @@ class Extractor:
             quick = self.known[pos]
         elif limit == BARE:  # C first (valid JSON in prose), then the quick path
             fast = self.parser.try_fast(pos)
-            quick = (fast[0], [], fast[1]) if fast is not None else quick_repair(self.text, pos, prefix=True)
+            if fast is not None:
+                quick = (fast[0], [], fast[1])
+            elif self.quick_waste <= QUICK_WASTE * self.n + 4096:
+                reach: list[int] = []
+                quick = quick_repair(self.text, pos, prefix=True, reach=reach)
+                if quick is None:
+                    self.quick_waste += max(reach, default=pos) - pos
         if quick is not None:
             value, steps, end = quick
             cand = Candidate(rank, pos, end, value, steps, wrap_start, -1, list(wrap), label)

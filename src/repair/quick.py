@@ -113,7 +113,7 @@ class _Out(list):
         return self.depth <= 0
 
 
-def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False):
+def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False, reach: list | None = None):
     """(value, raw steps, end of the value) when the token-level rewrite of text[start:end]
     (to the end by default) decodes as one value filling it, or with `prefix` as one
     value followed by text the rewrite stopped at; else None. Offsets are offsets in
@@ -121,15 +121,18 @@ def quick_repair(text: str, start: int = 0, end: int = -1, prefix: bool = False)
 
     Long single-quoted strings are first taken without looking for control characters in
     them (the C decoder rejects any); when that run gives no answer and such strings were
-    taken, the rewrite is done again with every string checked."""
+    taken, the rewrite is done again with every string checked.
+
+    With a `reach` list, the offset each rewrite got to is appended to it: what an
+    answer of None cost, for a caller that tries many candidates in one text."""
     trusted: list[int] = []
-    found = _quick_repair(text, start, end, prefix, trusted)
+    found = _quick_repair(text, start, end, prefix, trusted, reach)
     if found is None and trusted:
-        found = _quick_repair(text, start, end, prefix, None)
+        found = _quick_repair(text, start, end, prefix, None, reach)
     return found
 
 
-def _quick_repair(text: str, start: int, end: int, prefix: bool, trusted: list | None):
+def _quick_repair(text: str, start: int, end: int, prefix: bool, trusted: list | None, reach: list | None):
     n = len(text) if end < 0 else end
     if end >= 0:  # a fence or tag: most hold valid JSON
         try:
@@ -147,6 +150,8 @@ def _quick_repair(text: str, start: int, end: int, prefix: bool, trusted: list |
         if found is not None:
             return found
     rewritten, steps, last, whole = _rewrite(text, start, n, trusted)
+    if reach is not None:
+        reach.append(n if whole else last)
     if not whole:
         if not prefix:
             return None
