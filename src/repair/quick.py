@@ -93,9 +93,11 @@ class _Out(list):
     Asked only before a missing comma after a closing bracket (`{} {}`, `[1] "x"`), where
     a root that has closed means the next value is not part of this one: the parser stops
     there, and rewriting on would redo the rest of the text for every bracket of it. The
-    pieces added since the last question are joined and counted (brackets outside
-    strings; every question comes after a whole token), so all questions together read
-    the output once."""
+    pieces added since the last question are joined and their brackets counted, in C, so
+    all questions together read the output once. Brackets inside strings are counted too:
+    a wrong count costs time, never an answer (a wrong "closed" ends the rewrite where the
+    decoder then finds the value unfinished; a wrong "open" rewrites on, as before, within
+    the Extractor's waste budget)."""
 
     __slots__ = ("counted", "depth")
 
@@ -107,8 +109,6 @@ class _Out(list):
     def root_closed(self) -> bool:
         new = "".join(self[self.counted:])
         self.counted = len(self)
-        if '"' in new:
-            new = _ANY_STRING.sub("", new)
         self.depth += new.count("{") + new.count("[") - new.count("}") - new.count("]")
         return self.depth <= 0
 
