@@ -13,6 +13,11 @@ apostrophe in a single-quoted string, a missing comma after a string that is not
 by a key, a number in an odd form, text around the value, a decoder failure. The
 parser then does the whole job. tests/test_quick.py checks the agreement (value and every
 step) on the fixtures, the corruption corpus and generated text.
+
+Costs are kept linear: text written only in single quotes is swapped in one call
+(`_single_quoted_only`); long single-quoted strings leave their control characters to
+the decoder; the rewrite stops where the root value closes (`_Out`); and a caller trying
+many candidates in one text can ask how far each failed rewrite read (`reach`).
 """
 
 from __future__ import annotations
