@@ -29,6 +29,8 @@ RANK_LAST_RESORT = 0  # inside <think>, or a lone scalar that is the whole text
 
 BARE = -2  # `_parse`'s limit for a value in prose, which runs until it closes
 QUICK_WASTE = 2  # see Extractor.quick_waste
+_LOOSE_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
+_ITEM_END = frozenset(",] \t\r\n")
 
 JSON_LANGS = frozenset(["", "json", "json5", "jsonc", "jsonl", "ndjson", "javascript", "js"])
 
@@ -302,10 +304,15 @@ class Extractor:
             return -1  # `worker[2]`, `row["id"]`, `f()[0]`: a subscript in code or log text, not a value
         if c in QUOTES or c == "\\":
             return RANK_BARE
-        if c == "]" or c in "-0123456789":
+        if c == "]":
             return RANK_WEAK
-        m = WORD.match(text, k)
-        return RANK_WEAK if m is not None and m.group() in LITERALS else -1
+        # a number or literal item must end where an item can end: `[3/5]`, `[12:00:01]`,
+        # `[2026-11-21 10:00]`, `[v1.2.3]`, `[--verbose]`, `[true/false]` are log text
+        m = _LOOSE_NUMBER.match(text, k) if c in "-0123456789" else WORD.match(text, k)
+        if m is None or (c not in "-0123456789" and m.group() not in LITERALS):
+            return -1
+        e = m.end()
+        return RANK_WEAK if e >= n or text[e] in _ITEM_END else -1
 
     def _escaped(self, pos: int, rank: int) -> int:
         """`{\\"a\\": 1}`: JSON that was stringified once. Unescape and parse that."""
