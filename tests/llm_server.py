@@ -12,8 +12,9 @@ used up the last step repeats (so `[Status(500)]` is a server that always fails)
 
 - `Reply(content, finish_reason="stop", prompt_tokens=None, completion_tokens=None)`, or a
   plain str: a chat answer in the protocol of the path (token counts default to word counts);
-- `Status(code, body=None)`: that HTTP status with `body` (a dict is sent as JSON, a str as
-  it is; None gives the protocol's usual error body). `Status(200, {...})` sends a 200 with
+- `Status(code, body=None, headers=())`: that HTTP status with `body` (a dict is sent as
+  JSON, a str as it is; None gives the protocol's usual error body) and extra headers
+  (`(("Retry-After", "2"),)`). `Status(200, {...})` sends a 200 with
   any body you like, e.g. a malformed one;
 - `Delay(seconds, then=None)`: wait, then carry out `then` (default a Reply), so a client
   with a shorter timeout gives up first;
@@ -49,6 +50,7 @@ class Reply:
 class Status:
     code: int
     body: object = None
+    headers: tuple = ()  # extra response headers, as (name, value) pairs
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class _Handler(BaseHTTPRequestHandler):
                 message = f"scripted HTTP {step.code}"
                 body = ({"error": message} if self.path == OLLAMA_PATH
                         else {"error": {"message": message, "type": "server_error", "code": step.code}})
-            self._send(step.code, body)
+            self._send(step.code, body, headers=step.headers)
         elif isinstance(step, Reply):
             self._send(200, self._reply_body(step, request))
         else:
@@ -163,12 +165,14 @@ class _Handler(BaseHTTPRequestHandler):
                       "total_tokens": prompt + completion},
         }
 
-    def _send(self, code: int, body, trickle: float | None = None) -> None:
+    def _send(self, code: int, body, trickle: float | None = None, headers=()) -> None:
         data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
         try:
             self.send_response(code)
             self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
             self.send_header("Content-Length", str(len(data)))
+            for name, value in headers:
+                self.send_header(name, value)
             self.end_headers()
             if trickle is None:
                 self.wfile.write(data)

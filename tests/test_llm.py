@@ -11,7 +11,7 @@ import traceback
 import pytest
 
 from llm_server import Delay, Drop, Reply, Status, Trickle, start_server
-from repair.llm import LLMConfig, LLMError, Ollama, OpenAICompatible, from_config
+from repair.llm import MAX_RETRY_AFTER, LLMConfig, LLMError, Ollama, OpenAICompatible, from_config
 from repair.llm import Reply as LLMReply
 
 KEY = "sk-test-SECRET-0123456789abcdef"
@@ -163,6 +163,58 @@ def test_backoff_is_exponential(serve, monkeypatch):
     assert slept == [0.5, 1.0, 2.0]
 
 
+# --------------------------------------------------------------------------- 429
+@pytest.mark.parametrize("make", [openai, ollama])
+def test_429_then_ok_is_retried_after_the_backoff(serve, make, monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    server = serve(Status(429), Reply("fine"))
+    assert make(server, backoff=0.25)(MESSAGES).text == "fine"
+    assert len(server.requests) == 2 and slept == [0.25]
+
+
+def test_429_waits_as_long_as_retry_after_says(serve, monkeypatch):
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    server = serve(Status(429, headers=(("Retry-After", "2"),)), Status(503, headers=(("Retry-After", "0.5"),)),
+                   Status(429, headers=(("Retry-After", "3600"),)), Status(429, headers=(("Retry-After", "soon"),)),
+                   Reply("fine"))
+    assert openai(server, max_retries=4, backoff=0.1)(MESSAGES).text == "fine"
+    # the server's wait; a 5xx's too; capped at MAX_RETRY_AFTER; unreadable: the backoff (0.1 * 2**3)
+    assert slept == [2.0, 0.5, MAX_RETRY_AFTER, 0.8]
+
+
+def test_retry_after_as_an_http_date(serve, monkeypatch):
+    from email.utils import format_datetime
+    import datetime
+
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=5)
+    server = serve(Status(429, headers=(("Retry-After", format_datetime(when, usegmt=True)),)), Reply("ok"))
+    assert openai(server)(MESSAGES).text == "ok"
+    assert len(slept) == 1 and 3.0 <= slept[0] <= 5.0
+
+
+def test_429_forever_gives_up_with_advice(serve, monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda s: None)
+    server = serve(Status(429, {"error": {"message": "Rate limit reached for requests", "type": "requests"}}))
+    with pytest.raises(LLMError) as info:
+        openai(server, max_retries=2)(MESSAGES)
+    assert len(server.requests) == 3 and info.value.attempts == 3 and info.value.retryable
+    assert "Rate limit reached" in str(info.value) and "3 attempts" in str(info.value)
+    assert "lower concurrency" in str(info.value)
+
+
+def test_429_out_of_quota_is_not_retried(serve):
+    server = serve(Status(429, {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
+                                          "code": "insufficient_quota"}}))
+    with pytest.raises(LLMError) as info:
+        openai(server, max_retries=3)(MESSAGES)
+    assert len(server.requests) == 1 and not info.value.retryable
+    assert "out of quota" in str(info.value)
+
+
 def test_a_hang_past_the_timeout_is_retried_then_fails(serve):
     server = serve(Delay(2))
     start = time.monotonic()
@@ -293,7 +345,9 @@ def test_null_content_is_an_empty_answer(serve):
     (Status(500), True),
     (Delay(2), True),
     (Drop(), True),
-    (Status(429), False),
+    (Status(429), True),  # rate limited: waiting may help
+    (Status(429, {"error": {"message": "You exceeded your current quota", "type": "insufficient_quota",
+                            "code": "insufficient_quota"}}), False),  # out of quota: it will not
     (Status(401), False),
     (Status(404), False),
     (Status(200, {"id": "x"}), False),

@@ -101,8 +101,9 @@ class ActionNode:
       attempt gets `.error` ("LLMError: ...", the API key redacted) and `.raw == ""`, and the
       *same messages* are sent again. The model never saw them, so there is nothing for it
       to correct and no "your answer was wrong" re-ask. An `LLMError` with `.retryable`
-      false (HTTP 4xx such as a wrong key or an unknown model, a refusal, a 200 that is not
-      a chat reply) ends the loop at once: asking again would get the same answer.
+      false (HTTP 4xx such as a wrong key, an unknown model or a used-up quota, a refusal,
+      a 200 that is not a chat reply) ends the loop at once: asking again would get the
+      same answer.
       KeyboardInterrupt, SystemExit and asyncio.CancelledError are never caught. A callback
       returning something that is neither a str, bytes, None nor an object with `.text`
       is a programming error: TypeError at once. `fill` cannot interrupt a blocking

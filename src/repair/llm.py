@@ -8,9 +8,11 @@ straight into `ActionNode.fill` (sync) and `ActionNode.afill` (async, via `.acal
     >>> vllm = OpenAICompatible("http://localhost:8000/v1", "Qwen/Qwen2.5-7B-Instruct", temperature=0)
     >>> local = Ollama("http://127.0.0.1:11434/api", "llama3.1", num_ctx=8192)
 
-Timeouts, connection errors and HTTP 5xx are retried `max_retries` times with exponential
-backoff (`backoff * 2**n` seconds); a 4xx, or a 200 whose body is not a chat reply, fails at
-once. `timeout` bounds each whole HTTP attempt, however slowly the server trickles its answer.
+Timeouts, connection errors, HTTP 5xx and 429 (rate limited) are retried `max_retries` times
+with exponential backoff (`backoff * 2**n` seconds), or after the server's `Retry-After`
+when it sends one (at most MAX_RETRY_AFTER seconds); a 429 that says the quota is used up,
+any other 4xx, or a 200 whose body is not a chat reply, fails at once. `timeout` bounds
+each whole HTTP attempt, however slowly the server trickles its answer.
 Every failure is one `LLMError` carrying `.status`, `.attempts` and `.retryable`, whose
 message says what to try next. The API key never appears in an error, a log record or a
 repr, nor does a password given in base_url (`http://user:password@host/v1` is sent as
@@ -38,6 +40,7 @@ logger = logging.getLogger("repair.llm")
 __all__ = ["LLMConfig", "LLMError", "Ollama", "OpenAICompatible", "Reply", "from_config"]
 
 _EXCERPT = 300  # characters of a server's body quoted in an error
+MAX_RETRY_AFTER = 30.0  # seconds: a longer Retry-After is cut to this (the caller's budget decides the rest)
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,9 @@ class LLMError(Exception):
 
     `.status` is the HTTP status when there was a response, `.attempts` how many HTTP
     attempts were made, `.retryable` whether the failure was transient (a timeout, a
-    connection failure, HTTP 5xx: asking again later may work) rather than a request the
-    server will always reject (HTTP 4xx, a body that is not a chat reply, a refusal);
+    connection failure, HTTP 5xx or 429: asking again later may work) rather than a request
+    the server will always reject (other HTTP 4xx, a used-up quota, a body that is not a
+    chat reply, a refusal);
     `ActionNode.fill` stops at once on the latter. The message says what to try next and
     never contains the API key.
     """
@@ -170,7 +174,7 @@ class _Adapter:
                 except (httpx.TransportError, httpx.InvalidURL) as exc:
                     outcome = self._transport_failure(exc, attempt)
                 else:
-                    outcome = self._response(response.status_code, bytes(content), attempt)
+                    outcome = self._response(response.status_code, bytes(content), attempt, response.headers)
                 delay = self._next(outcome, attempt)
                 if isinstance(outcome, Reply):
                     return outcome
@@ -199,7 +203,7 @@ class _Adapter:
                 except (httpx.TransportError, httpx.InvalidURL) as exc:
                     outcome = self._transport_failure(exc, attempt)
                 else:
-                    outcome = self._response(response.status_code, bytes(content), attempt)
+                    outcome = self._response(response.status_code, bytes(content), attempt, response.headers)
                 delay = self._next(outcome, attempt)
                 if isinstance(outcome, Reply):
                     return outcome
@@ -215,7 +219,8 @@ class _Adapter:
             return 0.0
         error, retryable, brief = outcome
         if retryable and attempt <= self.max_retries:
-            delay = self.backoff * 2 ** (attempt - 1)
+            asked = getattr(error, "retry_after", None)
+            delay = self.backoff * 2 ** (attempt - 1) if asked is None else asked
             logger.warning("%s: %s; retrying in %g s (attempt %d of %d)",
                            self.url, brief, delay, attempt + 1, self.max_retries + 1)
             return delay
@@ -247,7 +252,7 @@ class _Adapter:
         msg = f"{self.url}: {brief} after {self._tries(attempt)}; {advice}"
         return LLMError(msg, attempts=attempt), True, brief
 
-    def _response(self, status: int, content: bytes, attempt: int):
+    def _response(self, status: int, content: bytes, attempt: int, headers=None):
         """A Reply for a good 200, else (error, retryable, brief)."""
         import json
 
@@ -257,7 +262,7 @@ class _Adapter:
         except ValueError:
             data = None
         if status >= 300:
-            return self._status_failure(status, data, text, attempt)
+            return self._status_failure(status, data, text, attempt, headers or {})
         if not isinstance(data, dict):
             excerpt = self._redact(_excerpt(text)) or "an empty body"
             msg = (f"{self.url} answered HTTP {status} with a body that is not a JSON object: {excerpt!r}; "
@@ -279,12 +284,18 @@ class _Adapter:
                    f"is base_url the {self._protocol} endpoint ({self._hint})?")
             return LLMError(self._redact(msg), status=status, attempts=attempt), False, f"no {missing}"
 
-    def _status_failure(self, status: int, data, text: str, attempt: int):
+    def _status_failure(self, status: int, data, text: str, attempt: int, headers):
         server = self._redact(_server_message(data, text))
         said = f": {server}" if server else ""
         brief = f"HTTP {status}{said}"
-        retryable = status >= 500
-        if retryable:
+        retryable = status >= 500 or (status == 429 and not _quota_used_up(data))
+        retry_after = _retry_after(headers.get("retry-after")) if retryable else None
+        if status == 429:
+            if retryable:
+                said += f" ({self._tries(attempt)})"
+            advice = ("the server is rate-limiting: lower concurrency, or raise max_retries and backoff"
+                      if retryable else "the account is out of quota: check the plan and billing")
+        elif retryable:
             said += f" ({self._tries(attempt)})"
             advice = "the server failed: check its log (out of memory, model not loaded, crashed worker)"
         elif status in (401, 403):
@@ -295,12 +306,12 @@ class _Adapter:
                       + (" (ollama pull it first)" if self._protocol == "Ollama" else ""))
         elif status < 400:
             advice = f"base_url redirects elsewhere: use the final URL ({self._hint})"
-        elif status == 429:
-            advice = "the server is rate-limiting or out of quota: wait, lower concurrency, or check the plan"
         else:
             advice = "the server rejected the request: check the model name and the extra parameters"
         msg = f"{self.url} answered HTTP {status}{said}; {advice}"
-        return LLMError(msg, status=status, attempts=attempt), retryable, brief
+        error = LLMError(msg, status=status, attempts=attempt)
+        error.retry_after = retry_after
+        return error, retryable, brief
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._shown_base()!r}, model={self.model!r})"
@@ -451,6 +462,37 @@ def _server_message(data, text: str) -> str:
             if data.get(key):
                 return _excerpt(str(data[key]))
     return _excerpt(text)
+
+
+def _quota_used_up(data) -> bool:
+    """A 429 that will not pass by waiting: OpenAI's `insufficient_quota` error code/type."""
+    error = data.get("error") if isinstance(data, dict) else None
+    return isinstance(error, dict) and "insufficient_quota" in (error.get("code"), error.get("type"))
+
+
+def _retry_after(value) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), clamped to
+    [0, MAX_RETRY_AFTER]; None when absent or unreadable (then the backoff applies)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        import datetime
+
+        seconds = (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def _excerpt(text: str) -> str:
