@@ -354,14 +354,10 @@ def test_values_in_a_row_agree(text) -> None:
     assert json.dumps(repair.repair(text).value) == json.dumps(ref.value)
 
 
-def test_values_in_a_row_are_rewritten_once(monkeypatch) -> None:
-    """Values in a row in prose, after nesting too deep for the C decoder (which turns
-    the C attempt off for the rest of the text): each `{` is a candidate for the quick
-    path. Its rewrite must stop where the root value closes, not run to the end of the
-    text for each of them (quadratic: 80,201 tokens rewritten here, and a 9 KB fuzz input
-    took 0.8 s)."""
+def _count_tokens(monkeypatch) -> list:
+    """A list that grows by one for each token the quick path rewrites."""
     import repair.quick as quick
-    calls = []
+    calls: list = []
     real = quick._token
 
     def counting(*args):
@@ -369,6 +365,16 @@ def test_values_in_a_row_are_rewritten_once(monkeypatch) -> None:
         return real(*args)
 
     monkeypatch.setattr(quick, "_token", counting)
+    return calls
+
+
+def test_values_in_a_row_are_rewritten_once(monkeypatch) -> None:
+    """Values in a row in prose, after nesting too deep for the C decoder (which turns
+    the C attempt off for the rest of the text): each `{` is a candidate for the quick
+    path. Its rewrite must stop where the root value closes, not run to the end of the
+    text for each of them (quadratic: 80,201 tokens rewritten here, and a 9 KB fuzz input
+    took 0.8 s)."""
+    calls = _count_tokens(monkeypatch)
     n = 400
     value = repair.loads("Note: " + "[" * 1000 + "]" * 1000 + " then " + '{"a": 1}' * n + " <x")
     assert value == {"a": 1}  # (the last of equal candidates)
@@ -379,15 +385,7 @@ def test_nested_candidates_that_never_close_are_not_rewritten_each_time(monkeypa
     """`[{[{[{...` never closed, in prose: each opener is a candidate, and each failed
     quick rewrite reads to the end of the text. Past twice the text of such waste the
     extractor leaves values in prose to the parser (a 7 KB fuzz input took 0.95 s)."""
-    import repair.quick as quick
-    calls = []
-    real = quick._token
-
-    def counting(*args):
-        calls.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(quick, "_token", counting)
+    calls = _count_tokens(monkeypatch)
     text = "x <tool_call>" + "[{" * 1000 + "{'a': 'b', 'c': 'd'}" * 50 + " <x"
     with_budget = repair.repair(text)
     assert len(calls) < 5_000  # (250,250 before)
