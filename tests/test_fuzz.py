@@ -179,7 +179,8 @@ def _undamaged_round_trips(case: Case) -> None:
     if case.style == "json":  # valid JSON: the identity, zero steps (policy §0)
         result = repair.repair(case.text)
         assert result.steps == (), [str(s) for s in result.steps]
-        assert same(result.value, case.value)
+        if case.faithful:  # (a split surrogate pair reads back as one character: not claimed)
+            assert same(result.value, case.value)
         assert repair.repair_json(case.text) == case.text
 
 
@@ -211,6 +212,15 @@ def test_almost_json_obeys_the_laws(case):
 @given(undamaged_json())
 def test_undamaged_almost_json_round_trips(case):
     _undamaged_round_trips(case)
+
+
+def test_escaped_surrogate_pair_in_valid_json_reads_as_json_loads_reads_it():
+    # found by the long run: the generator's value held the two halves as two characters,
+    # which no JSON text can give back; valid JSON is still the identity, value and text
+    text = '{"\\ud800\\udfffa": "", "a0": ""}'
+    result = repair.repair(text)
+    assert result.steps == () and result.value == json.loads(text) == {"\U000103ffa": "", "a0": ""}
+    assert repair.repair_json(text) == text
 
 
 @fuzz_settings(300)
