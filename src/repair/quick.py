@@ -75,15 +75,17 @@ _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 _JSON_WORDS = frozenset(["true", "false", "null"])
 _ANY_WORD = _JSON_WORDS | frozenset(_PYTHON_WORDS)
 _KEY_AHEAD = {'"': QUOTED_KEY_AHEAD, "'": re.compile(r"[^'\n]{0,200}'[ \t]*:")}
-_decode = JSONDecoder().decode
 
 
 def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
-_decode_no_constants = JSONDecoder(parse_constant=_no_constant).decode
-_raw_decode = JSONDecoder().raw_decode
+# NaN and Infinity are not JSON: every decode here refuses them, so the parser replaces
+# them (with a repair_nonfinite_number step) instead of a value holding nan slipping through.
+_STRICT = JSONDecoder(parse_constant=_no_constant)
+_decode = _STRICT.decode
+_raw_decode = _STRICT.raw_decode
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _CLOSER_OF = str.maketrans("{[", "}]")
 
@@ -194,7 +196,7 @@ def _single_quoted_only(text: str, start: int, n: int):
     per token (a Python repr of a dict of strings, a long quoted document)."""
     segment = text if start == 0 and n == len(text) else text[start:n]
     try:
-        value = _decode_no_constants(segment.replace("'", '"'))
+        value = _decode(segment.replace("'", '"'))
     except (ValueError, RecursionError):
         return None
     last = _value_end(text, start, n)
