@@ -191,6 +191,7 @@ def _undamaged_round_trips(case: Case) -> None:
 @example("\x00{\x00}")
 @example("\ufeff\ufeff[\ufeff]")
 @example("```json\n```")
+@example('```json\n{"a": NaN, "b": [-Infinity]}\n```')  # (was {'a': nan}: the fence's decoder took NaN)
 @example("[CONTENT][/CONTENT]")
 @example("<think></think>")
 @example("</think>{")
