@@ -136,14 +136,23 @@ def _refuse_lossy(text: str, steps) -> None:
             raise RepairError(f"strict mode refuses a lossy repair: {step.code}: {step.message}", text, step.pos)
 
 
-def _repair_slow(text: str, strict: bool) -> RepairResult:
+def _quick_first(text: str):
+    """The quick path on a text that opens with `{` or `[` (token-level defects only: see
+    quick.py): (its answer when the value fills the text, else None; the quick-path
+    answers extraction may reuse, by offset)."""
     start = _FIRST_TOKEN.match(text).end()
-    known = {}
-    if start < len(text) and text[start] in "{[":
-        quick = quick_repair(text, start, prefix=True)  # token-level defects only: see quick.py
-        if quick is not None and _FIRST_TOKEN.match(text, quick[2]).end() == len(text):
-            return _result(text, quick[0], build_steps(text, quick[1]), strict)
-        known[start] = quick  # text after the value, or not quick: extraction decides
+    if start >= len(text) or text[start] not in "{[":
+        return None, {}
+    quick = quick_repair(text, start, prefix=True)
+    if quick is not None and _FIRST_TOKEN.match(text, quick[2]).end() == len(text):
+        return quick, {}
+    return None, {start: quick}  # text after the value, or not quick: extraction decides
+
+
+def _repair_slow(text: str, strict: bool) -> RepairResult:
+    whole, known = _quick_first(text)
+    if whole is not None:
+        return _result(text, whole[0], build_steps(text, whole[1]), strict)
     return _repair_parsed(text, strict, known)
 
 
@@ -151,13 +160,9 @@ def _value_slow(text: str):
     """The value `_repair_slow` would give, without the steps: for `loads` when nothing
     will read them (not strict, the `repair` logger off at INFO). Extraction still
     records its raw steps as it goes; only turning them into Steps is skipped."""
-    start = _FIRST_TOKEN.match(text).end()
-    known = {}
-    if start < len(text) and text[start] in "{[":
-        quick = quick_repair(text, start, prefix=True)
-        if quick is not None and _FIRST_TOKEN.match(text, quick[2]).end() == len(text):
-            return quick[0]
-        known[start] = quick
+    whole, known = _quick_first(text)
+    if whole is not None:
+        return whole[0]
     return choose(_candidates(text, known=known)[1]).value
 
 
