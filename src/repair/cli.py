@@ -61,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--check", action="store_true", help="print nothing; exit 1 if any input needed repair")
     fix.add_argument("--ensure-ascii", action="store_true", help="escape non-ASCII characters in the output")
     fix.add_argument("--schema", metavar="SPEC", help="align and validate against a JSON Schema file or module:Model")
-    fix.add_argument("--max-size", type=_positive_int, metavar="CHARS", help="refuse inputs longer than this (default: no limit)")
-    fix.add_argument("--max-depth", type=_positive_int, metavar="N", help="refuse values nested deeper than N containers (default: no limit)")
+    fix.add_argument("--max-size", type=positive_int, metavar="CHARS", help="refuse inputs longer than this (default: no limit)")
+    fix.add_argument("--max-depth", type=positive_int, metavar="N", help="refuse values nested deeper than N containers (default: no limit)")
     fix.add_argument("--in-place", action="store_true", help="write each repaired file back (temp file + rename; never half-written)")
     from .scan import add_scan_parser
 
@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type for counts and limits: a whole number, 1 or more."""
     try:
         n = int(text)
     except ValueError:

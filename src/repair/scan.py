@@ -49,6 +49,8 @@ import sys
 import threading
 from collections import Counter
 
+from .cli import positive_int
+
 MAX_BLOCK_LINES = 2000
 MAX_BLOCK_BYTES = 1 << 20
 MAX_LINE_BYTES = 1 << 20
@@ -100,18 +102,8 @@ def add_scan_parser(subparsers) -> None:
     p.add_argument("--schema", metavar="SPEC", help="align and validate each value against a JSON Schema file or module:Model")
     p.add_argument("--only", choices=("changed", "failed"), help="write only records that needed repair or failed (changed), or only failures (failed)")
     p.add_argument("--stats", action="store_true", help="print a summary table on stderr at the end")
-    p.add_argument("--jobs", type=_positive, default=1, metavar="N", help="repair in N processes; output order is kept (default 1)")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="repair in N processes; output order is kept (default 1)")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failed record and exit 3")
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return n
 
 
 def _err(msg: str) -> None:
