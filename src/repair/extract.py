@@ -178,6 +178,7 @@ class Extractor:
             return m.end()  # `[CONTENT][/CONTENT]` mentioned in prose
         code = "repair_content_tag" if name == "content" else "repair_xml_tag"
         label = "[CONTENT] tag" if name == "content" else f"<{name}> tag"
+        tag_close = _TAG_CLOSE if name == "content" else re.compile(rf"</{name}>", re.IGNORECASE)
         wrap = [(code, m.start(), f"took the value from a {label}", m.group(), "")]
         if name == "content" and m.group() != "[CONTENT]":
             wrap.append((code, m.start(), f"tag written as {m.group()}", m.group(), "[CONTENT]"))
@@ -196,15 +197,14 @@ class Extractor:
                     return m.end()  # a prose mention of the tag
                 wrap.append(("repair_leading_text", WS.match(text, m.end()).end(),
                              "dropped text inside the tag before the value", text[m.end():first].strip(), ""))
-            closing = (_TAG_CLOSE if name == "content" else re.compile(rf"</{name}>", re.IGNORECASE)).search(text, first)
+            closing = tag_close.search(text, first)
             cand = self._parse(first, min(rank_cap, RANK_TAG), label, m.start(), wrap,
                                -1 if closing is None else closing.start())
             if cand is None:
                 return m.end()
             pos = cand.end
         after = WS.match(text, max(pos, cand.end)).end()
-        closer = _TAG_CLOSE.match(text, after) if name == "content" else re.compile(
-            rf"</{name}>", re.IGNORECASE).match(text, after)
+        closer = tag_close.match(text, after)
         if closer is not None:
             got = closer.group()
             if name == "content" and got != "[/CONTENT]":
@@ -308,8 +308,9 @@ class Extractor:
             return RANK_WEAK
         # a number or literal item must end where an item can end: `[3/5]`, `[12:00:01]`,
         # `[2026-11-21 10:00]`, `[v1.2.3]`, `[--verbose]`, `[true/false]` are log text
-        m = _LOOSE_NUMBER.match(text, k) if c in "-0123456789" else WORD.match(text, k)
-        if m is None or (c not in "-0123456789" and m.group() not in LITERALS):
+        numeric = c in "-0123456789"
+        m = _LOOSE_NUMBER.match(text, k) if numeric else WORD.match(text, k)
+        if m is None or (not numeric and m.group() not in LITERALS):
             return -1
         e = m.end()
         return RANK_WEAK if e >= n or text[e] in _ITEM_END else -1
