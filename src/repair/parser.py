@@ -328,10 +328,7 @@ class Parser:
             resume = self._salvage(frame, pos, self.last_stop)
             return None if resume < 0 else (False, resume)
         value, end = got
-        if frame[0] == OBJ:
-            frame[1].update(value)
-        else:
-            frame[1].extend(value)
+        _merge(frame, value)
         frame[5] = -1
         return True, end
 
@@ -362,10 +359,7 @@ class Parser:
             value = self._decoder.decode(opener + text[pos:last] + closer)
         except (ValueError, RecursionError, _Constant):
             return -1
-        if frame[0] == OBJ:
-            frame[1].update(value)
-        else:
-            frame[1].extend(value)
+        _merge(frame, value)
         return last
 
     def _closed_fast(self, stack, counts):
@@ -487,6 +481,14 @@ class Parser:
         if c in QUOTES:
             return _AHEAD[c][0].match(self.text, pos + 1) is not None
         return IDENT_KEY_AHEAD.match(self.text, pos) is not None
+
+
+def _merge(frame, members) -> None:
+    """Add members C decoded (an object's or an array's) to the open container `frame`."""
+    if frame[0] == OBJ:
+        frame[1].update(members)
+    else:
+        frame[1].extend(members)
 
 
 def _attach(frame, value) -> None:

@@ -47,9 +47,9 @@ _NUMBER_RE = re.compile(_NUMBER)
 # A single-quoted string with nothing that needs a decision: no quotes, backslashes or
 # control characters inside.
 _SINGLE = re.compile(r"'([^'\"\\\x00-\x1f]*)'")
-# After a quote: a word on the same line means the quote is inside the string (`it's`).
 _CONTROL = re.compile(r"[\x00-\x1f]")
-_TRUST_LENGTH = 256
+_TRUST_LENGTH = 256  # a single-quoted string longer than this leaves _CONTROL to the decoder
+# After a quote: a word on the same line means the quote is inside the string (`it's`).
 _INNER_QUOTE = re.compile(r"[ \t]*[A-Za-z0-9_]")
 _CLOSE_OK = re.compile(r"[,:}\]\s]")
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
@@ -245,9 +245,9 @@ def _closers(json_prefix: str) -> str:
 
 def _rewrite(text: str, start: int, n: int, trusted: list | None):
     """(rewritten text[start:n], steps, offset after the last token, whether all of it
-    was rewritten). `trusted`: see _simple_quoted. When a token cannot be decided, the rewrite stops before it. The
+    was rewritten). When a token cannot be decided, the rewrite stops before it. The
     offset after the last token (not counting comments and whitespace) is where the
-    value ends when it decodes."""
+    value ends when it decodes. `trusted`: see _simple_quoted."""
     out = _Out()
     steps: list = []
     add_step = steps.append
