@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 from logging import INFO
-from json.decoder import JSONDecoder
 
+from .decoder import STRICT
 from .errors import RepairError, ValidationFailed
 from .extract import RANK_TAG, Candidate, Extractor, choose, extraction_steps
 from .limits import check_depth, check_size
@@ -19,15 +19,7 @@ from .serialize import dumps
 from .steps import CODES, Step, build_steps, log_steps, logger
 
 
-class _NotJSON(ValueError):
-    pass
-
-
-def _reject_constant(name: str):
-    raise _NotJSON(name)  # NaN and Infinity are not JSON: send them to the repair path
-
-
-_strict_decode = JSONDecoder(parse_constant=_reject_constant).decode
+_strict_decode = STRICT.decode  # NaN and Infinity are not JSON: they go to the repair path
 _FIRST_TOKEN = re.compile(r"[ \t\r\n]*")
 _MAY_BE_JSON = frozenset('{["-0123456789tfn \t\r\n')  # first characters of JSON text
 

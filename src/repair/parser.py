@@ -20,10 +20,10 @@ linear even for deep unclosed nesting.
 from __future__ import annotations
 
 import re
-from json.decoder import JSONDecoder
 
 from .brackets import DEEPER, EXTRA, WRONG, closers_text, decide_closer
 from .chars import CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS, P
+from .decoder import STRICT, NonFinite
 from .scalars import DROP, LITERALS, scan_number, scan_word
 from .steps import snippet
 from .stray import peek_significant, skip_insignificant
@@ -45,15 +45,6 @@ _COMMA_RUN = re.compile(rf",(?:[ \t\r\n]*,)*{P}")
 _STRUCTURE = re.compile(rf'"[^"\\]*{P}(?:\\.[^"\\]*{P})*{P}(")?|[\[\]{{}},]', re.DOTALL)
 
 
-class _Constant(Exception):
-    """NaN or Infinity met by the C decoder: the stretch is not JSON."""
-
-
-def _reject_constant(name: str):
-    raise _Constant(name)
-
-
-_DECODER = JSONDecoder(parse_constant=_reject_constant)
 
 
 class NoValue(Exception):
@@ -70,7 +61,7 @@ class Parser:
         self.fast_floor = 0 if fast else self.n
         self.fast_budget = 4 * self.n + 65536  # C characters that failed attempts may waste
         self.last_stop = 0  # where the last failed attempt stopped
-        self._decoder = _DECODER
+        self._decoder = STRICT
 
     def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
         self.steps.append((code, pos, message, found, put))
@@ -112,7 +103,7 @@ class Parser:
             except RecursionError:
                 self.fast_floor = n
                 return None
-            except _Constant:  # NaN/Infinity: not JSON, so the fast path must not take it
+            except NonFinite:  # NaN/Infinity: not JSON, so the fast path must not take it
                 self._failed(pos, pos + 1)
                 return None
             except ValueError as exc:
@@ -357,7 +348,7 @@ class Parser:
         opener, closer = ("{", "}") if frame[0] == OBJ else ("[", "]")
         try:
             value = self._decoder.decode(opener + text[pos:last] + closer)
-        except (ValueError, RecursionError, _Constant):
+        except (ValueError, RecursionError):
             return -1
         _merge(frame, value)
         return last

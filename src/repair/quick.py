@@ -23,9 +23,9 @@ many candidates in one text can ask how far each failed rewrite read (`reach`).
 from __future__ import annotations
 
 import re
-from json.decoder import JSONDecoder
 
 from .chars import CONTROL_ESCAPES, IDENT_KEY_AHEAD, JSON_RUN, QUOTE_CLOSERS, QUOTED_KEY_AHEAD, SMART_QUOTES, STRING_SPECIALS, P
+from .decoder import STRICT
 from .steps import snippet
 
 # A stretch that is JSON as it stands: whitespace, openers and colons; strings, numbers,
@@ -77,15 +77,10 @@ _ANY_WORD = _JSON_WORDS | frozenset(_PYTHON_WORDS)
 _KEY_AHEAD = {'"': QUOTED_KEY_AHEAD, "'": re.compile(r"[^'\n]{0,200}'[ \t]*:")}
 
 
-def _no_constant(name: str):
-    raise ValueError(f"{name} is not JSON")
-
-
 # NaN and Infinity are not JSON: every decode here refuses them, so the parser replaces
 # them (with a repair_nonfinite_number step) instead of a value holding nan slipping through.
-_STRICT = JSONDecoder(parse_constant=_no_constant)
-_decode = _STRICT.decode
-_raw_decode = _STRICT.raw_decode
+_decode = STRICT.decode
+_raw_decode = STRICT.raw_decode
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _CLOSER_OF = str.maketrans("{[", "}]")
 

@@ -50,6 +50,7 @@ import threading
 from collections import Counter
 
 from .cli import positive_int
+from .decoder import STRICT
 
 MAX_BLOCK_LINES = 2000
 MAX_BLOCK_BYTES = 1 << 20
@@ -472,11 +473,7 @@ def _kind(v) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
 
 
-def _reject_constant(name: str):
-    raise ValueError(name)  # NaN, Infinity: not JSON; repair turns them into null with a step
-
-
-_raw_decode = json.JSONDecoder(parse_constant=_reject_constant).raw_decode
+_raw_decode = STRICT.raw_decode  # NaN, Infinity: not JSON; repair turns them into null with a step
 _QUOTE_FIRST = re.compile(r'[ \t\r\n]*"')
 _TAIL_NOT_FAST = re.compile(r'[\[\]{}"#/]')
 
