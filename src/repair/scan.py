@@ -324,13 +324,9 @@ def _value_start_pattern():
     `[` that is neither followed by a bare word (`[worker-2]`, `[docs]`) nor a subscript
     (`queue[3]`); a `[` before a JSON or Python literal (`[true]`, `[None]`) or before
     `content` (the MetaGPT tag) counts."""
-    try:
-        from .scalars import LITERALS
+    from .scalars import LITERALS
 
-        words = sorted({w for w in LITERALS if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", w)}, key=len, reverse=True)
-    except Exception:  # noqa: BLE001 - the engine moved its table: fall back to the known words
-        words = ["undefined", "Infinity", "false", "False", "FALSE", "true", "True", "TRUE", "null", "None",
-                 "NULL", "Null", "NONE", "nil", "NaN"]
+    words = sorted({w for w in LITERALS if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", w)}, key=len, reverse=True)
     lits = "|".join(re.escape(w) for w in words).encode()
     word = rb"[ \t]*(?!(?:" + lits + rb"|(?i:content))(?![A-Za-z0-9_$]))[A-Za-z_$]"
     # a subscript: `[` right after a name, `)` or `]`, and right before no bracket, blank,
@@ -530,10 +526,7 @@ def _record(unit, field):
     if kind == "line" and _SCHEMA is None:
         value = _fast_line(text)
         if value is not None:
-            rec = {"file": name, "line": lineno, "kind": kind, "ok": True, "steps": [], "value": value}
-            if notes:
-                rec["notes"] = notes
-            return rec
+            return _with_notes({"file": name, "line": lineno, "kind": kind, "ok": True, "steps": [], "value": value}, notes)
     rec = {"file": name, "line": lineno, "kind": kind}
     if field is not None:
         try:
