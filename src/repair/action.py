@@ -182,7 +182,7 @@ class ActionNode:
         """Feedback naming exactly the failing fields and what was wrong with each (at most
         MAX_FEEDBACK_ERRORS lines, each clipped to FEEDBACK_LINE_CHARS)."""
         shown = errors[:MAX_FEEDBACK_ERRORS]
-        lines = [_brief(f"- {_path(e.get('loc', ()))}: {e.get('msg', '')}", FEEDBACK_LINE_CHARS) for e in shown]
+        lines = [_brief(f"- {_error_line(e)}", FEEDBACK_LINE_CHARS) for e in shown]
         more = f"\n- ... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
         return (
             "Your answer above could not be used. Fix these problems and answer again with the "
@@ -313,20 +313,20 @@ class _Reply:
 
 def _as_reply(result) -> _Reply:
     """A callback's return value as a _Reply; None or a None `.text` is an empty answer."""
-    if isinstance(result, str):
-        return _Reply(result)
-    if result is None:
-        return _Reply("")
-    if isinstance(result, (bytes, bytearray)):
-        return _Reply(bytes(result).decode("utf-8", errors="replace"))
+    if result is None or isinstance(result, (str, bytes, bytearray)):
+        return _Reply(_answer_text(result))
     if not hasattr(result, "text"):
         raise TypeError(f"the LLM callback returned {type(result).__name__}; return a str or an object with .text")
-    text = result.text
+    return _Reply(_answer_text(result.text), getattr(result, "finish_reason", None), getattr(result, "usage", None))
+
+
+def _answer_text(text) -> str:
+    """An answer's text as str: None is empty, bytes are read as UTF-8 (bad bytes replaced)."""
     if text is None:
-        text = ""
-    elif isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode("utf-8", errors="replace")
-    return _Reply(str(text), getattr(result, "finish_reason", None), getattr(result, "usage", None))
+        return ""
+    if isinstance(text, (bytes, bytearray)):
+        return bytes(text).decode("utf-8", errors="replace")
+    return str(text)
 
 
 class _CallFailed:
@@ -475,7 +475,7 @@ def _error_keys(errors: list) -> set:
 
 def _log_attempt(key: str, number: int, kind: str, errors: list) -> None:
     if errors:
-        shown = "; ".join(f"{_path(e.get('loc', ()))}: {e.get('msg', '')}" for e in errors[:3])
+        shown = "; ".join(_error_line(e) for e in errors[:3])
         logger.info("ActionNode %r call %d (%s): %d error(s): %s", key, number, kind, len(errors), shown)
     else:
         logger.info("ActionNode %r call %d (%s): valid", key, number, kind)
@@ -492,7 +492,7 @@ def _attempt_line(number: int, attempt: Attempt) -> str:
     if attempt.error is not None:
         return head + _brief(f"the call failed: {attempt.error}", 400)
     if attempt.errors:
-        shown = "; ".join(f"{_path(e.get('loc', ()))}: {e.get('msg', '')}" for e in attempt.errors[:3])
+        shown = "; ".join(_error_line(e) for e in attempt.errors[:3])
         more = f" (+{len(attempt.errors) - 3} more)" if len(attempt.errors) > 3 else ""
         return head + _brief(f"{len(attempt.errors)} error(s): {shown}{more}", 400)
     return head + f"{len(attempt.raw)} characters, joined with the next part"
@@ -531,6 +531,11 @@ def _clip(text: str, limit: int = SHOWN_ANSWER_CHARS) -> str:
 
 def _brief(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _error_line(error: dict) -> str:
+    """`field.path: message` for one validation error."""
+    return f"{_path(error.get('loc', ()))}: {error.get('msg', '')}"
 
 
 def _path(loc) -> str:
