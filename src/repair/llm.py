@@ -290,13 +290,12 @@ class _Adapter:
         brief = f"HTTP {status}{said}"
         retryable = status >= 500 or (status == 429 and not _quota_used_up(data))
         retry_after = _retry_after(headers.get("retry-after")) if retryable else None
+        if retryable:
+            said += f" ({self._tries(attempt)})"
         if status == 429:
-            if retryable:
-                said += f" ({self._tries(attempt)})"
             advice = ("the server is rate-limiting: lower concurrency, or raise max_retries and backoff"
                       if retryable else "the account is out of quota: check the plan and billing")
         elif retryable:
-            said += f" ({self._tries(attempt)})"
             advice = "the server failed: check its log (out of memory, model not loaded, crashed worker)"
         elif status in (401, 403):
             advice = ("check the API key (api_key=, or the REPAIR_LLM_API_KEY environment variable) "
