@@ -36,7 +36,7 @@ The generators:
                with `schema=`.
 
 `check(text, expected=...)` states the laws (see its docstring) and raises `Violation`
-naming the one broken. The module needs the standard library and `repair` only.
+naming the one broken. The module needs the standard library, `repair` and tests/corruption.py only.
 """
 
 from __future__ import annotations
@@ -50,6 +50,8 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
+
+from corruption import same  # equal as JSON values: True is not 1, 1 is not 1.0
 
 import repair
 
@@ -529,12 +531,19 @@ def gen_almost_json(src: Source, max_damage: int = 4) -> Case:
     big = src.chance(0.25)
     value = gen_value(src, depth=src.int(1, 5 if big else 4), top=True, width=12 if big else 5)
     text, style, faithful = serialize(value, src)
+    text, ops = _damaged(text, src, max_damage, 0.85)
+    return Case("almost_json", text, value, style, ops, faithful)
+
+
+def _damaged(text: str, src: Source, max_damage: int, chance: float) -> tuple[str, list[str]]:
+    """With probability `chance`, up to `max_damage` damage operations on `text`: (the
+    damaged text, the operations in order)."""
     ops: list[str] = []
-    for _ in range(src.size(max_damage) if src.chance(0.85) else 0):
+    for _ in range(src.size(max_damage) if src.chance(chance) else 0):
         op = src.pick(DAMAGE_OPS)
         text = damage(text, src, op)
         ops.append(op)
-    return Case("almost_json", text, value, style, ops, faithful)
+    return text, ops
 
 
 def gen_text_case(src: Source) -> Case:
@@ -623,11 +632,7 @@ def gen_schema_case(src: Source, max_damage: int = 2) -> Case:
     n = src.int(0, len(SCHEMAS) - 1)
     value = _for_type(src, SCHEMAS[n], 0)
     text, style, _ = serialize(value, src)
-    ops: list[str] = []
-    for _ in range(src.size(max_damage) if src.chance(0.5) else 0):
-        op = src.pick(DAMAGE_OPS)
-        text = damage(text, src, op)
-        ops.append(op)
+    text, ops = _damaged(text, src, max_damage, 0.5)
     return Case("schema", text, value, style, ops, False, schema=n)
 
 
@@ -661,38 +666,6 @@ class Violation(AssertionError):
         self.kind = kind
         self.detail = detail
         self.where = where  # for exceptions: the innermost frame in repair, as file:line
-
-
-def _jtype(x: Any) -> str:
-    if x is None:
-        return "null"
-    if isinstance(x, bool):
-        return "bool"
-    for t in (int, float, str, dict, list):
-        if isinstance(x, t):
-            return t.__name__
-    return type(x).__name__
-
-
-def same(a: Any, b: Any) -> bool:
-    """Equal as JSON values (True is not 1, 1 is not 1.0), iteratively."""
-    stack = [(a, b)]
-    while stack:
-        x, y = stack.pop()
-        tx = _jtype(x)
-        if tx != _jtype(y):
-            return False
-        if tx == "dict":
-            if x.keys() != y.keys():
-                return False
-            stack.extend((x[k], y[k]) for k in x)
-        elif tx == "list":
-            if len(x) != len(y):
-                return False
-            stack.extend(zip(x, y))
-        elif x != y:
-            return False
-    return True
 
 
 def _no_constants(name: str):
