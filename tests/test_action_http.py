@@ -26,12 +26,7 @@ class Ticket(BaseModel):
 GOOD = '[CONTENT]{"title": "Crash on save", "severity": "high", "steps": ["open", "save"]}[/CONTENT]'
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    """A proxy in the environment must not stand between the client and 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+pytestmark = pytest.mark.usefixtures("loopback_without_proxy")
 
 
 @pytest.fixture(params=["openai", "ollama"])

@@ -18,12 +18,7 @@ KEY = "sk-test-SECRET-0123456789abcdef"
 MESSAGES = [{"role": "system", "content": "Answer in JSON."}, {"role": "user", "content": "Name a colour"}]
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch):
-    """A proxy in the environment must not stand between the client and 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+pytestmark = pytest.mark.usefixtures("loopback_without_proxy")
 
 
 @pytest.fixture

@@ -1,0 +1,14 @@
+"""Fixtures shared by several test modules."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def loopback_without_proxy(monkeypatch):
+    """A proxy in the environment must not stand between the client and the test server
+    on 127.0.0.1 (used by the modules that talk HTTP, as `pytestmark`)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
