@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import random
@@ -15,32 +14,9 @@ import pytest
 
 from repair import scan as scan_mod
 from repair.cli import Exit
-from repair.cli import main as cli_main
+from scan_helpers import command, records, run
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "agent.log")
-
-
-def main(argv):
-    return cli_main(argv)
-
-
-def command():
-    """The installed console script; `python -m repair` where it is not on PATH."""
-    exe = shutil.which("repair")
-    return [exe] if exe else [sys.executable, "-m", "repair"]
-
-
-def run(argv, capsys, monkeypatch=None, stdin: bytes = b""):
-    if monkeypatch is not None:
-        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
-    code = main(["scan", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def records(out: str):
-    assert out == "" or out.endswith("\n")
-    return [json.loads(line) for line in out.splitlines()]
 
 
 def write(tmp_path, name, data):

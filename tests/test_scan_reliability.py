@@ -21,7 +21,6 @@ import io
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -32,28 +31,12 @@ from collections import Counter
 import pytest
 
 from repair import scan as scan_mod
-from repair.cli import main as cli_main
 from repair.core import repair
 from repair.errors import RepairError
 
 sys.path.insert(0, os.path.dirname(__file__))
 from corruption import random_value  # noqa: E402
-
-
-def command():
-    exe = shutil.which("repair")
-    return [exe] if exe else [sys.executable, "-m", "repair"]
-
-
-def run(argv, capsys):
-    code = cli_main(["scan", *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def records(out: str):
-    assert out == "" or out.endswith("\n")
-    return [json.loads(line) for line in out.splitlines()]
+from scan_helpers import command, records, run  # noqa: E402
 
 
 # ---------------------------------------------------------------- counting: one record per value
