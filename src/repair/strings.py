@@ -17,7 +17,7 @@ from json.decoder import scanstring
 
 from .chars import (
     CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTES, SIMPLE_ESCAPES, SMART_QUOTES,
-    JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, WS, P,
+    JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, P,
 )
 from .steps import snippet
 from .stray import peek_significant
