@@ -1234,21 +1234,28 @@ def throughput_panel(ax, rates):
 # --------------------------------------------------------------------------- machine facts
 
 
-def machine_facts():
-    cpu = platform.processor() or "?"
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, else what platform says, else "?"."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    mem = "?"
+    return platform.processor() or "?"
+
+
+def memory_total() -> str:
+    """Total memory from /proc/meminfo, as "23.5 GiB", else "?"."""
     try:
         kb = int(Path("/proc/meminfo").read_text().split("MemTotal:")[1].split()[0])
-        mem = f"{kb / 1024 / 1024:.1f} GiB"
     except (OSError, IndexError, ValueError):
-        pass
+        return "?"
+    return f"{kb / 1024 / 1024:.1f} GiB"
+
+
+def machine_facts():
+    cpu, mem = cpu_model(), memory_total()
     try:
         load = "load average %.2f %.2f %.2f" % os.getloadavg()
     except OSError:
