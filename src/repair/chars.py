@@ -18,6 +18,11 @@ import sys
 POSSESSIVE = "+" if sys.version_info >= (3, 11) else ""
 P = POSSESSIVE
 
+# The inside of a string after its opening `"`, up to (not including) its closing quote:
+# plain runs, and a backslash with whatever it escapes. Linear whatever follows it; the
+# users add the closing quote (required or optional) and their own flags.
+STRING_BODY = rf'[^"\\]*{P}(?:\\.[^"\\]*{P})*{P}'
+
 # JSON's own whitespace, skipped in C by one match.
 WS = re.compile(r"[ \t\n\r]*")
 SPACES = re.compile(r"[ \t]*")

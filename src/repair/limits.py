@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 
-from .chars import P
+from .chars import STRING_BODY
 from .errors import RepairError
 
 # To find where a depth limit is first crossed: the next bracket or quote, and the rest of
 # a string after its opening quote (each string is read once, so the scan is linear).
 _BRACKET_OR_QUOTE = re.compile(r'[\[\]{}"]')
-_STRING_REST = re.compile(rf'[^"\\]*{P}(?:\\.[^"\\]*{P})*{P}"')
+_STRING_REST = re.compile(STRING_BODY + '"')
 
 
 def check_size(text: str, max_size: int | None) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from .brackets import DEEPER, EXTRA, WRONG, closers_text, decide_closer
-from .chars import CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS, P
+from .chars import CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, STRING_BODY, UNQUOTED_KEY, VALUE_START, WORD, WS, P
 from .decoder import STRICT, NonFinite
 from .scalars import DROP, LITERALS, scan_number, scan_word
 from .steps import snippet
@@ -42,7 +42,7 @@ _COMMA_RUN = re.compile(rf",(?:[ \t\r\n]*,)*{P}")
 # Structure inside a stretch C has read as valid: strings (skipped; group 1 is the closing
 # quote, None for a string still open where the stretch ends), brackets and commas. The
 # closing quote is optional so that no string is read twice: finditer stays linear.
-_STRUCTURE = re.compile(rf'"[^"\\]*{P}(?:\\.[^"\\]*{P})*{P}(")?|[\[\]{{}},]', re.DOTALL)
+_STRUCTURE = re.compile(rf'"{STRING_BODY}(")?|[\[\]{{}},]', re.DOTALL)
 
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from .chars import CONTROL_ESCAPES, IDENT_KEY_AHEAD, JSON_RUN, QUOTE_CLOSERS, QUOTED_KEY_AHEAD, SMART_QUOTES, STRING_SPECIALS, P
+from .chars import CONTROL_ESCAPES, IDENT_KEY_AHEAD, JSON_RUN, QUOTE_CLOSERS, QUOTED_KEY_AHEAD, SMART_QUOTES, STRING_BODY, STRING_SPECIALS, P
 from .decoder import STRICT
 from .steps import snippet
 
@@ -42,7 +42,7 @@ _RUN = re.compile(
 )
 _STRING_RE = re.compile(_STRING)
 # Any string, the closing quote optional so that .sub reads each string once (linear).
-_ANY_STRING = re.compile(rf'"[^"\\]*{P}(?:\\.[^"\\]*{P})*{P}"?', re.DOTALL)
+_ANY_STRING = re.compile(rf'"{STRING_BODY}"?', re.DOTALL)
 _NUMBER_RE = re.compile(_NUMBER)
 # A single-quoted string with nothing that needs a decision: no quotes, backslashes or
 # control characters inside.
