@@ -77,7 +77,7 @@ class FillFailed(RepairError):
     """
 
     def __init__(self, message: str, attempts: list, value, errors: list) -> None:
-        super().__init__(message, attempts[-1].raw if attempts else "", 0)
+        super().__init__(message, attempts[-1].raw if attempts else "", 0, "fill")
         self.args = (message,)  # no "(at line 1, column 1)": the failure is not at a place in a text
         self.attempts = attempts
         self.value = value

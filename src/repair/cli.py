@@ -111,13 +111,13 @@ def _write_atomically(path: str, body: str) -> None:
 
 
 def _hint(exc, args) -> str:
-    if args.strict and exc.msg.startswith("strict mode"):
+    if args.strict and exc.kind == "lossy_refused":
         return "run without --strict to accept this repair, with --explain to see every step."
     if getattr(exc, "errors", None) is not None:
         return "the value does not fit the schema; see the errors above, or run with --explain."
-    if exc.msg.startswith("empty input"):
+    if exc.kind == "empty":
         return "the model returned nothing; check that the right file was given."
-    if "over max_size=" in exc.msg or "over max_depth=" in exc.msg:
+    if exc.kind == "limit":
         return "raise --max-size / --max-depth if such inputs are expected."
     return "the text holds no JSON object, array or value; check that the model was asked to answer in JSON."
 

@@ -68,7 +68,7 @@ def _as_text(text) -> str:
             return raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             doc = raw.decode("utf-8", errors="replace")
-            raise RepairError(f"input is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", doc, exc.start) from None
+            raise RepairError(f"input is not UTF-8: byte 0x{raw[exc.start]:02x} cannot be decoded", doc, exc.start, "encoding") from None
     raise TypeError(f"repair expects str or bytes, not {type(text).__name__}")
 
 
@@ -111,7 +111,7 @@ def _limited(text: str, schema, strict: bool, max_size, max_depth):
 
 def _candidates(text: str, with_reasoning: bool = False, known: dict | None = None):
     if not text.strip():
-        raise RepairError("empty input: there is no JSON value to repair", text, 0)
+        raise RepairError("empty input: there is no JSON value to repair", text, 0, "empty")
     ex = Extractor(text, known)
     candidates = ex.scan(with_reasoning=with_reasoning)
     if not candidates:
@@ -125,7 +125,7 @@ def _candidates(text: str, with_reasoning: bool = False, known: dict | None = No
 def _refuse_lossy(text: str, steps) -> None:
     for step in steps:
         if CODES[step.code].lossy:
-            raise RepairError(f"strict mode refuses a lossy repair: {step.code}: {step.message}", text, step.pos)
+            raise RepairError(f"strict mode refuses a lossy repair: {step.code}: {step.message}", text, step.pos, "lossy_refused")
 
 
 def _quick_first(text: str):

@@ -11,14 +11,31 @@ def line_col(doc: str, pos: int) -> tuple[int, int]:
     return line, col
 
 
+# What went wrong, as a word a caller can switch on (the CLI's exit codes, scan's records)
+# instead of matching message text. A closed vocabulary: a new kind is an API change.
+KINDS = {
+    "empty": "the text is empty or only whitespace",
+    "no_value": "no JSON value could be found in the text",
+    "encoding": "the input bytes are not UTF-8",
+    "lossy_refused": "strict=True refused a repair that may change or drop data",
+    "limit": "the input is over max_size or max_depth",
+    "option": "an option has the wrong type or value",
+    "validation": "the value does not fit the schema (ValidationFailed)",
+    "fill": "the LLM loop ended without a valid answer (FillFailed)",
+}
+
+
 class RepairError(ValueError):
     """No JSON value could be recovered, or a repair was refused.
 
     Like `json.JSONDecodeError`, it carries `.msg`, `.pos` (offset in the raw text),
-    `.lineno` and `.colno`; `str(err)` ends with "(at line L, column C)".
+    `.lineno` and `.colno`; `str(err)` ends with "(at line L, column C)". `.kind` is one
+    word of `KINDS` saying what went wrong.
     """
 
-    def __init__(self, msg: str, doc: str, pos: int) -> None:
+    def __init__(self, msg: str, doc: str, pos: int, kind: str = "no_value") -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown RepairError kind {kind!r}; one of {', '.join(KINDS)}")
         lineno, colno = line_col(doc, pos)
         where = "at end of text" if doc and pos >= len(doc) else f"at line {lineno}, column {colno}"
         super().__init__(f"{msg} ({where})")
@@ -26,15 +43,16 @@ class RepairError(ValueError):
         self.pos = pos
         self.lineno = lineno
         self.colno = colno
+        self.kind = kind
 
     def __reduce__(self):  # keep the exception picklable (multiprocessing in `repair scan`)
-        return (_rebuild, (self.args[0], self.msg, self.pos, self.lineno, self.colno))
+        return (_rebuild, (self.args[0], self.msg, self.pos, self.lineno, self.colno, self.kind))
 
 
-def _rebuild(text: str, msg: str, pos: int, lineno: int, colno: int) -> RepairError:
+def _rebuild(text: str, msg: str, pos: int, lineno: int, colno: int, kind: str = "no_value") -> RepairError:
     err = RepairError.__new__(RepairError)
     ValueError.__init__(err, text)
-    err.msg, err.pos, err.lineno, err.colno = msg, pos, lineno, colno
+    err.msg, err.pos, err.lineno, err.colno, err.kind = msg, pos, lineno, colno, kind
     return err
 
 
@@ -49,7 +67,7 @@ class ValidationFailed(RepairError):
     def __init__(self, errors: list, value, steps: tuple, doc: str, pos: int) -> None:
         shown = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        super().__init__(f"{len(errors)} validation error(s): {shown}{more}", doc, pos)
+        super().__init__(f"{len(errors)} validation error(s): {shown}{more}", doc, pos, "validation")
         self.errors = errors
         self.value = value
         self.steps = steps
@@ -68,6 +86,6 @@ def _loc(loc) -> str:
 def _rebuild_failed(text, msg, pos, lineno, colno, errors, value, steps):
     err = ValidationFailed.__new__(ValidationFailed)
     ValueError.__init__(err, text)
-    err.msg, err.pos, err.lineno, err.colno = msg, pos, lineno, colno
+    err.msg, err.pos, err.lineno, err.colno, err.kind = msg, pos, lineno, colno, "validation"
     err.errors, err.value, err.steps = errors, value, steps
     return err

@@ -24,7 +24,7 @@ def check_size(text: str, max_size: int | None) -> None:
     if max_size is not None and len(text) > max_size:
         raise RepairError(
             f"input is {len(text):,} characters, over max_size={max_size:,}; raise max_size "
-            "(or leave it unset) if inputs this large are expected", text, max_size)
+            "(or leave it unset) if inputs this large are expected", text, max_size, "limit")
 
 
 def check_depth(text: str, value, max_depth: int | None) -> None:
@@ -36,7 +36,7 @@ def check_depth(text: str, value, max_depth: int | None) -> None:
         raise RepairError(
             f"the value nests {'more than ' if depth > max_depth + 1 else ''}{max_depth + 1} containers deep, "
             f"over max_depth={max_depth}; raise max_depth (or leave it unset) if such nesting is expected",
-            text, _where_too_deep(text, max_depth))
+            text, _where_too_deep(text, max_depth), "limit")
 
 
 def _depth(value, max_depth: int) -> int:

@@ -549,7 +549,7 @@ def _record(unit, field):
         rec.update(ok=False, steps=[s.code for s in exc.steps], error=str(exc), errors=exc.errors)
         return _with_notes(rec, notes)
     except errors.RepairError as exc:
-        if kind != "field" and (exc.msg.startswith("no JSON value") or exc.msg.startswith("empty")):
+        if kind != "field" and exc.kind in ("no_value", "empty"):
             return None
         rec.update(ok=False, steps=[], error=str(exc))
         return _with_notes(rec, notes)
