@@ -9,14 +9,15 @@ import logging
 import pytest
 
 import repair
-from repair.brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
+from repair.lexical.brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from repair.errors import line_col
+from repair.core import reader
 from repair.extract import Extractor, choose
-from repair.parser import Parser
+from repair.lexical.parser import Engine as Parser
 from repair.serialize import dumps
 from repair.steps import CODES, build_steps
-from repair.stray import peek_significant, skip_insignificant
-from repair.strings import CTX_ARR, CTX_KEY, CTX_OBJ, is_real_end
+from repair.lexical.trivia import peek_significant, skip_insignificant
+from repair.lexical.strings import CTX_ARR, CTX_KEY, CTX_OBJ, is_real_end
 
 
 def codes(text: str) -> list[str]:
@@ -42,7 +43,7 @@ def test_fence_extraction(text, value):
 
 def test_the_last_of_equally_wrapped_values_wins():
     text = '[CONTENT]{"a": "example"}[/CONTENT]\nnow the answer:\n[CONTENT]{"a": "real"}[/CONTENT]'
-    ex = Extractor(text)
+    ex = Extractor(text, reader)
     cands = ex.scan()
     assert len(cands) == 2 and choose(cands).value == {"a": "real"}
     step = [s for s in repair.repair(text).steps if s.code == "repair_candidate_choice"][0]
@@ -55,7 +56,7 @@ def test_a_tagged_value_beats_a_later_bare_one():
 
 
 def test_prose_mentions_are_not_values():
-    assert Extractor("wrap it in [CONTENT] tags and use {braces} like [see below]").scan() == []
+    assert Extractor("wrap it in [CONTENT] tags and use {braces} like [see below]", reader).scan() == []
 
 
 # ---------------------------------------------------------------- stray-character stripping

@@ -8,19 +8,20 @@ parser, and every change is a Step, logged on the `repair` logger.
 from __future__ import annotations
 
 import re
+from json import JSONDecodeError
 from logging import INFO
 
-from .decoder import STRICT
 from .errors import RepairError, ValidationFailed
-from .extract import RANK_TAG, Candidate, Extractor, choose, extraction_steps
+from .extract import RANK_TAG, STOP, Candidate, Extractor, choose, extraction_steps
+from .lexical.decode import STRICT
+from .lexical.parser import Engine, NoValue
 from .limits import check_depth, check_size
-from .quick import quick_repair
 from .serialize import dumps
 from .steps import CODES, Step, build_steps, log_steps, logger
 
 
 _strict_decode = STRICT.decode  # NaN and Infinity are not JSON: they go to the repair path
-_FIRST_TOKEN = re.compile(r"[ \t\r\n]*")
+_WS = re.compile(r"[ \t\r\n]*")
 _MAY_BE_JSON = frozenset('{["-0123456789tfn \t\r\n')  # first characters of JSON text
 
 
@@ -88,14 +89,24 @@ def repair(text, *, schema=None, strict: bool = False, max_size: int | None = No
         return _limited(text, schema, strict, max_size, max_depth)[0]
     if schema is not None:
         return _repair_with_schema(text, schema, strict)[0]
+    hint = 0
     if text[:1] in _MAY_BE_JSON:  # (prose first: skip a decode that must fail)
         try:
             value = _strict_decode(text)
-        except (ValueError, RecursionError):
-            pass
+        except (ValueError, RecursionError) as exc:
+            hint = _defect_at(exc)
         else:
             return RepairResult(value, (), text, text)
-    return _repair_slow(text, strict)
+    return _repair_slow(text, strict, hint)
+
+
+def _defect_at(exc) -> int:
+    """Where the C decoder found the first defect of a text that opens with a value: the
+    text before it is JSON as far as it goes, so the engine need not try C there again.
+    0 when unknown (and for "Extra data": the value before it is whole and valid)."""
+    if isinstance(exc, JSONDecodeError) and exc.msg != "Extra data":
+        return exc.pos
+    return 0
 
 
 def _limited(text: str, schema, strict: bool, max_size, max_depth):
@@ -109,10 +120,45 @@ def _limited(text: str, schema, strict: bool, max_size, max_depth):
     return result, validated
 
 
-def _candidates(text: str, with_reasoning: bool = False, known: dict | None = None):
+def reader(text: str, hint: int = 0):
+    """The engine over `text` as extraction calls it: `read(pos)` -> (value, end, raw
+    steps) of the value starting at `pos`, or None. Each offset is read once. `hint`:
+    see _defect_at."""
+    engine = Engine(text, STOP, valid_until=hint)
+    memo: dict = {}
+
+    def read(pos: int):
+        if pos in memo:
+            return memo[pos]
+        engine.steps = []
+        try:
+            value, end = engine.parse(pos)
+        except NoValue:
+            got = None
+        else:
+            got = (value, end, engine.steps)
+        memo[pos] = got
+        return got
+
+    return read
+
+
+def _whole(text: str, read):
+    """When the text opens with `{` or `[` and the value read there fills it (trailing
+    whitespace aside), that value and its raw steps: no extraction is needed."""
+    start = _WS.match(text).end()
+    if start >= len(text) or text[start] not in "{[":
+        return None
+    got = read(start)
+    if got is None or _WS.match(text, got[1]).end() != len(text):
+        return None
+    return got[0], got[2]
+
+
+def _candidates(text: str, with_reasoning: bool = False, read=None):
     if not text.strip():
         raise RepairError("empty input: there is no JSON value to repair", text, 0, "empty")
-    ex = Extractor(text, known)
+    ex = Extractor(text, reader, read)
     candidates = ex.scan(with_reasoning=with_reasoning)
     if not candidates:
         raise RepairError(
@@ -128,43 +174,26 @@ def _refuse_lossy(text: str, steps) -> None:
             raise RepairError(f"strict mode refuses a lossy repair: {step.code}: {step.message}", text, step.pos, "lossy_refused")
 
 
-def _quick_first(text: str):
-    """The quick path on a text that opens with `{` or `[` (token-level defects only: see
-    quick.py): (its answer when the value fills the text, else None; the quick-path
-    answers extraction may reuse, by offset)."""
-    start = _FIRST_TOKEN.match(text).end()
-    if start >= len(text) or text[start] not in "{[":
-        return None, {}
-    quick = quick_repair(text, start, prefix=True)
-    if quick is not None and _FIRST_TOKEN.match(text, quick[2]).end() == len(text):
-        return quick, {}
-    return None, {start: quick}  # text after the value, or not quick: extraction decides
-
-
-def _repair_slow(text: str, strict: bool) -> RepairResult:
-    whole, known = _quick_first(text)
+def _repair_slow(text: str, strict: bool, hint: int = 0) -> RepairResult:
+    """Extraction and the engine: the full path, for any text."""
+    read = reader(text, hint)
+    whole = _whole(text, read)
     if whole is not None:
         return _result(text, whole[0], build_steps(text, whole[1]), strict)
-    return _repair_parsed(text, strict, known)
-
-
-def _value_slow(text: str):
-    """The value `_repair_slow` would give, without the steps: for `loads` when nothing
-    will read them (not strict, the `repair` logger off at INFO). Extraction still
-    records its raw steps as it goes; only turning them into Steps is skipped."""
-    whole, known = _quick_first(text)
-    if whole is not None:
-        return whole[0]
-    return choose(_candidates(text, known=known)[1]).value
-
-
-def _repair_parsed(text: str, strict: bool, known: dict | None = None) -> RepairResult:
-    """Extraction and the tolerant parser: the full path, for any text. `known`: quick-path
-    answers already computed for bare values, by offset (None where it gave up)."""
-    ex, candidates = _candidates(text, known=known)
+    ex, candidates = _candidates(text, read=read)
     chosen = choose(candidates)
     raw = extraction_steps(text, chosen, candidates, ex.think_spans) + chosen.steps
     return _result(text, chosen.value, build_steps(text, raw), strict)
+
+
+def _value_slow(text: str, hint: int = 0):
+    """The value `_repair_slow` would give, without building Steps: for `loads` when
+    nothing will read them (not strict, the `repair` logger off at INFO)."""
+    read = reader(text, hint)
+    whole = _whole(text, read)
+    if whole is not None:
+        return whole[0]
+    return choose(_candidates(text, read=read)[1]).value
 
 
 def _result(text: str, value, steps, strict: bool) -> RepairResult:
@@ -234,14 +263,15 @@ def loads(text, *, schema=None, strict: bool = False, max_size: int | None = Non
     if schema is not None or max_size is not None or max_depth is not None:
         return repair(text, schema=schema, strict=strict, max_size=max_size, max_depth=max_depth).value
     if type(text) is str:
+        hint = 0
         if text[:1] in _MAY_BE_JSON:
             try:
                 return _strict_decode(text)
-            except (ValueError, RecursionError):
-                pass
+            except (ValueError, RecursionError) as exc:
+                hint = _defect_at(exc)
         if strict or logger.isEnabledFor(INFO):
-            return _repair_slow(text, strict).value
-        return _value_slow(text)
+            return _repair_slow(text, strict, hint).value
+        return _value_slow(text, hint)
     return repair(text, strict=strict).value
 
 

@@ -22,6 +22,7 @@ KINDS = {
     "option": "an option has the wrong type or value",
     "validation": "the value does not fit the schema (ValidationFailed)",
     "fill": "the LLM loop ended without a valid answer (FillFailed)",
+    "internal": "the engine failed on this input: a bug, please report the input",
 }
 
 

@@ -16,19 +16,26 @@ import re
 from dataclasses import dataclass, field
 
 from .chars import IDENT_KEY_AHEAD, INVISIBLE, QUOTES, WORD, WS
-from .parser import NoValue, Parser, STOPS
-from .quick import quick_repair
-from .scalars import LITERALS
+from .lexical.scalars import LITERALS
+from .lexical.trivia import peek_significant
 from .steps import snippet
-from .stray import peek_significant
 
 RANK_TAG = 3  # [CONTENT], <json>, ```json and bare ``` fences
 RANK_BARE = 2  # an object, or an array of containers/strings, in prose
 RANK_WEAK = 1  # an array of scalars in prose; a fence of another language
 RANK_LAST_RESORT = 0  # inside <think>, or a lone scalar that is the whole text
 
-BARE = -2  # `_parse`'s limit for a value in prose, which runs until it closes
-QUICK_WASTE = 2  # see Extractor.quick_waste
+# Markers that end a value when met outside a string: a closing fence or tag. Extraction
+# hands them to the engine as data (`STOP`); the engine never asks extraction.
+STOPS = re.compile(
+    r"```|~~~|\[/?content\]|\[end\]|</(?:json|output|answer|response|result|tool_call|function_call|think|thinking|reasoning)>",
+    re.IGNORECASE,
+)
+STOP = (frozenset("`~[<"), STOPS)
+
+
+def _at_marker(text: str, pos: int) -> bool:
+    return text[pos] in STOP[0] and STOPS.match(text, pos) is not None
 _LOOSE_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
 _ITEM_END = frozenset(",] \t\r\n")
 
@@ -70,15 +77,15 @@ class Candidate:
 
 
 class Extractor:
-    def __init__(self, text: str, known: dict | None = None) -> None:
+    def __init__(self, text: str, reader, read=None) -> None:
+        """`reader(text)` gives the engine for a text, as the pipeline runs it: a function
+        `read(pos)` -> the value that starts at `pos` as (value, end, raw steps), or None
+        when no value starts there. Extraction finds where values start and what wraps
+        them; it never parses. `read`: the reader for this text, when the caller has one."""
         self.text = text
-        self.known = known or {}  # offset -> quick-path answer (or None) already computed
-        # text the quick path has read for values in prose without an answer; past
-        # QUICK_WASTE times the text, only the parser is tried (nested candidates that
-        # never close would each be rewritten to the end of the text)
-        self.quick_waste = 0
         self.n = len(text)
-        self.parser = Parser(text)
+        self.reader = reader
+        self.read = read if read is not None else reader(text)
         self.candidates: list[Candidate] = []
         self.think_spans: list[tuple[int, int]] = []
         self.first = 0  # offset of the first significant character
@@ -155,8 +162,7 @@ class Extractor:
         if first >= self.n or not self._value_start(first):
             close = text.find(marker[:3], body)
             return self.n if close < 0 else close + len(marker)
-        cand = self._parse(first, rank, label, wrap_start if wrap_start >= 0 else m.start(), wrap,
-                           text.find(marker[:3], first))
+        cand = self._parse(first, rank, label, wrap_start if wrap_start >= 0 else m.start(), wrap)
         if cand is None:
             return first + 1
         after = WS.match(text, cand.end).end()
@@ -174,7 +180,7 @@ class Extractor:
     def _tag(self, m: re.Match, name: str, rank_cap: int) -> int:
         text = self.text
         first = WS.match(text, m.end()).end()
-        if first >= self.n or self.parser.at_end(first) and not text.startswith("```", first):
+        if first >= self.n or _at_marker(text, first) and not text.startswith("```", first):
             return m.end()  # `[CONTENT][/CONTENT]` mentioned in prose
         code = "repair_content_tag" if name == "content" else "repair_xml_tag"
         label = "[CONTENT] tag" if name == "content" else f"<{name}> tag"
@@ -197,9 +203,7 @@ class Extractor:
                     return m.end()  # a prose mention of the tag
                 wrap.append(("repair_leading_text", WS.match(text, m.end()).end(),
                              "dropped text inside the tag before the value", text[m.end():first].strip(), ""))
-            closing = tag_close.search(text, first)
-            cand = self._parse(first, min(rank_cap, RANK_TAG), label, m.start(), wrap,
-                               -1 if closing is None else closing.start())
+            cand = self._parse(first, min(rank_cap, RANK_TAG), label, m.start(), wrap)
             if cand is None:
                 return m.end()
             pos = cand.end
@@ -235,39 +239,17 @@ class Extractor:
             return pos + 1
         if _ESCAPED_START.match(self.text, pos):
             return self._escaped(pos, min(rank_cap, RANK_BARE))
-        cand = self._parse(pos, min(rank_cap, rank), "value", -1, [], BARE)
+        cand = self._parse(pos, min(rank_cap, rank), "value", -1, [])
         return pos + 1 if cand is None else cand.end
 
     # ------------------------------------------------------------------ candidates
-    def _parse(self, pos: int, rank: int, label: str, wrap_start: int, wrap: list, limit: int = -1):
-        """Parse the candidate value at `pos`. With `limit` (where its fence or tag closes,
-        or BARE for a value in prose) the quick path is tried first; see quick.py."""
-        quick = None
-        if limit > pos:
-            quick = quick_repair(self.text, pos, limit, prefix=True)
-        elif limit == BARE and pos in self.known:
-            quick = self.known[pos]
-        elif limit == BARE:  # C first (valid JSON in prose), then the quick path
-            fast = self.parser.try_fast(pos)
-            if fast is not None:
-                quick = (fast[0], [], fast[1])
-            elif self.quick_waste <= QUICK_WASTE * self.n + 4096:
-                reach: list[int] = []
-                quick = quick_repair(self.text, pos, prefix=True, reach=reach)
-                if quick is None:
-                    self.quick_waste += max(reach, default=pos) - pos
-        if quick is not None:
-            value, steps, end = quick
-            cand = Candidate(rank, pos, end, value, steps, wrap_start, -1, list(wrap), label)
-            self.candidates.append(cand)
-            return cand
-        p = self.parser
-        p.steps = []
-        try:
-            value, end = p.parse(pos)
-        except NoValue:
+    def _parse(self, pos: int, rank: int, label: str, wrap_start: int, wrap: list):
+        """Read the candidate value at `pos` with the engine; None when there is none."""
+        got = self.read(pos)
+        if got is None:
             return None
-        cand = Candidate(rank, pos, end, value, p.steps, wrap_start, -1, list(wrap), label)
+        value, end, steps = got
+        cand = Candidate(rank, pos, end, value, steps, wrap_start, -1, list(wrap), label)
         self.candidates.append(cand)
         return cand
 
@@ -321,7 +303,7 @@ class Extractor:
         stop = STOPS.search(text, pos)
         end = self.n if stop is None else stop.start()
         inner_text = _unescape(text[pos:end])
-        sub = Extractor(inner_text)
+        sub = Extractor(inner_text, self.reader)
         sub._scan_range(0, sub.n, RANK_TAG)
         if not sub.candidates:
             return pos + 1
@@ -344,16 +326,14 @@ class Extractor:
         c = text[k]
         if not (c in QUOTES or c in "-+.0123456789" or WORD.match(text, k)):
             return
-        p = self.parser
-        p.steps = []
-        try:
-            value, end = p.parse(k)
-        except NoValue:
+        got = self.read(k)
+        if got is None:
             return
+        value, end, steps = got
         rest = WS.match(text, end).end()
         if rest < self.n:
             return  # `42 is the answer` is prose, not a value
-        self.candidates.append(Candidate(RANK_LAST_RESORT, k, end, value, p.steps))
+        self.candidates.append(Candidate(RANK_LAST_RESORT, k, end, value, steps))
 
 
 _UNESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}

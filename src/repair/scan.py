@@ -50,7 +50,7 @@ import threading
 from collections import Counter
 
 from .cli import positive_int
-from .decoder import STRICT
+from .lexical.decode import STRICT
 
 MAX_BLOCK_LINES = 2000
 MAX_BLOCK_BYTES = 1 << 20
@@ -324,7 +324,7 @@ def _value_start_pattern():
     `[` that is neither followed by a bare word (`[worker-2]`, `[docs]`) nor a subscript
     (`queue[3]`); a `[` before a JSON or Python literal (`[true]`, `[None]`) or before
     `content` (the MetaGPT tag) counts."""
-    from .scalars import LITERALS
+    from .lexical.scalars import LITERALS
 
     words = sorted({w for w in LITERALS if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", w)}, key=len, reverse=True)
     lits = "|".join(re.escape(w) for w in words).encode()

@@ -183,3 +183,21 @@ def snippet(text: str, limit: int = 40) -> str:
     """A short printable excerpt for step messages."""
     text = text if len(text) <= limit else text[: limit - 3] + "..."
     return repr(text)
+
+
+# ---------------------------------------------------------------------- step constructors
+# One function per step that more than one construct records, so that its message is
+# written once: the engine's runs (lexical/runs.py) and the construct functions call these.
+
+def single_quotes(pos: int, quote: str = "'") -> RawStep:
+    what = "backtick-quoted string" if quote == "`" else "single-quoted string"
+    return ("repair_single_quotes", pos, what, quote, '"')
+
+
+def literal(pos: int, word: str, code: str, json_word: str) -> RawStep:
+    """`True` -> `true` (repair_python_literal), `NULL` -> `null` (repair_literal)."""
+    return (code, pos, f"{word} written as {json_word}", word, json_word)
+
+
+def unquoted_key(pos: int, key: str) -> RawStep:
+    return ("repair_unquoted_key", pos, f"quoted the bare key {snippet(key)}", "", '"')

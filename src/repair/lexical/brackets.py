@@ -7,7 +7,7 @@ amortized, even on `[[[[...}}}}` (no scan of the stack per bracket).
 
 from __future__ import annotations
 
-from .stray import peek_significant
+from .trivia import peek_significant
 
 MATCH, EXTRA, DEEPER, WRONG = "match", "extra", "deeper", "wrong"
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 import re
 from json.decoder import scanstring
 
-from .chars import (
+from ..chars import (
     CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTES, SIMPLE_ESCAPES, SMART_QUOTES,
     JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, P,
 )
-from .steps import snippet
-from .stray import peek_significant
+from ..steps import single_quotes, snippet
+from .trivia import peek_significant
 
 # Where a string sits: it decides which characters may follow its closing quote.
 CTX_ROOT, CTX_KEY, CTX_OBJ, CTX_ARR = 0, 1, 2, 3
@@ -71,11 +71,11 @@ def scan_string(p, pos: int, ctx: int) -> tuple[str, int]:
     elif q == "'":
         if text.startswith("'''", pos) and text.find("'''", pos + 3) >= 0:
             return _scan_triple(p, pos, "'''")
-        p.add("repair_single_quotes", pos, "single-quoted string", "'", '"')
+        p.steps.append(single_quotes(pos))
     elif q in SMART_QUOTES:
         p.add("repair_smart_quotes", pos, f"typographic quote {q!r} used as a string delimiter", q, '"')
     elif q == "`":
-        p.add("repair_single_quotes", pos, "backtick-quoted string", "`", '"')
+        p.steps.append(single_quotes(pos, "`"))
     return _scan_tolerant(p, pos, ctx, p.n, False)
 
 

@@ -7,8 +7,8 @@ does Python-level work happen, and each such thing becomes a step.
 
 from __future__ import annotations
 
-from .chars import INVISIBLE, WS
-from .steps import snippet
+from ..chars import INVISIBLE, WS
+from ..steps import snippet
 
 
 def skip_insignificant(p, pos: int) -> int:

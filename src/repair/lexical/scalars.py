@@ -7,11 +7,12 @@ read as one token and classified; a token that is no number (`1/3`, `10-20`, a U
 
 from __future__ import annotations
 
-from .chars import (
+from ..chars import (
     FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, NUMBER_TOKEN, QUOTES, SPACES, WORD, WS,
 )
+from .decode import to_int
 from .strings import CTX_OBJ, CTX_ROOT, scan_unquoted
-from .steps import snippet
+from ..steps import literal, snippet
 
 DROP = object()  # a token that yields no value (a lone `-` at the end of the text)
 
@@ -46,7 +47,7 @@ def scan_number(p, pos: int, ctx: int):
             if _words_follow(p, e, ctx):
                 return scan_unquoted(p, pos, ctx)
             tok = m.group()
-            return (int(tok) if tok.isdigit() or (tok[0] == "-" and tok[1:].isdigit()) else float(tok)), e
+            return (to_int(tok) if tok.isdigit() or (tok[0] == "-" and tok[1:].isdigit()) else float(tok)), e
     e = NUMBER_TOKEN.match(text, pos).end()
     tok = text[pos:e]
     for marker in ("//", "/*", "#"):
@@ -74,7 +75,7 @@ def scan_number(p, pos: int, ctx: int):
         if len(digits) > 1 and digits[0] == "0":
             p.add("repair_number", pos, f"number with leading zeros {tok} kept as a string", tok, f'"{tok}"')
             return tok, e
-        value = int(sign + digits) if sign == "-" else int(digits)
+        value = to_int(sign + digits) if sign == "-" else to_int(digits)
         p.add("repair_number", pos, f"number {tok} written as {value}", tok, str(value))
         return value, e
     if FLOAT_TOKEN.fullmatch(tok) and any(c.isdigit() for c in body):
@@ -93,7 +94,7 @@ def _tolerant_float(p, pos: int, tok: str, sign: str, body: str, at_eof: bool, c
     if dot and not frac:
         incomplete = incomplete or at_eof
     number = (whole or "0") + ("." + (frac or "0") if dot else "") + ("e" + exponent if exponent else "")
-    value = float(number) if dot or exponent else int(number)
+    value = float(number) if dot or exponent else to_int(number)
     if sign == "-":
         value = -value
     if incomplete and at_eof and ctx != CTX_ROOT:
@@ -135,7 +136,7 @@ def scan_word(p, pos: int, ctx: int):
             if code == "repair_nonfinite_number":
                 p.add(code, pos, f"{word} is not a JSON number; used null", word, "null")
             elif code:
-                p.add(code, pos, f"{word} written as {_json_word(value)}", word, _json_word(value))
+                p.steps.append(literal(pos, word, code, _json_word(value)))
             return value, e
         if ctx != CTX_ROOT and (e >= p.n or p.at_end(e)):
             low = word.lower()

@@ -1,0 +1,146 @@
+"""The stdlib's C JSON decoder, and what it cannot do alone.
+
+Python's decoder accepts `NaN`, `Infinity` and `-Infinity`, which are not JSON; everywhere
+the engine hands text to C such a constant must send the text to the repair path instead,
+where it becomes null with a repair_nonfinite_number step (`STRICT`).
+
+The engine writes repaired JSON text and `decode_json` turns it into the value in one C
+call. Two things make that call fail on text that is valid: nesting deeper than the
+interpreter's recursion limit (then `_decode_deep`, an explicit-stack reader of strict
+JSON, takes over) and integers longer than Python's int-conversion limit of 4,300 digits
+(then integers are read in chunks, so `[1111...1]` keeps its exact value).
+"""
+
+from __future__ import annotations
+
+import re
+from json.decoder import JSONDecodeError, JSONDecoder, scanstring
+
+
+class NonFinite(ValueError):
+    """NaN or Infinity met by the C decoder: the text is not JSON."""
+
+
+def _refuse(name: str):
+    raise NonFinite(name)
+
+
+STRICT = JSONDecoder(parse_constant=_refuse)
+
+_CHUNK = 4000  # digits per int() call, under Python's 4,300-digit conversion limit
+
+
+def to_int(digits: str) -> int:
+    """int() of a decimal digit string of any length (a sign allowed)."""
+    try:
+        return int(digits)
+    except ValueError:
+        if len(digits) <= _CHUNK:
+            raise
+    sign = -1 if digits[:1] == "-" else 1
+    body = digits.lstrip("+-")
+    value = 0
+    for i in range(0, len(body), _CHUNK):
+        part = body[i:i + _CHUNK]
+        value = value * 10 ** len(part) + int(part)
+    return sign * value
+
+
+def int_text(value: int) -> str:
+    """The decimal text of an int of any size (str() refuses past 4,300 digits)."""
+    try:
+        return int.__repr__(value)
+    except ValueError:
+        pass
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    parts = []
+    base = 10 ** _CHUNK
+    while value:
+        value, rest = divmod(value, base)
+        parts.append(rest)
+    head = int.__repr__(parts.pop())
+    return sign + head + "".join(int.__repr__(p).rjust(_CHUNK, "0") for p in reversed(parts))
+
+
+_BIG_INTS = JSONDecoder(parse_int=to_int, parse_constant=_refuse)
+
+
+def decode_json(text: str):
+    """The value of `text`, which the engine wrote and is valid JSON, at any depth or size.
+
+    Raises JSONDecodeError when `text` is not valid JSON after all (an engine bug)."""
+    try:
+        return STRICT.decode(text)
+    except RecursionError:
+        return _decode_deep(text)
+    except JSONDecodeError:
+        raise
+    except NonFinite:
+        raise
+    except ValueError:  # an integer past the int-conversion limit
+        try:
+            return _BIG_INTS.decode(text)
+        except RecursionError:
+            return _decode_deep(text)
+
+
+_TOKEN = re.compile(
+    r'[ \t\r\n]*(?:([\[{])|([\]}])|(,)|(:)|(")|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)|(true|false|null))'
+)
+_LITERAL = {"true": True, "false": False, "null": None}
+
+
+def _decode_deep(text: str):
+    """Strict JSON with an explicit stack: no recursion, so no depth limit but memory."""
+    stack: list = []  # open containers: [container, pending key or None]
+    pos, n = 0, len(text)
+    value = root = _UNSET = object()
+    while True:
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            if root is not _UNSET and text[pos:].strip(" \t\r\n") == "":
+                return root
+            raise JSONDecodeError("invalid JSON in deep decode", text, pos)
+        pos = m.end()
+        opener, closer, comma, colon, quote, number, word = m.groups()
+        if comma or colon:
+            continue  # the text is valid JSON: separators carry no information here
+        if opener:
+            container = {} if opener == "{" else []
+            _put(stack, container)
+            stack.append([container, None])
+            if len(stack) == 1:
+                root = container
+            continue
+        if closer:
+            stack.pop()
+            continue
+        if quote:
+            value, pos = scanstring(text, pos, True)
+            top = stack[-1] if stack else None
+            if top is not None and isinstance(top[0], dict) and top[1] is None:
+                top[1] = value  # a key: its value follows
+                continue
+        elif number:
+            value = to_int(number) if number.lstrip("-").isdigit() else float(number)
+        else:
+            value = _LITERAL[word]
+        if not stack:
+            root = value
+        else:
+            _put(stack, value)
+
+
+def _put(stack: list, value) -> None:
+    if not stack:
+        return
+    top = stack[-1]
+    if isinstance(top[0], dict):
+        top[0][top[1]] = value
+        top[1] = None
+    else:
+        top[0].append(value)
+
+
+__all__ = ["STRICT", "NonFinite", "decode_json", "int_text", "to_int"]

@@ -1,0 +1,652 @@
+"""The engine: one tolerant parser that writes repaired JSON text.
+
+`Engine.parse(pos)` reads one value whose first character is at `pos` and returns it with
+the offset after it. It works as jsonrepair does: it writes the repaired value as JSON
+text and a single C decode at the end turns that text into the value. Three things keep
+the Python work to the defects:
+
+- a container that is already JSON is read by the C decoder whole (`try_fast`) and its
+  text copied;
+- inside a container that is not, `runs.py` matches in C every member that is already
+  JSON and the engine copies them; it stops before the first one that needs a decision;
+- only that token is read here, by the function for its construct (strings.py,
+  scalars.py, trivia.py, brackets.py), which records a Step for what it changed.
+
+The state is explicit: a stack of `Frame`s (one per open container), what the machine
+expects next (`VALUE`, `KEY`, `COLON` or `AFTER` a value), the cursor and the text
+written so far. Nothing is recursive, so there is no depth limit but memory.
+
+What the engine must stop at (a closing fence or tag outside strings) is given to it as
+data by extraction (`stop`), never looked up in extraction.
+"""
+
+from __future__ import annotations
+
+import re
+from json.encoder import encode_basestring
+
+from ..chars import INVISIBLE, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
+from ..errors import RepairError
+from ..steps import snippet, unquoted_key
+from .brackets import DEEPER, EXTRA, WRONG, decide_closer
+from .decode import STRICT, NonFinite, decode_json, int_text
+from .runs import STRING, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
+from .scalars import DROP, LITERALS, scan_number, scan_word
+from .strings import _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
+from .trivia import peek_significant, skip_insignificant
+
+OBJ, ARR = 0, 1
+VALUE, KEY, COLON, AFTER = 0, 1, 2, 3
+
+_COMMA_RUN = re.compile(r",(?:[ \t\r\n]*,)*")
+_REST_WORTH = 512  # below this, the runs read the rest of a container for less than a C attempt costs
+_OBJECT_FIRST = frozenset('"}')
+_ARRAY_FIRST = frozenset('"-0123456789tfn[{]')
+# Structure inside a stretch C has read as valid: strings removed, then all but brackets and commas.
+_STRINGS = re.compile(STRING)
+_NOT_STRUCTURE = re.compile(r"[^\[\]{},]+")
+TRIVIA_FIRST = frozenset(" \t\r\n/#") | INVISIBLE  # what skip_insignificant may skip
+RUN_FIRST = frozenset('"-0123456789tfn') | LOOSE_FIRST  # what a run may start with
+
+
+class NoValue(Exception):
+    """The start offset did not begin a value after all."""
+
+
+class Frame:
+    """One open container.
+
+    `closer` is the bracket the input should close it with (`)` for a Python tuple); the
+    output always closes it as its `kind` says. `open_at` is the index of its opener in
+    the output (a Python set's `{` is rewritten there), `comma_at` the output index of a
+    comma not yet followed by a member (-1: none) and `comma_pos` its offset in the text.
+    `key` is the pending key (None when a run read it: `key_pos` then says where).
+    `items` counts the members written so far.
+    """
+
+    __slots__ = ("kind", "closer", "open_pos", "open_at", "comma_pos", "comma_at", "key", "key_pos", "items", "fails")
+
+    def __init__(self, kind: int, closer: str, open_pos: int, open_at: int) -> None:
+        self.kind = kind
+        self.closer = closer
+        self.open_pos = open_pos
+        self.open_at = open_at
+        self.comma_pos = -1
+        self.comma_at = -1
+        self.key = None
+        self.key_pos = -1
+        self.items = 0
+        self.fails = 0  # failed attempts to read the rest of it in C
+
+    def member_done(self) -> None:
+        """A member (or item) is complete: no comma is pending any more."""
+        self.items += 1
+        self.comma_pos = self.comma_at = -1
+
+
+def json_text(value) -> str:
+    """JSON text for a scalar a construct function returned."""
+    cls = value.__class__
+    if cls is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if cls is int:
+        return int_text(value)
+    if value != value:
+        return "null"
+    if value in (float("inf"), float("-inf")):
+        return "1e999" if value > 0 else "-1e999"
+    return float.__repr__(value)
+
+
+class Engine:
+    """Holds the text and the state shared by every value read from it."""
+
+    def __init__(self, text: str, stop=None, fast: bool = True, max_depth: int | None = None,
+                 valid_until: int = 0) -> None:
+        self.text = text
+        self.n = len(text)
+        self.steps: list = []
+        # stop: (first characters, compiled pattern) of the markers that end a value
+        self.stop_first, self.stop = stop if stop is not None else (frozenset(), None)
+        self.max_depth = max_depth
+        self.fast_floor = 0 if fast else self.n
+        self.fast_budget = 4 * self.n + 65536  # C characters that failed attempts may waste
+        self.last_stop = 0  # where the last failed attempt stopped
+        self.valid_until = valid_until  # where the last failed attempt found a defect
+
+    def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
+        self.steps.append((code, pos, message, found, put))
+
+    def at_end(self, pos: int) -> bool:
+        """True at the end of the text or at a stop marker (outside strings)."""
+        if pos >= self.n:
+            return True
+        return self.text[pos] in self.stop_first and self.stop.match(self.text, pos) is not None
+
+    def find_stop(self, start: int, end: int) -> int:
+        if self.stop is None:
+            return -1
+        m = self.stop.search(self.text, start, end)
+        return -1 if m is None else m.start()
+
+    def try_fast(self, pos: int, opener: str = ""):
+        """Decode a well-formed value at `pos` in C: (value, end), or None.
+
+        With `opener` (`{` or `[`), `pos` is inside a container, after a comma, and what is
+        decoded is the rest of it: its remaining members and its closing bracket.
+
+        The decoder sees a window of the text that grows eightfold while the value runs
+        past its end: a failure's `JSONDecodeError` counts newlines from the start of what
+        it was given, so handing it the whole text would make each failure O(pos). The C
+        work lost on failed attempts is counted; past a budget of a few times the text's
+        length, a failure at offset e forbids any attempt before e, so the total stays
+        linear even for deep unclosed nesting.
+        """
+        self.last_stop = -1
+        if pos < self.fast_floor or pos < self.valid_until:
+            return None  # (before a defect C found already: the runs copy that text)
+        text, n = self.text, self.n
+        window = 4096
+        while True:
+            limit = pos + window
+            chunk = opener + text[pos:limit] if opener else (text if pos == 0 and limit >= n else text[pos:limit])
+            try:
+                value, end = STRICT.raw_decode(chunk, 0)
+            except RecursionError:
+                self.fast_floor = n
+                return None
+            except NonFinite:  # NaN/Infinity: not JSON, so the fast path must not take it
+                self._failed(pos, pos + 1)
+                return None
+            except ValueError as exc:
+                epos = getattr(exc, "pos", 1)
+                if limit < n and (epos >= len(chunk) - 16 or str(exc).startswith("Unterminated string")):
+                    window *= 8  # the window cut the value: look further
+                    continue
+                self._failed(pos, pos + max(epos - len(opener), 1))
+                return None
+            return value, pos + end - len(opener)
+
+    def _failed(self, pos: int, stop: int) -> None:
+        self.last_stop = stop
+        if stop > self.valid_until:
+            self.valid_until = stop  # text[pos:stop] is a valid JSON prefix: no need to try C in it again
+        self.fast_budget -= stop - pos
+        if self.fast_budget < 0 or self.fast_floor > pos:
+            self.fast_floor = max(self.fast_floor, stop)
+
+    # ------------------------------------------------------------------ the machine
+    def parse(self, pos: int):
+        """Read one value whose first character is at `pos`; return (value, end)."""
+        text = self.text
+        add = self.add
+        stack: list[Frame] = []
+        out: list[str] = []
+        counts = {"}": 0, "]": 0, ")": 0}
+        state = VALUE
+        n = self.n
+        stop_first = self.stop_first
+        while True:
+            if pos < n and text[pos] in TRIVIA_FIRST:
+                pos = skip_insignificant(self, pos)
+            if pos >= n or (text[pos] in stop_first and self.stop.match(text, pos) is not None):
+                return self._finish(stack, state, pos, out, at_end=True)
+            c = text[pos]
+            if stack and (state == KEY or (state == VALUE and stack[-1].kind == ARR)) and c in RUN_FIRST:
+                end, state = self._run(stack[-1], pos, state, out)
+                if end != pos:
+                    pos = end
+                    continue
+
+            if state == AFTER:
+                frame = stack[-1]
+                if c == ",":
+                    frame.comma_pos = pos
+                    frame.comma_at = len(out)
+                    out.append(",")
+                    pos += 1
+                    state = KEY if frame.kind == OBJ else VALUE
+                    if pos >= self.valid_until and frame.fails < 2 and self.n - pos > _REST_WORTH:
+                        rest = self._rest_fast(stack, counts, pos, out)
+                        if rest is not None:
+                            pos, state = rest
+                            if not stack:
+                                return self._value(out, pos)
+                    continue
+                if c in CLOSERS:
+                    done, pos = self._close(stack, counts, pos, out)
+                    if done:
+                        return self._value(out, pos)
+                    continue
+                if self._starts_value(pos) if frame.kind == ARR else self._starts_key(pos):
+                    add("repair_missing_comma", pos, "inserted a missing ','", "", ",")
+                    frame.comma_at = len(out)  # pending like a real comma, with no step of its own
+                    out.append(",")
+                    state = VALUE if frame.kind == ARR else KEY
+                    continue
+                if _is_stray(c):
+                    end = pos + 1
+                    while end < self.n and _is_stray(text[end]):
+                        end += 1
+                    add("repair_stray_char", pos, f"removed stray {snippet(text[pos:end])} between tokens", text[pos:end], "")
+                    pos = end
+                    continue
+                return self._finish(stack, state, pos, out, at_end=False)
+
+            if state == KEY:
+                frame = stack[-1]
+                if c in QUOTES:
+                    key, pos = scan_string(self, pos, CTX_KEY)
+                    self._key(frame, key, out)
+                    state = COLON
+                    continue
+                if c in CLOSERS:
+                    self._trailing_comma(frame, out)
+                    state = AFTER
+                    continue
+                if c == ",":
+                    end = _COMMA_RUN.match(text, pos).end()
+                    count = text.count(",", pos, end)
+                    add("repair_extra_comma", pos, f"removed {count} doubled ','", text[pos:end], "")
+                    pos = end
+                    continue
+                if text.startswith("...", pos) or c == "\u2026":
+                    pos = self._ellipsis(pos)
+                    self._drop_comma(frame, out)
+                    state = AFTER
+                    continue
+                if c == "{" and not frame.items and frame.comma_pos < 0:
+                    add("repair_stray_char", pos, "removed a doubled '{'", "{", "")
+                    pos += 1
+                    continue
+                key_end = self._unquoted_key(frame, pos, out)
+                if key_end >= 0:
+                    pos = key_end
+                    state = COLON
+                    continue
+                return self._finish(stack, state, pos, out, at_end=False)
+
+            if state == COLON:
+                frame = stack[-1]
+                if c == ":":
+                    out.append(":")
+                    pos += 1
+                    state = VALUE
+                    continue
+                if c == "=":
+                    add("repair_missing_colon", pos, "replaced '=' with ':'", "=", ":")
+                    out.append(":")
+                    pos += 1
+                    state = VALUE
+                    continue
+                if c == "," or c in CLOSERS:
+                    if frame.kind == OBJ and not frame.items and frame.comma_pos < 0 and c in ",}":
+                        self._object_to_set(stack, out)
+                    else:
+                        add("repair_missing_value", pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", ": null")
+                        out.append(":null")
+                        frame.member_done()
+                    state = AFTER
+                    continue
+                add("repair_missing_colon", pos, f"inserted ':' after key {snippet(self._key_of(frame))}", "", ":")
+                out.append(":")
+                state = VALUE
+                continue
+
+            # state == VALUE
+            frame = stack[-1] if stack else None
+            ctx = CTX_ROOT if frame is None else (CTX_OBJ if frame.kind == OBJ else CTX_ARR)
+            if c == "{" or c == "[":
+                k = WS.match(text, pos + 1).end()
+                # C only where the first token can be JSON: `{'a'`, `[True` fail at once
+                first = text[k] if k < n else ""
+                fast = self.try_fast(pos) if first in (_OBJECT_FIRST if c == "{" else _ARRAY_FIRST) else None
+                if fast is not None:
+                    if frame is None:
+                        return fast
+                    out.append(text[pos:fast[1]])
+                    pos = fast[1]
+                else:
+                    self._push(stack, counts, OBJ if c == "{" else ARR, "}" if c == "{" else "]", pos, out)
+                    pos += 1
+                    state = KEY if c == "{" else VALUE
+                    continue
+            elif c in QUOTES:
+                value, pos = scan_string(self, pos, ctx)
+                if frame is None:
+                    return value, pos
+                out.append(json_text(value))
+            elif c == "," or c in CLOSERS:
+                if frame is None:
+                    raise NoValue
+                if frame.kind == OBJ:
+                    add("repair_missing_value", pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", "null")
+                    out.append("null")
+                    frame.member_done()
+                    state = AFTER
+                elif c == ",":
+                    end = _COMMA_RUN.match(text, pos).end()
+                    count = text.count(",", pos, end)
+                    add("repair_extra_comma", pos, f"removed {count} doubled or leading ','", text[pos:end], "")
+                    pos = end
+                else:
+                    self._trailing_comma(frame, out)
+                    state = AFTER
+                continue
+            elif text.startswith("...", pos) or c == "\u2026":
+                if frame is None:
+                    raise NoValue
+                pos = self._ellipsis(pos)
+                if frame.kind == OBJ:
+                    out.append("null")
+                    frame.member_done()
+                else:
+                    self._drop_comma(frame, out)
+                state = AFTER
+                continue
+            elif c in "-+.0123456789":
+                m = CLEAN_NUMBER.match(text, pos) if frame is not None else None
+                if m is not None:  # a strict number before a separator: copied as it is
+                    out.append(m.group())
+                    pos = m.end()
+                else:
+                    value, pos = scan_number(self, pos, ctx)
+                    if value is DROP:
+                        continue
+                    if frame is None:
+                        return value, pos
+                    out.append(json_text(value))
+            elif c == "(" and frame is not None:
+                add("repair_python_tuple", pos, "turned a Python tuple into a list", "(", "[")
+                self._push(stack, counts, ARR, ")", pos, out)
+                pos += 1
+                continue
+            elif c == ":":
+                add("repair_stray_char", pos, "removed a stray ':'", ":", "")
+                pos += 1
+                continue
+            else:
+                value, pos = scan_word(self, pos, ctx)
+                if value is DROP:
+                    raise NoValue
+                if frame is None:
+                    return value, pos
+                out.append(json_text(value))
+            # a complete value was written into its container
+            frame.member_done()
+            state = AFTER
+
+    # ------------------------------------------------------------------ runs
+    def _run(self, frame: Frame, pos: int, state: int, out: list):
+        """Copy the members ahead that need no decision (runs.py); (new offset, state)."""
+        text = self.text
+        m = (OBJECT_RUN if frame.kind == OBJ else ARRAY_RUN).match(text, pos)
+        end = m.end()
+        loose = False
+        if end == pos:
+            if text[pos] not in LOOSE_FIRST:
+                return pos, state
+            m = (LOOSE_OBJECT_RUN if frame.kind == OBJ else LOOSE_ARRAY_RUN).match(text, pos)
+            end = m.end()
+            if end == pos:
+                return pos, state
+            loose = True
+        if m.group("last") is not None:
+            out.append(rewrite(text, pos, end, self.steps) if loose else text[pos:end])
+            frame.member_done()
+            return end, AFTER
+        if frame.kind == OBJ and m.group("key") is not None:
+            # members, then a key whose value needs the engine: copied with its colon
+            key_pos = m.start("key")
+            out.append(rewrite(text, pos, end, self.steps) if loose else text[pos:end])
+            if text[pos:key_pos].strip(" \t\r\n"):
+                frame.member_done()
+            frame.key, frame.key_pos = None, key_pos
+            frame.comma_pos = frame.comma_at = -1
+            return end, VALUE
+        # whole members, each with its comma: the last comma stays pending on its own
+        comma = text.rfind(",", pos, end)
+        out.append(rewrite(text, pos, comma, self.steps) if loose else text[pos:comma])
+        frame.comma_pos = comma
+        frame.comma_at = len(out)
+        out.append(",")
+        frame.items += 1
+        return end, state
+
+    def _rest_fast(self, stack, counts, pos: int, out: list):
+        """After a comma: the rest of the open container, read in C. All of it well-formed:
+        copied with its closer, the frame closed; (offset after it, AFTER). Only the
+        members before a defect ahead: those copied up to the comma before the member
+        that holds the defect; (offset after that comma, KEY or VALUE). Else None."""
+        frame = stack[-1]
+        opener = "{" if frame.kind == OBJ else "["
+        if frame.closer != ("}" if frame.kind == OBJ else "]"):
+            return None  # a tuple, or a set written with braces: its closer is a repair
+        text = self.text
+        k = WS.match(text, pos).end()
+        if k >= self.n or text[k] not in (_OBJECT_FIRST if frame.kind == OBJ else _ARRAY_FIRST) or text[k] in "]}":
+            return None  # the next member needs a decision (or the comma is trailing)
+        got = self.try_fast(pos, opener)
+        if got is not None:
+            end = got[1]
+            out.append(text[pos:end])  # the members and the closer C read
+            closed = stack.pop()
+            counts[closed.closer] -= 1
+            if stack:
+                stack[-1].member_done()
+            return end, AFTER
+        frame.fails += 1
+        stop = self.last_stop
+        comma = _last_top_comma(text, pos, stop)
+        if comma < 0 or comma - pos < 64:
+            return None  # nothing worth copying
+        out.append(text[pos:comma])
+        frame.items += 1
+        frame.comma_pos = comma
+        frame.comma_at = len(out)
+        out.append(",")
+        return comma + 1, KEY if frame.kind == OBJ else VALUE
+
+    # ------------------------------------------------------------------ helpers
+    def _value(self, out: list, pos: int):
+        """The value of the text written for a root container that has closed."""
+        text = "".join(out)
+        try:
+            return decode_json(text), pos
+        except ValueError as exc:
+            raise RepairError(
+                f"internal error: the repaired text is not JSON ({exc}); please report this input",
+                self.text, pos, "internal") from None
+
+    def _push(self, stack, counts, kind, closer, pos, out) -> None:
+        if self.max_depth is not None and len(stack) >= self.max_depth:
+            raise RepairError(
+                f"the value nests more than {self.max_depth} containers deep, over max_depth={self.max_depth}; "
+                "raise max_depth (or leave it unset) if such nesting is expected", self.text, pos, "limit")
+        frame = Frame(kind, closer, pos, len(out))
+        out.append("{" if kind == OBJ else "[")
+        stack.append(frame)
+        counts[closer] += 1
+
+    def _close(self, stack, counts, pos, out):
+        """Apply the closing bracket at `pos`; return (root closed?, new pos)."""
+        text = self.text
+        c = text[pos]
+        frame = stack[-1]
+        action = decide_closer(text, pos, frame.closer, counts, stack[0].closer, len(stack))
+        if action == EXTRA:
+            self.add("repair_extra_bracket", pos, f"removed an extra {c!r}", c, "")
+            return False, pos + 1
+        if action == DEEPER:
+            missing = ""
+            while stack[-1].closer != c:
+                inner = stack.pop()
+                counts[inner.closer] -= 1
+                missing += inner.closer
+                self._end_frame(inner, stack, out)
+            self.add("repair_missing_bracket", pos, f"inserted missing {missing!r} before {c!r}", "", missing)
+        elif action == WRONG:
+            self.add("repair_wrong_bracket", pos, f"replaced {c!r} with {frame.closer!r}", c, frame.closer)
+        closed = stack.pop()
+        counts[closed.closer] -= 1
+        self._end_frame(closed, stack, out)
+        return not stack, pos + 1
+
+    @staticmethod
+    def _end_frame(frame: Frame, stack, out) -> None:
+        """Write the closer of `frame` and count it as a member of its parent."""
+        out.append("}" if frame.kind == OBJ else "]")
+        if stack:
+            parent = stack[-1]
+            parent.member_done()
+
+    def _finish(self, stack, state, pos, out, at_end: bool):
+        """Close everything still open, at the end of the text or before text that cannot
+        continue the value (prose after an unclosed object)."""
+        if not stack:
+            raise NoValue
+        frame = stack[-1]
+        code = "repair_truncated" if at_end else "repair_missing_value"
+        if state == VALUE and frame.kind == OBJ:
+            self.add(code, pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", "null")
+            out.append("null")
+        elif state == COLON:
+            self.add(code, pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", ": null")
+            out.append(":null")
+        elif state in (VALUE, KEY):
+            if at_end and frame.comma_pos >= 0:
+                self.add("repair_truncated", frame.comma_pos, "the text ends after ','", ",", "")
+            elif frame.comma_pos >= 0:
+                self._trailing_comma(frame, out)
+            self._drop_comma(frame, out)
+        closers = "".join(f.closer for f in reversed(stack))
+        where = "at the end of the text" if at_end else f"before {snippet(self.text[pos:pos + 20])}"
+        self.add("repair_missing_bracket", pos, f"inserted missing {closers!r} {where}", "", closers)
+        while stack:
+            self._end_frame(stack.pop(), stack, out)
+        return self._value(out, pos)
+
+    def _key(self, frame: Frame, key: str, out: list) -> None:
+        frame.key = key
+        out.append(encode_basestring(key))
+
+    def _key_of(self, frame: Frame) -> str:
+        """The pending key, for messages; a key a run copied is decoded here."""
+        if frame.key is None and frame.key_pos >= 0:
+            k = frame.key_pos
+            if self.text[k] == '"':
+                frame.key = STRICT.raw_decode(self.text, k)[0]
+            elif self.text[k] == "'":
+                frame.key = self.text[k + 1:self.text.index("'", k + 1)]
+            else:
+                frame.key = UNQUOTED_KEY.match(self.text, k).group().strip()
+        return frame.key if frame.key is not None else ""
+
+    def _drop_comma(self, frame: Frame, out: list) -> None:
+        """Take back the comma written last, real or inserted, with no step."""
+        if frame.comma_at >= 0:
+            out[frame.comma_at] = ""
+        frame.comma_pos = frame.comma_at = -1
+
+    def _trailing_comma(self, frame: Frame, out: list) -> None:
+        if frame.comma_pos >= 0:
+            self.add("repair_trailing_comma", frame.comma_pos, "removed a trailing ','", ",", "")
+        self._drop_comma(frame, out)
+
+    def _ellipsis(self, pos: int) -> int:
+        width = 1 if self.text[pos] == "\u2026" else 3
+        self.add("repair_ellipsis", pos, "removed an ellipsis placeholder", self.text[pos:pos + width], "")
+        return pos + width
+
+    def _object_to_set(self, stack, out) -> None:
+        """`{"a", "b"}` is a Python set: the object becomes a list."""
+        frame = stack[-1]
+        frame.kind = ARR
+        out[frame.open_at] = "["
+        self.add("repair_python_set", frame.open_pos, "turned a Python set into a list", "{", "[")
+        frame.member_done()
+
+    def _unquoted_key(self, frame: Frame, pos: int, out: list) -> int:
+        """An unquoted key needs a colon on the same line: `{name: 1}`, `{Product Goals: []}`.
+        Returns the offset of the colon, or -1."""
+        text, n = self.text, self.n
+        end = UNQUOTED_KEY.match(text, pos).end()
+        key = text[pos:end].strip()
+        if not key or len(key) > 200 or end >= n:
+            return -1
+        if text[end] == ":":
+            self.steps.append(unquoted_key(pos, key))
+            self._key(frame, key, out)
+            return end
+        if text[end] == '"':
+            k = SPACES.match(text, end + 1).end()
+            if k < n and text[k] == ":":
+                self.add("repair_missing_quote", pos, f"added the missing opening quote of key {snippet(key)}", "", '"')
+                self._key(frame, key, out)
+                return k
+        if text[end] in ",}" and WORD.fullmatch(key):
+            # `{"a": 1, b, "c": 2}`: a bare name and no value; the COLON state gives it null
+            self.steps.append(unquoted_key(pos, key))
+            self._key(frame, key, out)
+            return pos + len(text[pos:end].rstrip())
+        return -1
+
+    def _starts_value(self, pos: int) -> bool:
+        c = self.text[pos]
+        if c in VALUE_START:
+            return True
+        m = WORD.match(self.text, pos)
+        return m is not None and m.group() in LITERALS
+
+    def _starts_key(self, pos: int) -> bool:
+        c = self.text[pos]
+        if c in QUOTES:
+            return _AHEAD[c][0].match(self.text, pos + 1) is not None
+        return IDENT_KEY_AHEAD.match(self.text, pos) is not None
+
+
+def _last_top_comma(text: str, pos: int, stop: int) -> int:
+    """The offset of the last comma in text[pos:stop] outside any bracket that opens in it;
+    -1 if there is none. text[pos:stop] is valid JSON as far as it goes (C read it), so its
+    structure is found with C string operations (strings emptied, then all but brackets and
+    commas removed); Python walks only the end of that remainder, back to the comma."""
+    window = text[pos:stop]
+    bare = _STRINGS.sub('""', window)
+    structure = _NOT_STRUCTURE.sub("", bare)
+    total = structure.count("[") + structure.count("{") - structure.count("]") - structure.count("}")
+    if total < 0:
+        return -1
+    depth = 0  # openers minus closers after the point reached
+    commas = 0
+    for ch in reversed(structure):
+        if ch == ",":
+            commas += 1
+            if depth == total:
+                break
+        elif ch == "[" or ch == "{":
+            depth += 1
+        else:
+            depth -= 1
+    else:
+        return -1
+    k = len(bare)
+    for _ in range(commas):
+        k = bare.rfind(",", 0, k)
+    # back to the window: the strings after the comma are the last ones, emptied
+    emptied = bare.count('""', k)
+    strings = _STRINGS.findall(window)
+    tail = len(bare) - k + sum(len(x) - 2 for x in strings[len(strings) - emptied:]) if emptied else len(bare) - k
+    return pos + len(window) - tail
+
+
+def _is_stray(c: str) -> bool:
+    return not (c.isalnum() or c.isspace() or c in "\"'`{}[](),_$\u201c\u201d\u2018\u2019")
+
+
+__all__ = ["Engine", "Frame", "NoValue", "json_text", "peek_significant", "WS"]

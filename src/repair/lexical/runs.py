@@ -1,0 +1,119 @@
+"""Runs: stretches of an open container that need no decision, read in C.
+
+Most broken model output is JSON with a few defects. Inside an open container the engine
+first tries these patterns: each matches, in C, as many whole members (or items) as need
+no decision and stops before the first one that does. The engine copies the matched text
+to its output and reads only the token after it in Python.
+
+`OBJECT_RUN` and `ARRAY_RUN` take text that is already JSON; it is copied as it is. The
+loose runs also take the three commonest token-level defects in their plainest form
+(`'single-quoted'` strings with nothing inside that needs a decision, Python's `True`,
+`False`, `None`, and identifier keys before a colon); `rewrite` turns such a stretch into
+JSON, one regex pass, and records the same Step the construct's own function would.
+
+A member or item is taken only where the engine's construct functions would read it the
+same way: a string followed by a separator that cannot belong to it (a comma and then a
+quote, for instance; see strings.is_real_end), a literal or number followed by `,` or a
+closer. Brackets are never taken here: an opener is tried in C as a whole value
+(`Engine.try_fast`) and a closer needs a decision.
+
+Every repeat is possessive (chars.P) and its alternatives start with different characters,
+so each match is linear in what it reads.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..chars import P
+from ..steps import literal, single_quotes, unquoted_key
+
+_WS = rf"[ \t\r\n]*{P}"
+STRING = rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"'
+NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
+_LITERAL = r"(?:true|false|null)"
+# the loose forms: a single-quoted string with no quote, backslash or control character
+# inside; Python's literals; an identifier key (its colon on the same line)
+_SINGLE = rf"'[^'\"\\\x00-\x1f]*{P}'"
+_PYTHON = r"(?:True|False|None)(?![A-Za-z0-9_$])"
+_IDENT_KEY = rf"[A-Za-z_$][A-Za-z0-9_$]*{P}(?=[ \t]*:)"
+
+
+def _object_run(key: str, scalar: str, next_key: str):
+    # whole members, each followed by a comma and the start of the next key; then possibly
+    # the last member before a closer (group `last`), or only a key and its colon (group
+    # `key`: its value needs the engine)
+    next_key = rf"(?={_WS}{next_key})"
+    return re.compile(
+        rf"(?:{_WS}{key}{_WS}:{_WS}{scalar}{_WS},{next_key})*{P}"
+        rf"(?:{_WS}(?P<key>{key}){_WS}:{_WS}(?P<last>{scalar}{_WS}(?=[}}\]]))?)?"
+    )
+
+
+# After a string's comma in an array: the start of a value, so that the quote did end the
+# string (strings.is_real_end reads the same starts as the end of an item).
+_NEXT_ITEM = rf"(?={_WS}(?:[\"'\[{{\-0-9]|(?:true|false|null|True|False|None)(?![A-Za-z0-9_$])))"
+
+
+def _array_run(string: str, other: str, scalar: str):
+    # whole items, each followed by a comma (a string's comma by the start of a value);
+    # then possibly the last item before a closer (group `last`)
+    return re.compile(
+        rf"(?:{_WS}(?:{string}{_WS},{_NEXT_ITEM}|{other}{_WS},))*{P}"
+        rf"(?P<last>{_WS}{scalar}{_WS}(?=[\]}})]))?"
+    )
+
+
+_SCALAR = rf"(?:{STRING}|{NUMBER}|{_LITERAL})"
+OBJECT_RUN = _object_run(STRING, _SCALAR, '"')
+ARRAY_RUN = _array_run(STRING, rf"(?:{NUMBER}|{_LITERAL})", _SCALAR)
+
+_LOOSE_STRING = rf"(?:{STRING}|{_SINGLE})"
+_LOOSE_SCALAR = rf"(?:{STRING}|{_SINGLE}|{NUMBER}|{_LITERAL}|{_PYTHON})"
+LOOSE_OBJECT_RUN = _object_run(rf"(?:{STRING}|{_SINGLE}|{_IDENT_KEY})", _LOOSE_SCALAR, rf"(?:[\"']|{_IDENT_KEY})")
+LOOSE_ARRAY_RUN = _array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON})", _LOOSE_SCALAR)
+LOOSE_FIRST = frozenset("'TFN") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+
+# The tokens of a loose stretch that may need rewriting (strings are matched whole so that
+# nothing inside one is touched; numbers so that `1e5` is not read as a word).
+_LOOSE_TOKEN = re.compile(rf"{STRING}|{_SINGLE}|{NUMBER}|[A-Za-z_$][A-Za-z0-9_$]*{P}")
+_PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
+
+
+def rewrite(text: str, start: int, end: int, steps: list) -> str:
+    """JSON for the loose stretch text[start:end], recording a Step per rewritten token."""
+    pieces = []
+    last = start
+    for m in _LOOSE_TOKEN.finditer(text, start, end):
+        c = text[m.start()]
+        if c == '"' or c == "-" or "0" <= c <= "9":
+            continue
+        k = m.start()
+        token = m.group()
+        if c == "'":
+            steps.append(single_quotes(k))
+            put = '"' + token[1:-1] + '"'
+        elif token in _PYTHON_WORDS and not _before_colon(text, m.end(), end):
+            put = _PYTHON_WORDS[token]
+            steps.append(literal(k, token, "repair_python_literal", put))
+        elif token in ("true", "false", "null") and not _before_colon(text, m.end(), end):
+            continue
+        else:
+            steps.append(unquoted_key(k, token))
+            put = '"' + token + '"'
+        pieces.append(text[last:k])
+        pieces.append(put)
+        last = m.end()
+    pieces.append(text[last:end])
+    return "".join(pieces)
+
+
+def _before_colon(text: str, pos: int, end: int) -> bool:
+    """Is the word that ends at `pos` a key (a colon follows on its line)?"""
+    while pos < end and text[pos] in " \t":
+        pos += 1
+    return pos < end and text[pos] == ":"
+
+
+# A strict JSON number that ends right there: the engine copies it as it is.
+CLEAN_NUMBER = re.compile(rf"{NUMBER}(?=[,\]}}])")
