@@ -35,9 +35,21 @@ def path_join(path: str, key) -> str:
     return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
 
 
+def _strict_json(text: str):
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 class Aligner:
-    def __init__(self, pos: int = 0) -> None:
+    """`reparse(text) -> value` reads an object or list written as a JSON string; it raises
+    ValueError when the text holds no value. The pipeline passes its own repair, so
+    alignment never imports the engine above it; alone, the Aligner reads strict JSON."""
+
+    def __init__(self, pos: int = 0, reparse=None) -> None:
         self.pos = pos  # where the value starts in the raw text: the offset value steps carry
+        self.reparse = reparse or _strict_json
         self.steps: list = []
 
     def add(self, code: str, path: str, message: str, found="", put="") -> None:
@@ -157,7 +169,7 @@ class Aligner:
     def _union(self, value, shape: Shape, path: str, depth: int):
         best = None
         for option in shape.options:
-            trial = Aligner(self.pos)
+            trial = Aligner(self.pos, self.reparse)
             aligned = trial.align(value, option, path, depth + 1)
             lossy = sum(1 for s in trial.steps if s[0] in _LOSSY)
             score = (fits(aligned, option), -lossy, -len(trial.steps))
@@ -244,17 +256,14 @@ class Aligner:
         stripped = value.strip()
         if not stripped or stripped[0] not in "{[":
             return value
-        from .core import repair as _repair
-        from .errors import RepairError
-
         try:
-            inner = _repair(stripped)
-        except RepairError:
+            inner = self.reparse(stripped)
+        except ValueError:  # RepairError is one
             return value
-        if not isinstance(inner.value, kind):
+        if not isinstance(inner, kind):
             return value
         self.add("repair_string_json", path, "parsed an object or list written as a JSON string", value, "")
-        return inner.value
+        return inner
 
 
 _SCALAR_KINDS = frozenset(["string", "integer", "number", "boolean", "enum"])

@@ -193,7 +193,7 @@ def _repair_with_schema(text: str, schema, strict: bool):
     default = choose(candidates)
     trials = []
     for index, cand in enumerate(candidates):
-        aligner = Aligner(cand.start)
+        aligner = Aligner(cand.start, reparse=lambda inner: repair(inner).value)
         aligned = aligner.align(cand.value, compiled.shape)
         validated, errors = compiled.validate(aligned)
         lossy = sum(1 for s in aligner.steps + cand.steps if CODES[s[0]].lossy)
