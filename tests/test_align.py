@@ -12,8 +12,9 @@ import pytest
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 import repair
-from repair.align import edit_distance, match_enum, parse_number
 from repair.schema import Shape, compile_schema, normalize
+from repair.schema.coerce import match_enum, parse_number
+from repair.schema.keys import edit_distance
 
 
 class Address(BaseModel):

@@ -180,8 +180,7 @@ def _result(text: str, value, steps, strict: bool) -> RepairResult:
 def _repair_with_schema(text: str, schema, strict: bool):
     """Align every candidate value to the schema, validate it, keep the best; return
     (result, validated value or model instance)."""
-    from .align import Aligner
-    from .schema import compile_schema
+    from .schema import Aligner, compile_schema
 
     compiled = compile_schema(schema)
     try:
