@@ -49,7 +49,8 @@ def child(argv: list[str]) -> None:
         import repair
         import repair.core, repair.extract, repair.parser, repair.strings, repair.scalars  # noqa: E401,F401
         import repair.brackets, repair.stray, repair.serialize, repair.steps, repair.chars  # noqa: E401,F401
-        import repair.align, repair.schema  # noqa: E401,F401
+        import repair.schema.align, repair.schema.coerce, repair.schema.compile  # noqa: E401,F401
+        import repair.schema.choose, repair.schema.keys, repair.schema.shape  # noqa: E401,F401
         try:
             import repair.quick  # noqa: F401 - the quick path, where the engine has one
         except ImportError:

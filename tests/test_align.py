@@ -12,8 +12,9 @@ import pytest
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 import repair
-from repair.align import edit_distance, match_enum, parse_number
 from repair.schema import Shape, compile_schema, normalize
+from repair.schema.coerce import match_enum, parse_number
+from repair.schema.keys import edit_distance
 
 
 class Address(BaseModel):
@@ -277,3 +278,34 @@ def test_deep_values_against_recursive_models_fail_cleanly(depth):
     with pytest.raises(repair.ValidationFailed) as info:
         repair.loads('{"name": "a", "children": [' * depth, schema=_Node)
     assert len(str(info.value)) < 2000
+
+
+def test_schema_package_does_not_import_the_pipeline():
+    """Alignment gets the engine's repair passed in (`reparse`); no module it reaches,
+    statically, imports core."""
+    import ast
+    from pathlib import Path
+
+    src = Path(repair.__file__).parent
+
+    def deps(path: Path):
+        """The repair modules `path` imports with relative imports (`from ..steps import x`,
+        `from . import coerce`)."""
+        package = path.parent.relative_to(src.parent).parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.ImportFrom) and node.level):
+                continue
+            base = package[: len(package) - node.level + 1] + tuple(filter(None, (node.module or "").split(".")))
+            for parts in [base] + [base + (alias.name,) for alias in node.names]:
+                for found in (src.parent.joinpath(*parts).with_suffix(".py"), src.parent.joinpath(*parts, "__init__.py")):
+                    if found.is_file():
+                        yield found
+
+    todo, seen = list((src / "schema").glob("*.py")), set()
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo.extend(deps(path))
+    assert src / "core.py" not in seen
+    assert src / "steps.py" in seen  # the walk does follow imports out of the package

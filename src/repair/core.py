@@ -209,8 +209,7 @@ def _result(text: str, value, steps, strict: bool) -> RepairResult:
 def _repair_with_schema(text: str, schema, strict: bool):
     """Align every candidate value to the schema, validate it, keep the best; return
     (result, validated value or model instance)."""
-    from .align import Aligner
-    from .schema import compile_schema
+    from .schema import best_fit, choice_steps, compile_schema
 
     compiled = compile_schema(schema)
     try:
@@ -219,30 +218,18 @@ def _repair_with_schema(text: str, schema, strict: bool):
         ex, candidates = _candidates(text, with_reasoning=True)
     else:
         ex, candidates = None, [Candidate(RANK_TAG, len(text) - len(text.lstrip()), len(text), value, [])]
-    default = choose(candidates)
-    trials = []
-    for index, cand in enumerate(candidates):
-        aligner = Aligner(cand.start)
-        aligned = aligner.align(cand.value, compiled.shape)
-        validated, errors = compiled.validate(aligned)
-        lossy = sum(1 for s in aligner.steps + cand.steps if CODES[s[0]].lossy)
-        score = (errors is None, -lossy, cand is default, cand.rank, index)
-        trials.append((score, cand, aligned, aligner.steps, validated, errors))
-    score, chosen, aligned, align_steps, validated, errors = max(trials, key=lambda t: t[0])
+    # alignment reads JSON written inside a string with this same repair, handed down
+    fit = best_fit(candidates, choose(candidates), compiled, reparse=lambda inner: repair(inner).value)
+    chosen = fit.candidate
     raw = [] if ex is None else extraction_steps(text, chosen, candidates, ex.think_spans, choice_step=False)
-    if len(candidates) > 1:
-        others = ", ".join(f"{c.label} at offset {c.outer_start}" for c in candidates if c is not chosen)
-        why = "the only one that fits the schema" if sum(t[0][0] for t in trials) == 1 else "the best fit to the schema"
-        raw.append(("repair_schema_choice", chosen.outer_start,
-                    f"chose the {chosen.label} at offset {chosen.outer_start}, {why}, out of {len(candidates)}; also found: {others}", "", "", "$"))
-    steps = build_steps(text, raw + chosen.steps + align_steps)
+    steps = build_steps(text, raw + choice_steps(fit, candidates) + chosen.steps + fit.steps)
     if strict:
         _refuse_lossy(text, steps)
     log_steps(steps)
-    if errors is not None:
-        raise ValidationFailed(errors, aligned, steps, text, chosen.start)
+    if fit.errors is not None:
+        raise ValidationFailed(fit.errors, fit.value, steps, text, chosen.start)
     original_ok = not steps and ex is None
-    return RepairResult(aligned, steps, text, text if original_ok else None), validated
+    return RepairResult(fit.value, steps, text, text if original_ok else None), fit.validated
 
 
 def parse(text, schema, *, strict: bool = False, max_size: int | None = None, max_depth: int | None = None):
