@@ -61,23 +61,25 @@ class LLMError(Exception):
     connection failure, HTTP 5xx or 429: asking again later may work) rather than a request
     the server will always reject (other HTTP 4xx, a used-up quota, a body that is not a
     chat reply, a refusal);
-    `ActionNode.fill` stops at once on the latter. The message says what to try next and
-    never contains the API key.
+    `ActionNode.fill` stops at once on the latter. `.retry_after` is the wait in seconds a
+    429 or 5xx asked for in its Retry-After header (None when it sent none). The message
+    says what to try next and never contains the API key.
     """
 
     def __init__(self, message: str, *, status: int | None = None, attempts: int = 0,
-                 retryable: bool = False) -> None:
+                 retryable: bool = False, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.attempts = attempts
         self.retryable = retryable
+        self.retry_after = retry_after
 
     def __reduce__(self):
-        return (_rebuild_error, (str(self), self.status, self.attempts, self.retryable))
+        return (_rebuild_error, (str(self), self.status, self.attempts, self.retryable, self.retry_after))
 
 
-def _rebuild_error(message, status, attempts, retryable=False):
-    return LLMError(message, status=status, attempts=attempts, retryable=retryable)
+def _rebuild_error(message, status, attempts, retryable=False, retry_after=None):
+    return LLMError(message, status=status, attempts=attempts, retryable=retryable, retry_after=retry_after)
 
 
 class _Secret:
@@ -219,7 +221,7 @@ class _Adapter:
             return 0.0
         error, retryable, brief = outcome
         if retryable and attempt <= self.max_retries:
-            asked = getattr(error, "retry_after", None)
+            asked = error.retry_after
             delay = self.backoff * 2 ** (attempt - 1) if asked is None else asked
             logger.warning("%s: %s; retrying in %g s (attempt %d of %d)",
                            self.url, brief, delay, attempt + 1, self.max_retries + 1)
@@ -308,9 +310,7 @@ class _Adapter:
         else:
             advice = "the server rejected the request: check the model name and the extra parameters"
         msg = f"{self.url} answered HTTP {status}{said}; {advice}"
-        error = LLMError(msg, status=status, attempts=attempt)
-        error.retry_after = retry_after
-        return error, retryable, brief
+        return LLMError(msg, status=status, attempts=attempt, retry_after=retry_after), retryable, brief
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._shown_base()!r}, model={self.model!r})"
