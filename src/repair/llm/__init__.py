@@ -25,8 +25,9 @@ httpx and PyYAML are imported only when a request is made or a file is read, so
 `import repair` stays light.
 
 One concern a file: openai.py and ollama.py hold one adapter each, _protocol.py what they
-share (Reply, LLMError, the retry loop, reading answers and classifying failures, the
-retry decision), _secrets.py the hiding and masking of credentials, config.py from_config.
+share without I/O (Reply, LLMError, the retry loop as a generator, classifying answers and
+failures, the retry decision), _drive.py the httpx I/O that runs that loop sync or async,
+_secrets.py the hiding and masking of credentials, config.py from_config.
 """
 
 from __future__ import annotations

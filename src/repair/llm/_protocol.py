@@ -1,11 +1,11 @@
-"""What both adapters share: Reply and LLMError, checking the arguments, the headers, the
-retry loop (sync and async), classifying each answer or failure into a Reply or an
-LLMError, and the retry decision (backoff, Retry-After, what is worth retrying)."""
+"""What both adapters share, without the I/O: Reply and LLMError, checking the arguments,
+the headers, the retry loop as a generator (_Adapter._exchange, run by _drive.py both sync
+and async), classifying each answer or failure into a Reply or an LLMError, and the retry
+decision (backoff, Retry-After, what is worth retrying)."""
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 
 from ._secrets import _mask_secrets, _Secret, _split_userinfo
@@ -55,6 +55,20 @@ def _rebuild_error(message, status, attempts, retryable=False, retry_after=None)
     return LLMError(message, status=status, attempts=attempts, retryable=retryable, retry_after=retry_after)
 
 
+@dataclass(frozen=True)
+class Post:
+    """A step of `_Adapter._exchange`: POST `body` (one HTTP attempt)."""
+
+    body: dict
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A step of `_Adapter._exchange`: sleep `seconds` before the next attempt."""
+
+    seconds: float
+
+
 class _Adapter:
     """The retry loop shared by both protocols; subclasses say what to send and how to read."""
 
@@ -96,13 +110,6 @@ class _Adapter:
             headers["Authorization"] = "Bearer " + self._key.value
         return headers
 
-    def _auth(self):
-        if self._basic is None:
-            return None
-        import httpx
-
-        return httpx.BasicAuth(*self._basic.value)
-
     def _redact(self, text: str) -> str:
         """`text` without the API key, the URL's password, or anything shaped like a key."""
         secrets = [self._key.value if self._key is not None else None,
@@ -115,58 +122,40 @@ class _Adapter:
     # ------------------------------------------------------------------ calling
     def __call__(self, messages: list[dict]) -> Reply:
         """Send `messages` and return the model's `Reply` (blocking; httpx.Client)."""
-        import httpx
+        from ._drive import call
 
-        body = self._body(_messages(messages))
-        with httpx.Client(timeout=self.timeout) as client:
-            attempt = 0
-            while True:
-                attempt += 1
-                self._log_send(attempt)
-                deadline = time.monotonic() + self.timeout
-                try:
-                    with client.stream("POST", self.url, json=body, headers=self._headers(), auth=self._auth()) as response:
-                        content = bytearray()
-                        for chunk in response.iter_bytes():
-                            content += chunk
-                            _check_deadline(deadline, self.timeout)
-                except (httpx.TransportError, httpx.InvalidURL) as exc:
-                    outcome = self._transport_failure(exc, attempt)
-                else:
-                    outcome = self._response(response.status_code, bytes(content), attempt, response.headers)
-                delay = self._next(outcome, attempt)
-                if isinstance(outcome, Reply):
-                    return outcome
-                time.sleep(delay)
+        return call(self, messages)
 
     async def acall(self, messages: list[dict]) -> Reply:
         """Send `messages` and return the model's `Reply` (async; httpx.AsyncClient)."""
-        import asyncio
+        from ._drive import acall
 
-        import httpx
+        return await acall(self, messages)
 
+    def _exchange(self, messages: list[dict]):
+        """The retry loop without the I/O, which the sync and the async driver both run.
+
+        Yields `Post(body)`: POST it to `self.url` and send back what came of it, either
+        (status, content, headers) or the transport exception; then, when that attempt
+        failed and another may be made, `Wait(seconds)`: sleep, then carry on with next().
+        The last thing it yields is the Reply; or it raises the final LLMError.
+        """
         body = self._body(_messages(messages))
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
-            attempt = 0
-            while True:
-                attempt += 1
-                self._log_send(attempt)
-                deadline = time.monotonic() + self.timeout
-                try:
-                    async with client.stream("POST", self.url, json=body, headers=self._headers(),
-                                             auth=self._auth()) as response:
-                        content = bytearray()
-                        async for chunk in response.aiter_bytes():
-                            content += chunk
-                            _check_deadline(deadline, self.timeout)
-                except (httpx.TransportError, httpx.InvalidURL) as exc:
-                    outcome = self._transport_failure(exc, attempt)
-                else:
-                    outcome = self._response(response.status_code, bytes(content), attempt, response.headers)
-                delay = self._next(outcome, attempt)
-                if isinstance(outcome, Reply):
-                    return outcome
-                await asyncio.sleep(delay)
+        attempt = 0
+        while True:
+            attempt += 1
+            self._log_send(attempt)
+            result = yield Post(body)
+            if isinstance(result, BaseException):
+                outcome = self._transport_failure(result, attempt)
+            else:
+                status, content, headers = result
+                outcome = self._response(status, content, attempt, headers)
+            delay = self._next(outcome, attempt)
+            if isinstance(outcome, Reply):
+                yield outcome
+                return
+            yield Wait(delay)
 
     def _log_send(self, attempt: int) -> None:
         logger.debug("POST %s model=%s (attempt %d of %d)", self.url, self.model, attempt, self.max_retries + 1)
@@ -347,13 +336,3 @@ def _retry_after(value) -> float | None:
 def _excerpt(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
-
-
-def _check_deadline(deadline: float, timeout: float) -> None:
-    """httpx's timeout bounds each read; this bounds the whole answer, for a server that
-    trickles it a few bytes at a time."""
-    if time.monotonic() > deadline:
-        import httpx
-
-        raise httpx.ReadTimeout(f"the answer was still arriving after {timeout:g} s")
-
