@@ -120,6 +120,7 @@ class _Adapter:
         return _mask_secrets(text)
 
     # ------------------------------------------------------------------ calling
+    # (_drive is imported when called: it imports this module, and it is the side that needs httpx)
     def __call__(self, messages: list[dict]) -> Reply:
         """Send `messages` and return the model's `Reply` (blocking; httpx.Client)."""
         from ._drive import call
