@@ -191,6 +191,15 @@ def test_retry_after_as_an_http_date(serve, monkeypatch):
     assert len(slept) == 1 and 3.0 <= slept[0] <= 5.0
 
 
+def test_the_final_error_keeps_the_retry_after_it_was_given(serve, monkeypatch):
+    monkeypatch.setattr(time, "sleep", lambda s: None)
+    server = serve(Status(429, headers=(("Retry-After", "2"),)))
+    with pytest.raises(LLMError) as info:
+        openai(server, max_retries=1)(MESSAGES)
+    assert info.value.retry_after == 2.0 and pickle.loads(pickle.dumps(info.value)).retry_after == 2.0
+    assert LLMError("x").retry_after is None
+
+
 def test_429_forever_gives_up_with_advice(serve, monkeypatch):
     monkeypatch.setattr(time, "sleep", lambda s: None)
     server = serve(Status(429, {"error": {"message": "Rate limit reached for requests", "type": "requests"}}))

@@ -1,0 +1,339 @@
+"""What both adapters share, without the I/O: Reply and LLMError, checking the arguments,
+the headers, the retry loop as a generator (_Adapter._exchange, run by _drive.py both sync
+and async), classifying each answer or failure into a Reply or an LLMError, and the retry
+decision (backoff, Retry-After, what is worth retrying)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ._secrets import _mask_secrets, _Secret, _split_userinfo
+
+logger = logging.getLogger("repair.llm")
+
+_EXCERPT = 300  # characters of a server's body quoted in an error
+MAX_RETRY_AFTER = 30.0  # seconds: a longer Retry-After is cut to this (the caller's budget decides the rest)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One model answer: its text, why it stopped ("stop", "length", ...) and token usage
+    as {"prompt_tokens", "completion_tokens", "total_tokens"} (None when the server gave none)."""
+
+    text: str
+    finish_reason: str | None = None
+    usage: dict | None = None
+
+
+class LLMError(Exception):
+    """A final transport or protocol failure talking to a model server.
+
+    `.status` is the HTTP status when there was a response, `.attempts` how many HTTP
+    attempts were made, `.retryable` whether the failure was transient (a timeout, a
+    connection failure, HTTP 5xx or 429: asking again later may work) rather than a request
+    the server will always reject (other HTTP 4xx, a used-up quota, a body that is not a
+    chat reply, a refusal);
+    `ActionNode.fill` stops at once on the latter. `.retry_after` is the wait in seconds a
+    429 or 5xx asked for in its Retry-After header (None when it sent none). The message
+    says what to try next and never contains the API key.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 0,
+                 retryable: bool = False, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.attempts = attempts
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+    def __reduce__(self):
+        return (_rebuild_error, (str(self), self.status, self.attempts, self.retryable, self.retry_after))
+
+
+def _rebuild_error(message, status, attempts, retryable=False, retry_after=None):
+    return LLMError(message, status=status, attempts=attempts, retryable=retryable, retry_after=retry_after)
+
+
+@dataclass(frozen=True)
+class Post:
+    """A step of `_Adapter._exchange`: POST `body` (one HTTP attempt)."""
+
+    body: dict
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A step of `_Adapter._exchange`: sleep `seconds` before the next attempt."""
+
+    seconds: float
+
+
+class _Adapter:
+    """The retry loop shared by both protocols; subclasses say what to send and how to read."""
+
+    _path = ""
+    _protocol = ""
+    _hint = ""
+
+    def __init__(self, base_url: str, model: str, *, timeout: float, max_retries: int, backoff: float) -> None:
+        if not isinstance(base_url, str) or not base_url.strip():
+            raise ValueError("base_url must be a non-empty URL such as http://127.0.0.1:8000/v1")
+        if not isinstance(model, str) or not model.strip():
+            raise ValueError("model must be a non-empty model name")
+        if max_retries < 0:
+            raise ValueError("max_retries must be 0 or more")
+        # user:password@ in the URL becomes Basic auth kept out of base_url, so that neither
+        # our messages nor httpx's own "HTTP Request: POST <url>" log line can show it
+        self.base_url, self._basic = _split_userinfo(base_url.strip().rstrip("/"))
+        self.model = model
+        self.timeout = float(timeout)
+        self.max_retries = int(max_retries)
+        self.backoff = float(backoff)
+        self._key: _Secret | None = None
+
+    # what subclasses provide
+    def _body(self, messages: list[dict]) -> dict:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _read(self, data: dict) -> Reply:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        """The endpoint every request is POSTed to."""
+        return self.base_url + self._path
+
+    def _headers(self) -> dict:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self._key is not None:
+            headers["Authorization"] = "Bearer " + self._key.value
+        return headers
+
+    def _redact(self, text: str) -> str:
+        """`text` without the API key, the URL's password, or anything shaped like a key."""
+        secrets = [self._key.value if self._key is not None else None,
+                   self._basic.value[1] if self._basic is not None else None]
+        for secret in secrets:
+            if secret and len(secret) >= 4:  # a shorter "secret" would mangle the text, and protects nothing
+                text = text.replace(secret, "***")
+        return _mask_secrets(text)
+
+    # ------------------------------------------------------------------ calling
+    # (_drive is imported when called: it imports this module, and it is the side that needs httpx)
+    def __call__(self, messages: list[dict]) -> Reply:
+        """Send `messages` and return the model's `Reply` (blocking; httpx.Client)."""
+        from ._drive import call
+
+        return call(self, messages)
+
+    async def acall(self, messages: list[dict]) -> Reply:
+        """Send `messages` and return the model's `Reply` (async; httpx.AsyncClient)."""
+        from ._drive import acall
+
+        return await acall(self, messages)
+
+    def _exchange(self, messages: list[dict]):
+        """The retry loop without the I/O, which the sync and the async driver both run.
+
+        Yields `Post(body)`: POST it to `self.url` and send back what came of it, either
+        (status, content, headers) or the transport exception; then, when that attempt
+        failed and another may be made, `Wait(seconds)`: sleep, then carry on with next().
+        The last thing it yields is the Reply; or it raises the final LLMError.
+        """
+        body = self._body(_messages(messages))
+        attempt = 0
+        while True:
+            attempt += 1
+            self._log_send(attempt)
+            result = yield Post(body)
+            if isinstance(result, BaseException):
+                outcome = self._transport_failure(result, attempt)
+            else:
+                status, content, headers = result
+                outcome = self._response(status, content, attempt, headers)
+            delay = self._next(outcome, attempt)
+            if isinstance(outcome, Reply):
+                yield outcome
+                return
+            yield Wait(delay)
+
+    def _log_send(self, attempt: int) -> None:
+        logger.debug("POST %s model=%s (attempt %d of %d)", self.url, self.model, attempt, self.max_retries + 1)
+
+    def _next(self, outcome, attempt: int) -> float:
+        """Return the Reply's zero delay, the backoff before a retry, or raise the final error."""
+        if isinstance(outcome, Reply):
+            logger.debug("%s answered: finish_reason=%s usage=%s", self.url, outcome.finish_reason, outcome.usage)
+            return 0.0
+        error, retryable, brief = outcome
+        if retryable and attempt <= self.max_retries:
+            asked = error.retry_after
+            delay = self.backoff * 2 ** (attempt - 1) if asked is None else asked
+            logger.warning("%s: %s; retrying in %g s (attempt %d of %d)",
+                           self.url, brief, delay, attempt + 1, self.max_retries + 1)
+            return delay
+        logger.debug("giving up on %s after %d attempt(s): %s", self.url, attempt, brief)
+        error.retryable = retryable
+        raise error
+
+    def _tries(self, attempt: int) -> str:
+        return f"{attempt} attempt" + ("s" if attempt != 1 else "")
+
+    def _transport_failure(self, exc, attempt: int):
+        """(error, retryable, brief) for a timeout, a refused or a dropped connection."""
+        import httpx
+
+        detail = self._redact(str(exc) or type(exc).__name__)
+        if isinstance(exc, httpx.TimeoutException):
+            brief = f"no answer within {self.timeout:g} s ({type(exc).__name__})"
+            advice = ("raise timeout= (a local model can need minutes for a long answer), "
+                      "or check that the server is not overloaded")
+        elif isinstance(exc, httpx.ConnectError):
+            brief = f"could not connect ({detail})"
+            advice = f"check that the server is running and that base_url is right ({self._hint})"
+        elif isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+            msg = (f"{self.url}: {detail}; base_url must be a full http:// or https:// URL ({self._hint})")
+            return LLMError(msg, attempts=attempt), False, detail
+        else:
+            brief = f"the connection failed ({detail})"
+            advice = "check the server's log: it may have crashed or run out of memory on this request"
+        msg = f"{self.url}: {brief} after {self._tries(attempt)}; {advice}"
+        return LLMError(msg, attempts=attempt), True, brief
+
+    def _response(self, status: int, content: bytes, attempt: int, headers=None):
+        """A Reply for a good 200, else (error, retryable, brief)."""
+        import json
+
+        text = content.decode("utf-8", errors="replace")
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if status >= 300:
+            return self._status_failure(status, data, text, attempt, headers or {})
+        if not isinstance(data, dict):
+            excerpt = self._redact(_excerpt(text)) or "an empty body"
+            msg = (f"{self.url} answered HTTP {status} with a body that is not a JSON object: {excerpt!r}; "
+                   f"is base_url the {self._protocol} endpoint ({self._hint})?")
+            return LLMError(msg, status=status, attempts=attempt), False, "not JSON"
+        if "error" in data and data["error"]:
+            server = self._redact(_server_message(data, text))
+            msg = f"{self.url} answered HTTP {status} with an error: {server}"
+            return LLMError(msg, status=status, attempts=attempt), False, server
+        try:
+            return self._read(data)
+        except _Refused as refused:
+            msg = (f"{self.url}: the model refused to answer: {_excerpt(str(refused))}; "
+                   "rephrase the request or use another model")
+            return LLMError(self._redact(msg), status=status, attempts=attempt), False, "refused"
+        except _Missing as missing:
+            keys = ", ".join(sorted(map(str, data))) or "none"
+            msg = (f"{self.url} answered HTTP {status} but the body has no {missing} (its keys: {keys}); "
+                   f"is base_url the {self._protocol} endpoint ({self._hint})?")
+            return LLMError(self._redact(msg), status=status, attempts=attempt), False, f"no {missing}"
+
+    def _status_failure(self, status: int, data, text: str, attempt: int, headers):
+        server = self._redact(_server_message(data, text))
+        said = f": {server}" if server else ""
+        brief = f"HTTP {status}{said}"
+        retryable = status >= 500 or (status == 429 and not _quota_used_up(data))
+        retry_after = _retry_after(headers.get("retry-after")) if retryable else None
+        if retryable:
+            said += f" ({self._tries(attempt)})"
+        if status == 429:
+            advice = ("the server is rate-limiting: lower concurrency, or raise max_retries and backoff"
+                      if retryable else "the account is out of quota: check the plan and billing")
+        elif retryable:
+            advice = "the server failed: check its log (out of memory, model not loaded, crashed worker)"
+        elif status in (401, 403):
+            advice = ("check the API key (api_key=, or the REPAIR_LLM_API_KEY environment variable) "
+                      "and that it may use this model")
+        elif status == 404:
+            advice = (f"check base_url ({self._hint}) and that the server serves the model {self.model!r}"
+                      + (" (ollama pull it first)" if self._protocol == "Ollama" else ""))
+        elif status < 400:
+            advice = f"base_url redirects elsewhere: use the final URL ({self._hint})"
+        else:
+            advice = "the server rejected the request: check the model name and the extra parameters"
+        msg = f"{self.url} answered HTTP {status}{said}; {advice}"
+        return LLMError(msg, status=status, attempts=attempt, retry_after=retry_after), retryable, brief
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._shown_base()!r}, model={self.model!r})"
+
+    def _shown_base(self) -> str:
+        """base_url as repr shows it: with `user:***@` when Basic auth came in the URL."""
+        if self._basic is None:
+            return self.base_url
+        scheme, _, rest = self.base_url.partition("://")
+        return f"{scheme}://{self._basic.value[0]}:***@{rest}"
+
+
+class _Missing(Exception):
+    """A 200 body lacks a field the protocol promises (internal)."""
+
+
+class _Refused(Exception):
+    """An OpenAI refusal: content null with a `refusal` text (internal)."""
+
+
+def _messages(messages) -> list[dict]:
+    if isinstance(messages, str):
+        return [{"role": "user", "content": messages}]
+    out = [dict(m) for m in messages]
+    for i, m in enumerate(out):
+        if "role" not in m or "content" not in m:
+            raise ValueError(f"messages[{i}] needs 'role' and 'content' keys, got {sorted(m)}")
+    return out
+
+
+def _server_message(data, text: str) -> str:
+    """The error message a server put in its body: OpenAI's {"error": {"message"}}, Ollama's
+    {"error": "..."}, vLLM/FastChat's {"message"}, FastAPI's {"detail"}; else a text excerpt."""
+    if isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            return _excerpt(str(error["message"]))
+        if isinstance(error, str) and error:
+            return _excerpt(error)
+        for key in ("message", "detail"):
+            if data.get(key):
+                return _excerpt(str(data[key]))
+    return _excerpt(text)
+
+
+def _quota_used_up(data) -> bool:
+    """A 429 that will not pass by waiting: OpenAI's `insufficient_quota` error code/type."""
+    error = data.get("error") if isinstance(data, dict) else None
+    return isinstance(error, dict) and "insufficient_quota" in (error.get("code"), error.get("type"))
+
+
+def _retry_after(value) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), clamped to
+    [0, MAX_RETRY_AFTER]; None when absent or unreadable (then the backoff applies)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None or when.tzinfo is None:
+            return None
+        import datetime
+
+        seconds = (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds()
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."

@@ -1,0 +1,65 @@
+"""OpenAICompatible: the OpenAI chat-completions protocol (vLLM, FastChat, LLaMA-Factory,
+llama.cpp's server, OpenAI itself)."""
+
+from __future__ import annotations
+
+from ._protocol import Reply, _Adapter, _Missing, _Refused
+from ._secrets import _Secret
+
+
+class OpenAICompatible(_Adapter):
+    """Chat completions over HTTP: vLLM, FastChat, LLaMA-Factory, llama.cpp's server, OpenAI.
+
+    POSTs {"model", "messages", "stream": false, **params} to `{base_url}/chat/completions`,
+    with `Authorization: Bearer <api_key>` only when a key is given. `params` are sent as
+    they are (temperature, max_tokens, top_p, stop, seed, response_format, ...).
+    """
+
+    _path = "/chat/completions"
+    _protocol = "OpenAI-compatible"
+    _hint = "for vLLM, FastChat or LLaMA-Factory something like http://host:8000/v1"
+
+    def __init__(self, base_url: str, model: str, api_key: str | None = None, *, timeout: float = 60.0,
+                 max_retries: int = 2, backoff: float = 0.5, **params) -> None:
+        super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff)
+        self._key = _Secret(api_key) if api_key else None
+        self.params = params
+
+    def _body(self, messages: list[dict]) -> dict:
+        return {"model": self.model, "messages": messages, "stream": False, **self.params}
+
+    def _read(self, data: dict) -> Reply:
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise _Missing("choices[0]")
+        choice = choices[0]
+        message = choice.get("message")
+        if not isinstance(message, dict):
+            raise _Missing("choices[0].message")
+        content = message.get("content")
+        if content is None:
+            if message.get("refusal"):
+                raise _Refused(str(message["refusal"]))
+            if "content" not in message and not message.get("tool_calls"):
+                raise _Missing("choices[0].message.content")
+            content = ""  # null content (tool calls, or a reasoning model cut off) is an empty answer
+        if not isinstance(content, str):
+            raise _Missing("choices[0].message.content as a string")
+        return Reply(content, choice.get("finish_reason"), _openai_usage(data.get("usage")))
+
+    def __repr__(self) -> str:
+        key = "'***'" if self._key is not None else "None"
+        return (f"OpenAICompatible(base_url={self._shown_base()!r}, model={self.model!r}, "
+                f"api_key={key})")
+
+
+def _openai_usage(usage) -> dict | None:
+    if not isinstance(usage, dict):
+        return None
+    prompt = usage.get("prompt_tokens")
+    completion = usage.get("completion_tokens")
+    prompt = prompt if isinstance(prompt, int) else 0
+    completion = completion if isinstance(completion, int) else 0
+    total = usage.get("total_tokens")
+    total = total if isinstance(total, int) else prompt + completion
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
