@@ -139,15 +139,16 @@ def test_fixed_bare_value_before_escaped_quote_key():
     assert same(repair.loads('{"a": o, "k\\"": 1}'), {"a": "o", 'k"': 1})
 
 
-@pytest.mark.parametrize("text", ['{"n": ""}', '{"n": "%"}', '{"n": "$"}', "'"])
-def test_fixed_empty_number_text(text):
+@pytest.mark.parametrize("text, where, left", [
+    ('{"n": ""}', "$.n", "''"), ('{"n": "%"}', "$.n", "'%'"), ('{"n": "$"}', "$.n", "'$'"), ("'", "$", "''"),
+])
+def test_fixed_empty_number_text(text, where, left):
     """Nothing left of a number once sign, currency and percent are stripped: not a
     number (ValidationFailed), no IndexError."""
     schema = {"type": "object", "properties": {"n": {"type": "number"}}} if text != "'" else {"type": "number"}
-    try:
+    with pytest.raises(repair.ValidationFailed) as info:
         repair.loads(text, schema=schema)
-    except repair.RepairError:
-        pass
+    assert f"{where}: {left} is not of type 'number'" in str(info.value)
 
 
 def test_fixed_unwrapped_null_word_is_idempotent():
