@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# No test may depend on how fast the machine is: hypothesis's default 200 ms deadline and
+# its too_slow health check both do. Tests that set their own settings keep them.
+settings.register_profile("machine-independent", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("machine-independent")
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ Laws, for every input (`fuzz_strategies.check`):
 * `repair.repair` returns or raises `repair.RepairError`, nothing else;
 * the output of `repair.repair_json` is valid JSON (`json.loads`, no NaN/Infinity);
 * repairing that output again takes zero steps and gives the same value;
-* each input takes less than `DEADLINE` (hypothesis `deadline`): generous, to catch hangs
-  and blow-ups, not to measure speed;
+* each input takes less than `DEADLINE` (hypothesis `deadline`): a hang guard only, far
+  above any load (the slowest input here takes under 0.1 s); linear time is proven on the
+  regexes themselves (test_security) and by the limits, not by the clock;
 * almost-JSON with no damage, written in a style the docs cover, gives back exactly the
   value it was written from;
 * in schema mode (values near a JSON Schema, with the mistakes alignment is for, repaired
@@ -43,7 +44,10 @@ from fuzz_strategies import (
 )
 
 SCALE = float(os.environ.get("REPAIR_FUZZ_SCALE", "1"))
-DEADLINE = datetime.timedelta(seconds=2)
+# A hang guard, not a speed test: the slowest input takes under 0.1 s, and a deadline
+# near real durations fails on a loaded machine (hypothesis replays a slow example and
+# calls the test flaky when the replay is fast).
+DEADLINE = datetime.timedelta(seconds=60)
 
 
 def fuzz_settings(n: int, slow: bool = False) -> settings:
@@ -139,15 +143,16 @@ def test_fixed_bare_value_before_escaped_quote_key():
     assert same(repair.loads('{"a": o, "k\\"": 1}'), {"a": "o", 'k"': 1})
 
 
-@pytest.mark.parametrize("text", ['{"n": ""}', '{"n": "%"}', '{"n": "$"}', "'"])
-def test_fixed_empty_number_text(text):
+@pytest.mark.parametrize("text, where, left", [
+    ('{"n": ""}', "$.n", "''"), ('{"n": "%"}', "$.n", "'%'"), ('{"n": "$"}', "$.n", "'$'"), ("'", "$", "''"),
+])
+def test_fixed_empty_number_text(text, where, left):
     """Nothing left of a number once sign, currency and percent are stripped: not a
     number (ValidationFailed), no IndexError."""
     schema = {"type": "object", "properties": {"n": {"type": "number"}}} if text != "'" else {"type": "number"}
-    try:
+    with pytest.raises(repair.ValidationFailed) as info:
         repair.loads(text, schema=schema)
-    except repair.RepairError:
-        pass
+    assert f"{where}: {left} is not of type 'number'" in str(info.value)
 
 
 def test_fixed_unwrapped_null_word_is_idempotent():

@@ -14,7 +14,7 @@ import pytest
 
 from repair import scan as scan_mod
 from repair.cli import Exit
-from scan_helpers import command, records, run
+from scan_helpers import command, records, run, start_scan, wait_for_output
 
 EXAMPLE = os.path.join(os.path.dirname(__file__), os.pardir, "examples", "agent.log")
 
@@ -300,17 +300,21 @@ def test_subprocess_head_closes_the_pipe_quietly(tmp_path):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_ends_quietly_with_130(jobs):
     import signal
-    import time
 
-    proc = subprocess.Popen([*command(), "scan", "-", "--jobs", jobs], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    proc.stdin.write(b"INFO {'a': 1}\n")
-    proc.stdin.flush()
-    time.sleep(1.5)  # the scan now waits on stdin, which stays open
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    proc = start_scan(["-", "--jobs", jobs], stdin=subprocess.PIPE)
+    try:
+        # enough for a chunk to come out (one of the 2 x jobs in flight with --jobs 2): once
+        # it has, the scan is running and waits on stdin, which stays open
+        proc.stdin.write(b"INFO {'a': 1}\n" * (scan_mod.CHUNK_UNITS * (1 if jobs == "1" else 4) + 88))
+        proc.stdin.flush()
+        assert wait_for_output(proc) > 0 and proc.poll() is None
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert proc.returncode == 130 and err == b""
-    assert out == b"" or out.endswith(b"\n")  # never a partial record
+    assert out.endswith(b"\n")  # never a partial record
 
 
 def test_installed_console_script():

@@ -14,9 +14,7 @@
 
 from __future__ import annotations
 
-import array
 import codecs
-import fcntl
 import io
 import json
 import os
@@ -24,7 +22,6 @@ import random
 import signal
 import subprocess
 import sys
-import termios
 import time
 from collections import Counter
 
@@ -36,7 +33,7 @@ from repair.errors import RepairError
 
 sys.path.insert(0, os.path.dirname(__file__))
 from corruption import random_value  # noqa: E402
-from scan_helpers import command, records, run  # noqa: E402
+from scan_helpers import command, pipe_level, records, run, start_scan, wait_for_output  # noqa: E402
 
 
 # ---------------------------------------------------------------- counting: one record per value
@@ -236,12 +233,6 @@ def test_nul_bytes_are_a_note_and_keep_the_record(tmp_path, capsys):
 
 # ---------------------------------------------------------------- interruption
 
-def _pipe_level(fd: int) -> int:
-    buf = array.array("i", [0])
-    fcntl.ioctl(fd, termios.FIONREAD, buf)
-    return buf[0]
-
-
 @pytest.fixture(scope="module")
 def big_log(tmp_path_factory):
     """A log whose records (about 2 MB) overflow any pipe, and its full scan output."""
@@ -257,13 +248,13 @@ def big_log(tmp_path_factory):
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_while_writing_leaves_whole_records(big_log, jobs, sig, code):
     path, full = big_log
-    proc = subprocess.Popen([*command(), "scan", path, "--jobs", jobs], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_scan([path, "--jobs", jobs])
     try:
         # nobody reads stdout yet: the scan fills the pipe and blocks in the middle of a write
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a hang guard: the pipe fills within a second
         last, still = -1, 0
         while time.monotonic() < deadline and still < 4:
-            level = _pipe_level(proc.stdout.fileno())
+            level = pipe_level(proc.stdout.fileno())
             still = still + 1 if level > 0 and level == last else 0
             last = level
             time.sleep(0.05)
@@ -282,14 +273,12 @@ def test_signal_while_writing_leaves_whole_records(big_log, jobs, sig, code):
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_sigterm_while_reading_stdin_exits_143(jobs):
-    proc = subprocess.Popen([*command(), "scan", "-", "--jobs", jobs], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = start_scan(["-", "--jobs", jobs], stdin=subprocess.PIPE)
     # enough for a chunk to be written: one with --jobs 1, one of the 2 x jobs in flight with --jobs 2
     proc.stdin.write(b"INFO {'a': 1}\n" * (scan_mod.CHUNK_UNITS * (1 if jobs == "1" else 4) + 88))
     proc.stdin.flush()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and _pipe_level(proc.stdout.fileno()) == 0:
-        time.sleep(0.05)  # the first chunk is out; the scan now waits on stdin, which stays open
+    # the first chunk is out; the scan now waits on stdin, which stays open
+    assert wait_for_output(proc) > 0 and proc.poll() is None
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 143 and err == b""
