@@ -101,3 +101,16 @@ IDENT_KEY_AHEAD = re.compile(r"[A-Za-z0-9_$\u00c0-\uffff][^:,{}\[\]\"'\n]{0,100}
 DELIMITERS = frozenset(",:[]{}()")
 CLOSERS = frozenset("]})")
 VALUE_START = frozenset('{["\'-+.0123456789\u201c\u201d\u2018\u2019')
+
+# Bare words read as literals: word -> (value, step code or None). JSON's own need no step.
+LITERALS = {
+    "true": (True, None), "false": (False, None), "null": (None, None),
+    "True": (True, "repair_python_literal"), "False": (False, "repair_python_literal"),
+    "None": (None, "repair_python_literal"),
+    "TRUE": (True, "repair_literal"), "FALSE": (False, "repair_literal"),
+    "NULL": (None, "repair_literal"), "Null": (None, "repair_literal"),
+    "NONE": (None, "repair_literal"), "nil": (None, "repair_literal"),
+    "undefined": (None, "repair_literal"),
+    "NaN": (None, "repair_nonfinite_number"), "Infinity": (None, "repair_nonfinite_number"),
+}
+LITERAL_WORDS = frozenset(LITERALS)

@@ -8,6 +8,7 @@ read as one token and classified; a token that is no number (`1/3`, `10-20`, a U
 from __future__ import annotations
 
 from ..chars import (
+    LITERALS,
     FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, NUMBER_TOKEN, QUOTES, SPACES, WORD, WS,
 )
 from .decode import to_int
@@ -16,17 +17,6 @@ from ..steps import literal, snippet
 
 DROP = object()  # a token that yields no value (a lone `-` at the end of the text)
 
-# word -> (value, step code or None, description)
-LITERALS = {
-    "true": (True, None), "false": (False, None), "null": (None, None),
-    "True": (True, "repair_python_literal"), "False": (False, "repair_python_literal"),
-    "None": (None, "repair_python_literal"),
-    "TRUE": (True, "repair_literal"), "FALSE": (False, "repair_literal"),
-    "NULL": (None, "repair_literal"), "Null": (None, "repair_literal"),
-    "NONE": (None, "repair_literal"), "nil": (None, "repair_literal"),
-    "undefined": (None, "repair_literal"),
-    "NaN": (None, "repair_nonfinite_number"), "Infinity": (None, "repair_nonfinite_number"),
-}
 _PREFIX_TARGETS = (("true", True), ("false", False), ("null", None), ("none", None))
 _END_CHARS = frozenset(" \t\r\n,:]})/#")
 _AFTER_LITERAL = frozenset(",:]})\r\n/#{[-0123456789") | QUOTES

@@ -1,0 +1,148 @@
+"""Values in prose: bare `{` / `[` starts, stringified JSON, and a lone scalar.
+
+A bracket in prose starts a value only when what follows it can: `{"`, `{name:`, `[{`,
+`["`, `[1, 2]`. Subscripts (`worker[2]`, `row["id"]`) and log brackets (`[12:00:01]`,
+`[v1.2.3]`) are not values (docs/policy.md §1).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..chars import IDENT_KEY_AHEAD, INVISIBLE, LITERAL_WORDS, QUOTES, WORD, WS
+from ..lexical.trivia import peek_significant
+from .candidates import RANK_BARE, RANK_LAST_RESORT, RANK_WEAK, Candidate, Scan
+
+_LOOSE_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
+_ITEM_END = frozenset(",] \t\r\n")
+_ESCAPED_START = re.compile(r"[{\[]\s*\\\"")
+_UNESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f"}
+_ESCAPE_SEQ = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
+
+
+def bare(scan: Scan, pos: int, rank_cap: int) -> int:
+    """A `{` or `[` found in prose: take the value it starts, if it plausibly starts one.
+    Returns where the scan goes on."""
+    rank = bare_rank(scan.text, pos)
+    if rank < 0:
+        if pos == scan.first:
+            scan.opening_bracket = pos  # `[tr`, `[.5]`: tried if nothing better is found
+        return pos + 1
+    if _ESCAPED_START.match(scan.text, pos):
+        return escaped(scan, pos, min(rank_cap, RANK_BARE))
+    cand = scan.take(pos, min(rank_cap, rank), "value", -1, [])
+    return pos + 1 if cand is None else cand.end
+
+
+def bare_rank(text: str, pos: int) -> int:
+    """How plausible a bare `{` or `[` is as the start of a value (-1: not at all)."""
+    n = len(text)
+    k = peek_significant(text, pos + 1, n)
+    while k < n and text[k] == ",":  # `[, 1]`, `{ ,"a": 1}`: a leading comma
+        k = peek_significant(text, k + 1, n)
+    if k >= n:
+        return RANK_WEAK if text[pos] == "{" else -1
+    c = text[k]
+    if text[pos] == "{":
+        if c == "{":  # `{{"a": 1}}`: braces doubled as in a format template
+            k = peek_significant(text, k + 1, n)
+            c = text[k] if k < n else ""
+        if c in QUOTES or c == "\\":
+            return RANK_BARE
+        if c == "}":
+            return RANK_WEAK
+        return RANK_BARE if IDENT_KEY_AHEAD.match(text, k) else -1
+    if c in "{[":
+        return RANK_BARE
+    if is_subscript(text, pos):
+        return -1
+    if c in QUOTES or c == "\\":
+        return RANK_BARE
+    if c == "]":
+        return RANK_WEAK
+    # a number or literal item must end where an item can end: `[3/5]`, `[12:00:01]`,
+    # `[2026-11-21 10:00]`, `[v1.2.3]`, `[--verbose]`, `[true/false]` are log text
+    numeric = c in "-0123456789"
+    m = _LOOSE_NUMBER.match(text, k) if numeric else WORD.match(text, k)
+    if m is None or (not numeric and m.group() not in LITERAL_WORDS):
+        return -1
+    e = m.end()
+    return RANK_WEAK if e >= n or text[e] in _ITEM_END else -1
+
+
+def is_subscript(text: str, pos: int) -> bool:
+    """`worker[2]`, `row["id"]`, `f()[0]`: a `[` right after a name or a closer is a
+    subscript in code or log text, not a value."""
+    return pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] in "_)]")
+
+
+def value_start(text: str, pos: int, in_tag: bool = False) -> bool:
+    """Can a value start at `pos` (inside a fence or tag)?"""
+    c = text[pos]
+    if c in "{[":
+        return not in_tag or bare_rank(text, pos) >= 0 or c == "{"
+    if c in QUOTES or c in "-0123456789":
+        return True
+    m = WORD.match(text, pos)
+    return m is not None and m.group() in LITERAL_WORDS
+
+
+def escaped(scan: Scan, pos: int, rank: int) -> int:
+    """`{\\"a\\": 1}`: JSON that was stringified once. Unescape and read that.
+
+    The unescaped text is built for a window that doubles while the value runs to its
+    end, so each such value costs time in proportion to its own length, not the rest of
+    the text (prose full of stringified values stays linear)."""
+    text = scan.text
+    window = 256
+    while True:
+        limit = min(scan.n, pos + window)
+        inner = unescape(text[pos:limit])
+        got = scan.reader(inner)(0)
+        if got is None:
+            return pos + 1
+        if got[1] < len(inner.rstrip()) or limit >= scan.n:
+            break
+        window *= 4  # the window cut the value: look further
+    value, end, inner_steps = got
+    steps = [("repair_escaped_json", pos, "unescaped stringified JSON", "\\\"", '"')]
+    steps += [(code, pos, message, found, put) for code, _, message, found, put in inner_steps]
+    consumed = pos + len(_escape_back(inner[:end]))
+    cand = Candidate(rank, pos, min(consumed, scan.n), value, steps, -1, -1, [], "stringified value")
+    scan.candidates.append(cand)
+    return cand.end
+
+
+def lone_scalar(scan: Scan, pos: int) -> None:
+    """A scalar is the answer only when it is the whole text: `"abc`, `2.`, `True`."""
+    text = scan.text
+    k = WS.match(text, pos).end()
+    while k < scan.n and text[k] in INVISIBLE:
+        k = WS.match(text, k + 1).end()
+    if k >= scan.n:
+        return
+    c = text[k]
+    if not (c in QUOTES or c in "-+.0123456789" or WORD.match(text, k)):
+        return
+    got = scan.read(k)
+    if got is None:
+        return
+    value, end, steps = got
+    if WS.match(text, end).end() < scan.n:
+        return  # `42 is the answer` is prose, not a value
+    scan.candidates.append(Candidate(RANK_LAST_RESORT, k, end, value, steps))
+
+
+def unescape(s: str) -> str:
+    def sub(m: re.Match) -> str:
+        g = m.group(1)
+        if g[0] == "u" and len(g) == 5:
+            return chr(int(g[1:], 16))
+        return _UNESCAPES.get(g, m.group())
+
+    return _ESCAPE_SEQ.sub(sub, s)
+
+
+def _escape_back(s: str) -> str:
+    """Approximate length bookkeeping: the raw (escaped) form of an unescaped prefix."""
+    return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
