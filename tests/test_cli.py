@@ -120,7 +120,7 @@ def test_fix_in_place(tmp_path, monkeypatch, capsys):
 def test_in_place_never_leaves_a_half_written_file(tmp_path, monkeypatch):
     import os
 
-    from repair import cli
+    from repair.cli import fix
 
     target = tmp_path / "a.txt"
     target.write_text("{'a': 1}", encoding="utf-8")
@@ -130,6 +130,6 @@ def test_in_place_never_leaves_a_half_written_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(KeyboardInterrupt):
-        cli._write_atomically(str(target), '{"a": 1}\n')
+        fix.write_atomically(str(target), '{"a": 1}\n')
     assert target.read_text(encoding="utf-8") == "{'a': 1}"  # the original is intact
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # and no temp file is left

@@ -1,12 +1,7 @@
-"""`repair fixtures check|add` and the pytest plugin (repair.pytest_plugin).
-
-Until `fixtures` is wired into repair.cli, the commands run through a parser built here
-with add_fixtures_parser, exactly as cli.build_parser will.
-"""
+"""`repair fixtures check|add` through main(argv), and the pytest plugin (repair.pytest_plugin)."""
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import shutil
@@ -15,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from repair.cli import Exit
-from repair.fixtures_cli import add_fixtures_parser, run_fixtures
+from repair.cli import Exit, main
 
 pytest_plugins = ["pytester"]
 
@@ -24,13 +18,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def run(argv, stdin: bytes | None = None, monkeypatch=None) -> int:
-    parser = argparse.ArgumentParser(prog="repair")
-    sub = parser.add_subparsers(dest="command")
-    add_fixtures_parser(sub)
-    args = parser.parse_args(argv)
     if stdin is not None:
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-    return run_fixtures(args)
+    return main(argv)
 
 
 def _write(path: Path, text: str) -> None:
@@ -159,8 +149,7 @@ def test_no_subcommand(capsys) -> None:
 
 def test_help_lists_examples_and_exit_codes(capsys) -> None:
     for argv in (["fixtures", "--help"], ["fixtures", "check", "--help"], ["fixtures", "add", "--help"]):
-        with pytest.raises(SystemExit):
-            run(argv)
+        assert run(argv) == Exit.OK
         out = capsys.readouterr().out
         assert "examples:" in out and "exit codes:" in out and "130" in out
 

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from repair import scan as scan_mod
+from repair.cli import scan as scan_mod
 from repair.cli import Exit
 from scan_helpers import command, records, run, start_scan, wait_for_output
 

@@ -27,7 +27,7 @@ from collections import Counter
 
 import pytest
 
-from repair import scan as scan_mod
+from repair.cli import scan as scan_mod
 from repair.core import repair
 from repair.errors import RepairError
 

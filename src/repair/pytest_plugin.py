@@ -9,7 +9,8 @@ Registered as the `repair` entry point in the `pytest11` group, it does nothing 
 Each case (`<family>/<name>.txt` with `.json` or `.err`, optional `.steps`, and for a
 schema case `.schema.json` or `.model`; see fixtures/README.md) becomes one test whose node
 id is the path of its `.txt` (`fixtures/quotes/single-quotes.txt`) and which checks the
-three laws, as `repair fixtures check` does; a failure shows the diff.
+three laws with `repair.testing.check_case`, the checker `repair fixtures check` runs; a
+failure shows what differed.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .fixtures_cli import check_case, find_cases
+from .testing import check_case, load_cases
 
 
 def pytest_addoption(parser) -> None:
@@ -40,21 +41,25 @@ def _dirs(config) -> list[Path]:
 
 
 class RepairFixtureError(Exception):
-    """A case broke one of the three laws; the message is the outcome's report."""
+    """A case broke one of the three laws; the first line is the first broken law."""
 
 
 class RepairFixtureItem(pytest.Item):
-    def __init__(self, *, txt: Path, root: Path, **kw) -> None:
+    def __init__(self, *, case, **kw) -> None:
         super().__init__(**kw)
-        self.txt = txt
-        self.root = root
+        self.case = case
+        self.txt = case.txt
+        self.root = case.root
 
     def runtest(self) -> None:
-        outcome = check_case(self.txt, self.root)
-        if not outcome.ok:
+        result = check_case(self.case)
+        if not result.passed:
             # the first line is what pytest's short summary shows: the law that broke
-            detail = "\n".join("    " + line for line in outcome.detail.splitlines())
-            raise RepairFixtureError(f"{outcome.problem}\n{detail}".rstrip())
+            parts = []
+            for failure in result.failures:
+                parts.append(failure.problem)
+                parts.extend("    " + line for line in failure.detail.splitlines())
+            raise RepairFixtureError("\n".join(parts).rstrip())
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, RepairFixtureError):
@@ -74,9 +79,9 @@ class RepairFixturesDir(pytest.Collector):
 
     def collect(self):
         rootpath = Path(self.config.rootpath)
-        for txt in find_cases(self.root):
-            nodeid = _rel(txt, rootpath)
-            yield RepairFixtureItem.from_parent(self, name=nodeid, nodeid=nodeid, path=txt, txt=txt, root=self.root)
+        for case in load_cases(self.root):
+            nodeid = _rel(case.txt, rootpath)
+            yield RepairFixtureItem.from_parent(self, name=nodeid, nodeid=nodeid, path=case.txt, case=case)
 
     def reportinfo(self):
         return self.root, None, str(self.root)

@@ -1,28 +1,13 @@
-"""The `repair` command line: a filter. Data on stdout, diagnostics on stderr."""
+"""`repair fix`: each input is one model output; print its repaired JSON, one per line."""
 
 from __future__ import annotations
 
 import argparse
-import enum
+import os
 import sys
-from typing import Sequence
+import tempfile
 
-
-class Exit(enum.IntEnum):
-    OK = 0
-    CHECK_FAILED = 1  # --check: something needed repair
-    USAGE = 2
-    UNREPAIRABLE = 3  # an input had no recoverable JSON value
-    INTERRUPTED = 130
-
-
-EXIT_HELP = """exit codes:
-  0    success
-  1    --check found input that needed repair, or fixtures check found a regression
-  2    usage error
-  3    an input could not be repaired (no JSON value, or a lossy repair under --strict)
-  130  interrupted
-"""
+from ._common import EXIT_HELP, Exit, decode_text, display_name, err, positive_int, read_bytes
 
 FIX_EXAMPLES = """examples:
   echo "{'a': 1,}" | repair fix
@@ -34,22 +19,9 @@ FIX_EXAMPLES = """examples:
 """
 
 
-def _err(msg: str) -> None:
-    print(f"repair: {msg}", file=sys.stderr)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
-
-    parser = argparse.ArgumentParser(
-        prog="repair",
-        description="Repair almost-JSON from language models into valid JSON, logging every step.",
-        epilog=EXIT_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"repair {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    fix = sub.add_parser(
+def add_parser(subparsers) -> None:
+    """Register `fix` on the `repair` subparsers."""
+    fix = subparsers.add_parser(
         "fix", help="repair model outputs and print the JSON",
         description="Each input (file or - for stdin) is one model output; print its repaired JSON, one per line.",
         epilog=FIX_EXAMPLES + "\n" + EXIT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -64,32 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--max-size", type=positive_int, metavar="CHARS", help="refuse inputs longer than this (default: no limit)")
     fix.add_argument("--max-depth", type=positive_int, metavar="N", help="refuse values nested deeper than N containers (default: no limit)")
     fix.add_argument("--in-place", action="store_true", help="write each repaired file back (temp file + rename; never half-written)")
-    from .scan import add_scan_parser
-
-    add_scan_parser(sub)
-    from .fixtures_cli import add_fixtures_parser
-
-    add_fixtures_parser(sub)
-    return parser
 
 
-def positive_int(text: str) -> int:
-    """argparse type for counts and limits: a whole number, 1 or more."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return n
-
-
-def _write_atomically(path: str, body: str) -> None:
+def write_atomically(path: str, body: str) -> None:
     """Write next to the file, then rename over it: a reader sees the old file or the new
     one, never half of it, even if the process dies midway."""
-    import os
-    import tempfile
-
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".repair-", suffix=".tmp", dir=directory)
     try:
@@ -111,9 +62,10 @@ def _write_atomically(path: str, body: str) -> None:
 
 
 def _hint(exc, args) -> str:
+    """What to try next, chosen by the error's kind (never by its wording)."""
     if args.strict and exc.kind == "lossy_refused":
         return "run without --strict to accept this repair, with --explain to see every step."
-    if getattr(exc, "errors", None) is not None:
+    if exc.kind == "validation":
         return "the value does not fit the schema; see the errors above, or run with --explain."
     if exc.kind == "empty":
         return "the model returned nothing; check that the right file was given."
@@ -122,49 +74,39 @@ def _hint(exc, args) -> str:
     return "the text holds no JSON object, array or value; check that the model was asked to answer in JSON."
 
 
-def _read(path: str) -> str:
-    if path == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16")
-    return data.decode("utf-8", errors="surrogateescape")
-
-
-def _fix(args) -> int:
-    from .core import repair
-    from .errors import RepairError
-    from .serialize import dumps
+def run(args) -> int:
+    """Run `repair fix`; returns an Exit code."""
+    from ..core import repair
+    from ..errors import RepairError
+    from ..serialize import dumps
 
     files = args.files or ["-"]
     status = Exit.OK
     out = sys.stdout
     schema = None
     if args.schema:
-        from .schema_arg import SchemaArgError, load_schema
+        from ..schema_arg import SchemaArgError, load_schema
 
         try:
             schema = load_schema(args.schema)
         except SchemaArgError as exc:
-            _err(str(exc))
+            err(str(exc))
             return Exit.USAGE
     if args.in_place and "-" in files:
-        _err("--in-place needs file names, not stdin (-): the result has nowhere to go")
+        err("--in-place needs file names, not stdin (-): the result has nowhere to go")
         return Exit.USAGE
     for path in files:
-        name = "<stdin>" if path == "-" else path
+        name = display_name(path)
         try:
-            text = _read(path)
+            text = decode_text(read_bytes(path))
         except OSError as exc:
-            _err(f"{name}: cannot read: {exc.strerror or exc}. Check the path and permissions.")
+            err(f"{name}: cannot read: {exc.strerror or exc}. Check the path and permissions.")
             status = Exit.UNREPAIRABLE
             continue
         try:
             result = repair(text, schema=schema, strict=args.strict, max_size=args.max_size, max_depth=args.max_depth)
         except RepairError as exc:
-            _err(f"{name}: {exc}. Nothing was {'written' if args.in_place else 'printed'} for it; {_hint(exc, args)}")
+            err(f"{name}: {exc}. Nothing was {'written' if args.in_place else 'printed'} for it; {_hint(exc, args)}")
             status = Exit.UNREPAIRABLE
             continue
         if args.explain:
@@ -181,39 +123,8 @@ def _fix(args) -> int:
         body = body.encode("utf-8", "backslashreplace").decode("utf-8") + "\n"
         if args.in_place:
             if body != text:
-                _write_atomically(path, body)
+                write_atomically(path, body)
             continue
         out.write(body)
     out.flush()
     return status
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return Exit.USAGE
-    try:
-        if args.command == "fix":
-            return _fix(args)
-        if args.command == "scan":
-            from .scan import run_scan
-
-            return run_scan(args)
-        if args.command == "fixtures":
-            from .fixtures_cli import run_fixtures
-
-            return run_fixtures(args)
-    except KeyboardInterrupt:
-        return Exit.INTERRUPTED
-    except BrokenPipeError:
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # stdout is gone (`| head`): end quietly
-        return Exit.OK
-    return Exit.USAGE

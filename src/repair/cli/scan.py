@@ -49,8 +49,8 @@ import sys
 import threading
 from collections import Counter
 
-from .cli import positive_int
-from .lexical.decode import STRICT
+from ..lexical.decode import STRICT
+from ._common import Exit, display_name, err, positive_int
 
 MAX_BLOCK_LINES = 2000
 MAX_BLOCK_BYTES = 1 << 20
@@ -88,7 +88,8 @@ SCAN_EXIT_HELP = """exit codes:
 """
 
 
-def add_scan_parser(subparsers) -> None:
+def add_parser(subparsers) -> None:
+    """Register `scan` on the `repair` subparsers."""
     p = subparsers.add_parser(
         "scan", help="find and repair the JSON values in log files, one JSONL record each",
         description=(
@@ -105,10 +106,6 @@ def add_scan_parser(subparsers) -> None:
     p.add_argument("--stats", action="store_true", help="print a summary table on stderr at the end")
     p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="repair in N processes; output order is kept (default 1)")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failed record and exit 3")
-
-
-def _err(msg: str) -> None:
-    print(f"repair: {msg}", file=sys.stderr)
 
 
 # ---------------------------------------------------------------- reading: bytes, encodings, lines
@@ -163,7 +160,7 @@ def _pieces(fh, name: str, stats):
                 return
             stats["bytes"] += len(raw)
             yield raw
-    _err(f"{name}: {label} text ({how}): decoded as {label}; records are written in UTF-8. "
+    err(f"{name}: {label} text ({how}): decoded as {label}; records are written in UTF-8. "
          f"If it is not {label}, convert the file to UTF-8 first (e.g. iconv -f LATIN1 -t UTF-8) and scan that.")
     decode = codecs.getincrementaldecoder(codec)(errors="replace").decode
     yield decode(head[skip:]).encode("utf-8")
@@ -324,7 +321,7 @@ def _value_start_pattern():
     `[` that is neither followed by a bare word (`[worker-2]`, `[docs]`) nor a subscript
     (`queue[3]`); a `[` before a JSON or Python literal (`[true]`, `[None]`) or before
     `content` (the MetaGPT tag) counts."""
-    from .lexical.scalars import LITERALS
+    from ..chars import LITERALS
 
     words = sorted({w for w in LITERALS if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", w)}, key=len, reverse=True)
     lits = "|".join(re.escape(w) for w in words).encode()
@@ -357,8 +354,13 @@ def _no_value(raw: bytes) -> bool:
     return _VALUE_START.search(raw) is None
 
 
-def _units(fh, name: str, field: str | None, stats):
-    """Yield units (file, line, kind, raw bytes, notes) from one open binary file."""
+def units(fh, name: str, field: str | None, stats):
+    """Yield the units scan repairs from one open binary file, in file order.
+
+    Each unit is a tuple (file name, line number, kind, raw bytes, notes): kind is "line"
+    (a log line that may hold a value), "block" (a fenced or [CONTENT] block starting at
+    that line) or "field" (with `field`, every non-blank JSONL line). `stats` counts
+    "bytes" read. `repair fixtures add` uses this to read a scan record's text back."""
     lines = _Lines(_batches(_pieces(fh, name, stats)))
     cut_note = f"line longer than {MAX_LINE_BYTES} bytes: cut there, the rest of the line skipped"
     if field is not None:
@@ -437,7 +439,7 @@ def _init_worker(schema_spec, in_worker=False):
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if schema_spec is not None and schema_spec != _SCHEMA_SPEC:
-        from .schema_arg import load_schema
+        from ..schema_arg import load_schema
 
         _SCHEMA = load_schema(schema_spec)
         _SCHEMA_SPEC = schema_spec
@@ -512,8 +514,8 @@ _errors = None
 def _engine():
     global _repair, _errors
     if _repair is None:
-        from . import errors
-        from .core import repair
+        from .. import errors
+        from ..core import repair
 
         _repair, _errors = repair, errors
     return _repair, _errors
@@ -586,7 +588,7 @@ def _dump(rec) -> str:
     try:
         return _encode(rec) + "\n"
     except (ValueError, RecursionError):
-        from .serialize import dumps
+        from ..serialize import dumps
 
         return dumps(rec) + "\n"
 
@@ -631,23 +633,23 @@ def _process_chunk_worker(args):
 def _chunks(args, stats):
     chunk, size = [], 0
     for path in args.logs:
-        name = "<stdin>" if path == "-" else path
+        name = display_name(path)
         try:
             fh = sys.stdin.buffer if path == "-" else open(path, "rb")
         except OSError as exc:
-            _err(f"{name}: cannot read: {exc.strerror or exc}. Check the path and permissions; "
+            err(f"{name}: cannot read: {exc.strerror or exc}. Check the path and permissions; "
                  "the scan goes on with the other files.")
             stats["unreadable"] += 1
             continue
         try:
-            for unit in _units(fh, name, args.field, stats):
+            for unit in units(fh, name, args.field, stats):
                 chunk.append(unit)
                 size += len(unit[3])
                 if len(chunk) >= CHUNK_UNITS or size >= CHUNK_BYTES:
                     yield chunk
                     chunk, size = [], 0
         except OSError as exc:
-            _err(f"{name}: read failed midway: {exc.strerror or exc}. Records up to there were written; "
+            err(f"{name}: read failed midway: {exc.strerror or exc}. Records up to there were written; "
                  "check the file or device, then scan it again.")
             stats["unreadable"] += 1
         finally:
@@ -763,16 +765,15 @@ class _Out:
         buffer.flush()
 
 
-def run_scan(args) -> int:
-    from .cli import Exit
-
+def run(args) -> int:
+    """Run `repair scan`; returns an Exit code (or 128 + the signal number)."""
     if args.schema:
-        from .schema_arg import SchemaArgError
+        from ..schema_arg import SchemaArgError
 
         try:
             _init_worker(args.schema)
         except SchemaArgError as exc:
-            _err(str(exc))
+            err(str(exc))
             return Exit.USAGE
     else:
         _init_worker(None)
@@ -814,10 +815,10 @@ def run_scan(args) -> int:
     if interrupted is not None:
         return 128 + interrupted  # 130 for SIGINT (as Exit.INTERRUPTED), 143 for SIGTERM
     if stopped:
-        _err("--fail-fast: stopped at the first failed record (the last one written); run without --fail-fast to scan everything.")
+        err("--fail-fast: stopped at the first failed record (the last one written); run without --fail-fast to scan everything.")
         return Exit.UNREPAIRABLE
     if stats["unreadable"] and stats["unreadable"] >= len(args.logs):
-        _err("no file could be read; nothing was scanned.")
+        err("no file could be read; nothing was scanned.")
         return Exit.UNREPAIRABLE
     return Exit.OK
 
