@@ -8,7 +8,7 @@
   writing to a full pipe: the exit code, and stdout a prefix of the full output in whole
   records;
 - the line reader against `readline()` at every size boundary;
-- the shortcuts, `_no_value` (lines skipped without repair) and `_fast_line` (the C decoder
+- the shortcuts, `may_hold_value` (lines skipped without repair) and `valid_value_in_line` (the C decoder
   on valid JSON in a line), against repair itself on thousands of generated lines.
 """
 
@@ -143,8 +143,8 @@ def test_shortcuts_change_no_record(tmp_path, capsys, monkeypatch):
     path = tmp_path / "mixed.log"
     path.write_bytes((text + "\n".join(lines + blocks) + "\n").encode("utf-8", "surrogatepass"))
     _, fast, _ = run([str(path)], capsys)
-    monkeypatch.setattr(scan_mod, "_no_value", lambda raw: False)
-    monkeypatch.setattr(scan_mod, "_fast_line", lambda text: None)
+    monkeypatch.setattr(scan_mod, "may_hold_value", lambda raw: True)
+    monkeypatch.setattr(scan_mod, "valid_value_in_line", lambda text: None)
     _, slow, _ = run([str(path)], capsys)
     assert fast == slow and len(fast.splitlines()) > 2000
 
@@ -384,9 +384,9 @@ def test_fast_line_gives_the_record_repair_gives(monkeypatch):
         raw = (text + "\n").encode("utf-8", "surrogatepass")
         unit = ("f.log", 1, "line", raw, [])
         fast = scan_mod._record(unit, None)
-        taken += scan_mod._fast_line(raw.decode("utf-8", "replace")) is not None
+        taken += scan_mod.valid_value_in_line(raw.decode("utf-8", "replace")) is not None
         with monkeypatch.context() as m:
-            m.setattr(scan_mod, "_fast_line", lambda text: None)
+            m.setattr(scan_mod, "valid_value_in_line", lambda text: None)
             ref = scan_mod._record(("f.log", 1, "line", raw, []), None)
         assert (fast is None) == (ref is None), text
         if ref is not None:
@@ -406,7 +406,7 @@ def test_no_value_lines_are_those_repair_finds_nothing_in():
     for _ in range(6000):
         line = rnd.choice(firsts) + " ".join(rnd.choice(tokens) for _ in range(rnd.randrange(1, 8)))
         raw = line.encode("utf-8")
-        if not (b"[" in raw or b"{" in raw) or not scan_mod._no_value(raw):
+        if not (b"[" in raw or b"{" in raw) or scan_mod.may_hold_value(raw):
             continue
         skipped += 1
         with pytest.raises(RepairError, match="no JSON value|empty"):

@@ -22,6 +22,8 @@ import typing
 from dataclasses import dataclass, field
 
 from .errors import RepairError
+from .extract.tags import last_content_block
+from .steps import truncated
 
 logger = logging.getLogger("repair.action")
 
@@ -251,7 +253,8 @@ class ActionNode:
             attempts.append(answer)
             number = len(attempts)  # the call whose attempt carries the check of the (joined) text
             continued = 0
-            while _cut_off(reply, text, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
+            instance, value, steps, errors = _check(text, model, repair_llm_output)
+            while _cut_off(reply, text, steps, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
                 continued += 1
                 received = yield base + [{"role": "assistant", "content": text}, {"role": "user", "content": CONTINUE_PROMPT}]
                 if isinstance(received, _CallFailed):
@@ -263,7 +266,7 @@ class ActionNode:
                 attempts.append(answer)
                 number = len(attempts)
                 text = join_continuation(text, reply.text)
-            instance, value, steps, errors = _check(text, model, repair_llm_output)
+                instance, value, steps, errors = _check(text, model, repair_llm_output)
             answer.steps, answer.errors = steps, errors
             _log_attempt(self.key, number, answer.kind, errors)
             if not errors:
@@ -421,7 +424,8 @@ def _check(text: str, model, repair_llm_output: bool):
     # no local repair: the [CONTENT] block must be JSON as it stands
     from pydantic import ValidationError
 
-    body = _last_content_block(text)
+    body = last_content_block(text)
+    body = text if body is None else body
     try:
         value = json.loads(body)
     except ValueError as exc:
@@ -433,23 +437,14 @@ def _check(text: str, model, repair_llm_output: bool):
         return None, value, (), errors
 
 
-def _cut_off(reply: _Reply, text: str, repair_llm_output: bool) -> bool:
+def _cut_off(reply: _Reply, text: str, steps, repair_llm_output: bool) -> bool:
+    """Was the answer cut off? The server says so, or the repair of it (`steps`, from the
+    check just done: each answer is repaired once) closed a value the text left open."""
     if not text.strip():
         return False  # nothing to continue from (a reasoning model spent its tokens thinking?)
     if reply.finish_reason == "length":
         return True
-    if not repair_llm_output:
-        return False
-    from .core import repair
-    from .errors import RepairError as _Err
-
-    try:
-        steps = repair(text).steps
-    except _Err:
-        return False
-    end = len(text.rstrip())
-    # cut inside a token, or the value was still open when the text ended
-    return any(s.code == "repair_truncated" or (s.code == "repair_missing_bracket" and s.pos >= end) for s in steps)
+    return repair_llm_output and truncated(text, steps)
 
 
 def join_continuation(head: str, tail: str) -> str:
@@ -594,20 +589,3 @@ def _placeholder(tp, key: str):
     if hasattr(tp, "model_fields"):
         return {(f.alias or n): _placeholder(f.annotation, n) for n, f in tp.model_fields.items()}
     return f"<{_type_name(tp)}: {key}>"
-
-
-def _last_content_block(text: str) -> str:
-    """The inside of the last closed [CONTENT]...[/CONTENT] block, else the whole text.
-    Found with str.find, so many unclosed tags cost one pass, not one pass each."""
-    last = None
-    pos = 0
-    while True:
-        start = text.find("[CONTENT]", pos)
-        if start < 0:
-            break
-        end = text.find("[/CONTENT]", start + 9)
-        if end < 0:
-            break
-        last = text[start + 9:end]
-        pos = end + 10
-    return text if last is None else last

@@ -15,9 +15,9 @@ from .errors import RepairError, ValidationFailed
 from .extract import RANK_TAG, STOP, Candidate, Extractor, choose, extraction_steps
 from .lexical.decode import STRICT
 from .lexical.parser import Engine, NoValue
-from .limits import check_depth, check_size
+from .limits import check_depth, check_options, check_size
 from .serialize import dumps
-from .steps import CODES, Step, build_steps, log_steps, logger
+from .steps import CODES, Step, build_steps, log_steps, logger, truncated
 
 
 _strict_decode = STRICT.decode  # NaN and Infinity are not JSON: they go to the repair path
@@ -50,6 +50,11 @@ class RepairResult:
     @property
     def changed(self) -> bool:
         return bool(self.steps)
+
+    @property
+    def truncated(self) -> bool:
+        """Did the text end inside the value (cut off at max_tokens)?"""
+        return truncated(self.original, self.steps)
 
     @property
     def lossy(self) -> bool:
@@ -110,21 +115,32 @@ def _defect_at(exc) -> int:
 
 
 def _limited(text: str, schema, strict: bool, max_size, max_depth):
-    """repair with limits: (result, validated value for a schema)."""
+    """repair with limits: (result, validated value for a schema). The engine refuses a
+    container past max_depth where it opens; a valid text the C decoder read whole is
+    measured after."""
+    check_options(max_size=max_size, max_depth=max_depth)
     check_size(text, max_size)
     if schema is not None:
-        result, validated = _repair_with_schema(text, schema, strict)
+        result, validated = _repair_with_schema(text, schema, strict, max_depth)
     else:
-        result, validated = repair(text, strict=strict), None
+        hint = 0
+        try:
+            value = _strict_decode(text)
+        except (ValueError, RecursionError) as exc:
+            hint = _defect_at(exc)
+            result = _repair_slow(text, strict, hint, max_depth)
+        else:
+            result = RepairResult(value, (), text, text)
+        validated = None
     check_depth(text, result.value, max_depth)
     return result, validated
 
 
-def reader(text: str, hint: int = 0):
+def reader(text: str, hint: int = 0, max_depth: int | None = None):
     """The engine over `text` as extraction calls it: `read(pos)` -> (value, end, raw
     steps) of the value starting at `pos`, or None. Each offset is read once. `hint`:
     see _defect_at."""
-    engine = Engine(text, STOP, valid_until=hint)
+    engine = Engine(text, STOP, max_depth=max_depth, valid_until=hint)
     memo: dict = {}
 
     def read(pos: int):
@@ -155,10 +171,10 @@ def _whole(text: str, read):
     return got[0], got[2]
 
 
-def _candidates(text: str, with_reasoning: bool = False, read=None):
+def _candidates(text: str, with_reasoning: bool = False, read=None, max_depth: int | None = None):
     if not text.strip():
         raise RepairError("empty input: there is no JSON value to repair", text, 0, "empty")
-    ex = Extractor(text, reader, read)
+    ex = Extractor(text, lambda inner: reader(inner, 0, max_depth), read)
     candidates = ex.scan(with_reasoning=with_reasoning)
     if not candidates:
         raise RepairError(
@@ -174,13 +190,13 @@ def _refuse_lossy(text: str, steps) -> None:
             raise RepairError(f"strict mode refuses a lossy repair: {step.code}: {step.message}", text, step.pos, "lossy_refused")
 
 
-def _repair_slow(text: str, strict: bool, hint: int = 0) -> RepairResult:
+def _repair_slow(text: str, strict: bool, hint: int = 0, max_depth: int | None = None) -> RepairResult:
     """Extraction and the engine: the full path, for any text."""
-    read = reader(text, hint)
+    read = reader(text, hint, max_depth)
     whole = _whole(text, read)
     if whole is not None:
         return _result(text, whole[0], build_steps(text, whole[1]), strict)
-    ex, candidates = _candidates(text, read=read)
+    ex, candidates = _candidates(text, read=read, max_depth=max_depth)
     chosen = choose(candidates)
     raw = extraction_steps(text, chosen, candidates, ex.think_spans) + chosen.steps
     return _result(text, chosen.value, build_steps(text, raw), strict)
@@ -206,7 +222,7 @@ def _result(text: str, value, steps, strict: bool) -> RepairResult:
     return result
 
 
-def _repair_with_schema(text: str, schema, strict: bool):
+def _repair_with_schema(text: str, schema, strict: bool, max_depth: int | None = None):
     """Align every candidate value to the schema, validate it, keep the best; return
     (result, validated value or model instance)."""
     from .schema import best_fit, choice_steps, compile_schema
@@ -215,7 +231,7 @@ def _repair_with_schema(text: str, schema, strict: bool):
     try:
         value = _strict_decode(text)
     except (ValueError, RecursionError):
-        ex, candidates = _candidates(text, with_reasoning=True)
+        ex, candidates = _candidates(text, with_reasoning=True, max_depth=max_depth)
     else:
         ex, candidates = None, [Candidate(RANK_TAG, len(text) - len(text.lstrip()), len(text), value, [])]
     # alignment reads JSON written inside a string with this same repair, handed down

@@ -20,7 +20,19 @@ _BRACKET_OR_QUOTE = re.compile(r'[\[\]{}"]')
 _STRING_REST = re.compile(STRING_BODY + '"')
 
 
+def check_options(**options) -> None:
+    """A limit is None (off) or a whole number >= 1; anything else is refused, saying which."""
+    for name, value in options.items():
+        if value is None:
+            continue
+        if type(value) is not int:
+            raise RepairError(f"{name} must be a whole number or None, not {type(value).__name__} {value!r}", "", 0, "option")
+        if value < 1:
+            raise RepairError(f"{name} must be at least 1, not {value}", "", 0, "option")
+
+
 def check_size(text: str, max_size: int | None) -> None:
+    """max_size counts characters of the text (for bytes, after UTF-8 decoding)."""
     if max_size is not None and len(text) > max_size:
         raise RepairError(
             f"input is {len(text):,} characters, over max_size={max_size:,}; raise max_size "

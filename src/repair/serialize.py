@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring, encode_basestring_ascii
 
+from .lexical.decode import int_text
+
 
 def dumps(value, indent=None, ensure_ascii: bool = False) -> str:
     try:
@@ -52,7 +54,7 @@ def _dumps_iterative(value, indent, ensure_ascii: bool) -> str:
         elif isinstance(v, str):
             out.append(enc(v))
         elif isinstance(v, int):
-            out.append(int.__repr__(v))
+            out.append(int_text(v))  # (any length: str() refuses past 4,300 digits)
         elif isinstance(v, float):
             out.append(_float(v))
         elif isinstance(v, (list, tuple, dict)):

@@ -185,6 +185,13 @@ def snippet(text: str, limit: int = 40) -> str:
     return repr(text)
 
 
+def truncated(text: str, steps) -> bool:
+    """Did the text end inside its value? A token was cut (repair_truncated) or a
+    container was still open at the end of the text (ActionNode asks for a continuation)."""
+    end = len(text.rstrip())
+    return any(s.code == "repair_truncated" or (s.code == "repair_missing_bracket" and s.pos >= end) for s in steps)
+
+
 # ---------------------------------------------------------------------- step constructors
 # One function per step that more than one construct records, so that its message is
 # written once: the engine's runs (lexical/runs.py) and the construct functions call these.

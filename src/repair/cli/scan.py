@@ -16,9 +16,9 @@ unit become records:
 Speed. Lines that hold no `{`, `[` or fence are skipped with `bytes.find` over the whole
 piece, in C, never split, decoded or visited one by one in Python (`_Lines.candidates`);
 a line whose brackets can only be prose (`[worker-2]`, `see [docs]`, `queue[3]`) is
-skipped without decoding (`_no_value`). A line whose first bracket opens valid JSON, with
-nothing around it that repair would read as another value or a wrapper, is decoded by the
-stdlib's C decoder at that bracket (`_fast_line`): the record is the one repair gives
+skipped without decoding (extraction's `may_hold_value`). A line whose first bracket opens
+valid JSON, with nothing around it that repair would read as another value or a wrapper,
+is decoded by the C decoder at that bracket (`valid_value_in_line`): the record is the one repair gives
 (the same value, no steps), only cheaper; tests/test_scan_reliability.py checks this
 against repair itself.
 
@@ -49,7 +49,7 @@ import sys
 import threading
 from collections import Counter
 
-from ..lexical.decode import STRICT
+from ..extract.prose import may_hold_value, valid_value_in_line
 from ._common import Exit, display_name, err, positive_int
 
 MAX_BLOCK_LINES = 2000
@@ -316,44 +316,6 @@ def _opens_block(raw: bytes):
     return None
 
 
-def _value_start_pattern():
-    """Where repair could start a value in a line: `{`, a fence, a tag (`<`, `~~~`), or a
-    `[` that is neither followed by a bare word (`[worker-2]`, `[docs]`) nor a subscript
-    (`queue[3]`); a `[` before a JSON or Python literal (`[true]`, `[None]`) or before
-    `content` (the MetaGPT tag) counts."""
-    from ..chars import LITERALS
-
-    words = sorted({w for w in LITERALS if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", w)}, key=len, reverse=True)
-    lits = "|".join(re.escape(w) for w in words).encode()
-    word = rb"[ \t]*(?!(?:" + lits + rb"|(?i:content))(?![A-Za-z0-9_$]))[A-Za-z_$]"
-    # a subscript: `[` right after a name, `)` or `]`, and right before no bracket, blank,
-    # comma, comment or invisible character (`queue[3]`, `row["id"]`, `f()[0]`)
-    not_sub = rb"(?:(?<![A-Za-z0-9_)\]]\[)|(?![A-Za-z0-9\"'_$.+\-]))"
-    return re.compile(rb"[{`<~]|\[(?i:content)\]|\[(?!" + word + rb")" + not_sub)
-
-
-_VALUE_START = _value_start_pattern()
-# A line starting (after blanks) with one of these cannot be one lone value as a whole
-# (no quote, bracket, comment, byte order mark or invisible character).
-_PLAIN_FIRST = re.compile(rb"[ \t\r]*[A-Za-z0-9!$%&()*+,\-.:;=>?@\]^_|}]")
-
-
-_RUN_END = re.compile(rb"[,\]}]")
-
-
-def _no_value(raw: bytes) -> bool:
-    """True when repair can find no value in this line: its brackets are all prose
-    (`[worker-2] picked up`, `see [docs]`) and it does not start like a value. (A line
-    that starts like a number and holds no `,`, `]` or `}` may be one unquoted string as a
-    whole to repair, `2024-05-01 [y`: repair decides those.)"""
-    if b"{" in raw:
-        return False
-    m = _PLAIN_FIRST.match(raw)
-    if m is None or (raw[m.end() - 1] in b"+-.0123456789" and _RUN_END.search(raw) is None):
-        return False
-    return _VALUE_START.search(raw) is None
-
-
 def units(fh, name: str, field: str | None, stats):
     """Yield the units scan repairs from one open binary file, in file order.
 
@@ -408,7 +370,7 @@ def units(fh, name: str, field: str | None, stats):
                 notes.append(f"block not closed: no {closer.decode()} before the end of the file")
             yield (name, lineno, "block", b"".join(parts), notes)
             continue
-        if b"{" in raw or (b"[" in raw and not _no_value(raw)):
+        if b"{" in raw or (b"[" in raw and may_hold_value(raw)):
             yield (name, lineno, "line", raw, [cut_note] if cut else [])
 
 
@@ -471,42 +433,6 @@ def _kind(v) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
 
 
-_raw_decode = STRICT.raw_decode  # NaN, Infinity: not JSON; repair turns them into null with a step
-_QUOTE_FIRST = re.compile(r'[ \t\r\n]*"')
-_TAIL_NOT_FAST = re.compile(r'[\[\]{}"#/]')
-
-
-def _fast_line(text: str):
-    """The value repair finds in a log line, when it is the valid JSON at the line's first
-    bracket with only plain text around it; None when only repair can tell.
-
-    What repair would do with such a line: its one candidate is the value at the first
-    bracket (there is no other bracket, fence or tag in the line, and a valid `{`/`[` is a
-    plausible start unless it is a subscript like `worker[2]`), its tolerant parser reads
-    valid JSON as the C decoder does, with no steps, and the text before and after it
-    gives only repair_leading_text / repair_trailing_text, which a log line does not list.
-    """
-    if "`" in text or "<" in text or "~" in text or "\ufeff" in text:
-        return None  # fences, tags, think blocks, a byte order mark: repair's to read
-    p = text.find("{")
-    q = text.find("[", 0, p if p >= 0 else len(text))
-    if q >= 0:
-        p = q
-    if p < 0 or _QUOTE_FIRST.match(text) is not None:
-        return None  # (a line that starts with a quote may be one JSON string as a whole)
-    try:
-        value, end = _raw_decode(text, p)
-    except (ValueError, RecursionError):
-        return None
-    if p and type(value) is list and (not value or type(value[0]) not in (dict, list)):
-        prev = text[p - 1]
-        if prev.isalnum() or prev in "_)]":
-            return None  # `row[1, 2]`: repair takes a subscript for log text
-    if _TAIL_NOT_FAST.search(text, end) is not None:
-        return None  # another value, an extra closing bracket or a comment after this one
-    return value
-
-
 _repair = None
 _errors = None
 
@@ -526,7 +452,7 @@ def _record(unit, field):
     name, lineno, kind, raw, notes = unit
     text = _decode(raw, notes, "block" if kind == "block" else "line")
     if kind == "line" and _SCHEMA is None:
-        value = _fast_line(text)
+        value = valid_value_in_line(text)
         if value is not None:
             return _with_notes({"file": name, "line": lineno, "kind": kind, "ok": True, "steps": [], "value": value}, notes)
     rec = {"file": name, "line": lineno, "kind": kind}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from ..chars import IDENT_KEY_AHEAD, INVISIBLE, LITERAL_WORDS, QUOTES, WORD, WS
+from ..lexical.decode import STRICT
 from ..lexical.trivia import peek_significant
 from .candidates import RANK_BARE, RANK_LAST_RESORT, RANK_WEAK, Candidate, Scan
 
@@ -146,3 +147,72 @@ def unescape(s: str) -> str:
 def _escape_back(s: str) -> str:
     """Approximate length bookkeeping: the raw (escaped) form of an unescaped prefix."""
     return s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+# ---------------------------------------------------------------------- log lines
+# `repair scan` reads logs line by line; these two answer, cheaply, what extraction would
+# find in one line, so that most lines never reach the pipeline.
+
+def _value_start_pattern():
+    """Where extraction could start a value in a line (bytes): `{`, a fence, a tag (`<`,
+    `~~~`), or a `[` that is neither followed by a bare word (`[worker-2]`, `[docs]`) nor a
+    subscript (`queue[3]`); a `[` before a literal (`[true]`, `[None]`) or `content` counts."""
+    words = sorted({w for w in LITERAL_WORDS if re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", w)}, key=len, reverse=True)
+    lits = "|".join(re.escape(w) for w in words).encode()
+    word = rb"[ \t]*(?!(?:" + lits + rb"|(?i:content))(?![A-Za-z0-9_$]))[A-Za-z_$]"
+    # the subscript rule of is_subscript, for bytes: `[` right after a name, `)` or `]`, and
+    # right before no bracket, blank, comma, comment or invisible character
+    not_sub = rb"(?:(?<![A-Za-z0-9_)\]]\[)|(?![A-Za-z0-9\"'_$.+\-]))"
+    return re.compile(rb"[{`<~]|\[(?i:content)\]|\[(?!" + word + rb")" + not_sub)
+
+
+_VALUE_START = _value_start_pattern()
+# A line starting (after blanks) with one of these cannot be one lone value as a whole
+# (no quote, bracket, comment, byte order mark or invisible character).
+_PLAIN_FIRST = re.compile(rb"[ \t\r]*[A-Za-z0-9!$%&()*+,\-.:;=>?@\]^_|}]")
+_RUN_END = re.compile(rb"[,\]}]")
+
+
+def may_hold_value(raw: bytes) -> bool:
+    """False when extraction can find no value in this line: its brackets are all prose
+    (`[worker-2] picked up`, `see [docs]`) and it does not start like a value. (A line
+    that starts like a number and holds no `,`, `]` or `}` may be one unquoted string as a
+    whole, `2024-05-01 [y`: the pipeline decides those.)"""
+    if b"{" in raw:
+        return True
+    m = _PLAIN_FIRST.match(raw)
+    if m is None or (raw[m.end() - 1] in b"+-.0123456789" and _RUN_END.search(raw) is None):
+        return True
+    return _VALUE_START.search(raw) is not None
+
+
+_QUOTE_FIRST = re.compile(r'[ \t\r\n]*"')
+_TAIL_NOT_FAST = re.compile(r'[\[\]{}"#/]')
+
+
+def valid_value_in_line(text: str):
+    """The value the pipeline finds in a log line, when it is the valid JSON at the line's
+    first bracket with only plain text around it; None when only the pipeline can tell.
+
+    Why that is the pipeline's answer: the line's one candidate is the value at the first
+    bracket (no other bracket, fence or tag; a valid `{`/`[` is a plausible start unless
+    it is a subscript), the engine reads valid JSON as the C decoder does, with no steps,
+    and the text around it gives only repair_leading_text / repair_trailing_text.
+    """
+    if "`" in text or "<" in text or "~" in text or "\ufeff" in text:
+        return None  # fences, tags, think blocks, a byte order mark: the pipeline's to read
+    p = text.find("{")
+    q = text.find("[", 0, p if p >= 0 else len(text))
+    if q >= 0:
+        p = q
+    if p < 0 or _QUOTE_FIRST.match(text) is not None:
+        return None  # (a line that starts with a quote may be one JSON string as a whole)
+    try:
+        value, end = STRICT.raw_decode(text, p)
+    except (ValueError, RecursionError):
+        return None
+    if p and type(value) is list and (not value or type(value[0]) not in (dict, list)) and is_subscript(text, p):
+        return None  # `row[1, 2]`: a subscript is log text
+    if _TAIL_NOT_FAST.search(text, end) is not None:
+        return None  # another value, an extra closing bracket or a comment after this one
+    return value

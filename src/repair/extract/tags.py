@@ -102,3 +102,20 @@ def _value_in_tag(scan: Scan, pos: int, name: str) -> int:
         if bare_rank(text, b.start()) >= 0:
             return b.start()
     return -1
+
+
+def last_content_block(text: str) -> str | None:
+    """The inside of the last closed [CONTENT]...[/CONTENT] block as it stands, else None
+    (ActionNode without local repair: the block must be JSON as it is). Found with
+    str.find, so many unclosed tags cost one pass, not one pass each."""
+    last = None
+    pos = 0
+    while True:
+        start = text.find("[CONTENT]", pos)
+        if start < 0:
+            return last
+        end = text.find("[/CONTENT]", start + 9)
+        if end < 0:
+            return last
+        last = text[start + 9:end]
+        pos = end + 10

@@ -25,12 +25,12 @@ from __future__ import annotations
 import re
 from json.encoder import encode_basestring
 
-from ..chars import INVISIBLE, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
+from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
 from ..steps import snippet, unquoted_key
 from .brackets import DEEPER, EXTRA, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import STRING, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
+from .runs import ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
 from .scalars import DROP, LITERALS, scan_number, scan_word
 from .strings import _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
 from .trivia import peek_significant, skip_insignificant
@@ -43,7 +43,7 @@ _REST_WORTH = 512  # below this, the runs read the rest of a container for less 
 _OBJECT_FIRST = frozenset('"}')
 _ARRAY_FIRST = frozenset('"-0123456789tfn[{]')
 # Structure inside a stretch C has read as valid: strings removed, then all but brackets and commas.
-_STRINGS = re.compile(STRING)
+_STRINGS = re.compile(rf'"{STRING_BODY}"?', re.DOTALL)  # (closing quote optional: each string read once)
 _NOT_STRUCTURE = re.compile(r"[^\[\]{},]+")
 TRIVIA_FIRST = frozenset(" \t\r\n/#") | INVISIBLE  # what skip_insignificant may skip
 RUN_FIRST = frozenset('"-0123456789tfn') | LOOSE_FIRST  # what a run may start with
@@ -386,13 +386,13 @@ class Engine:
     def _run(self, frame: Frame, pos: int, state: int, out: list):
         """Copy the members ahead that need no decision (runs.py); (new offset, state)."""
         text = self.text
-        m = (OBJECT_RUN if frame.kind == OBJ else ARRAY_RUN).match(text, pos)
+        m = OBJECT_RUN.match(text, pos) if frame.kind == OBJ else ARRAY_RUN.match(text, pos)
         end = m.end()
         loose = False
         if end == pos:
             if text[pos] not in LOOSE_FIRST:
                 return pos, state
-            m = (LOOSE_OBJECT_RUN if frame.kind == OBJ else LOOSE_ARRAY_RUN).match(text, pos)
+            m = LOOSE_OBJECT_RUN.match(text, pos) if frame.kind == OBJ else LOOSE_ARRAY_RUN.match(text, pos)
             end = m.end()
             if end == pos:
                 return pos, state

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from ..chars import P
+from ..chars import STRING_BODY, P
 from ..steps import literal, single_quotes, unquoted_key
 
 _WS = rf"[ \t\r\n]*{P}"
@@ -39,12 +39,12 @@ _PYTHON = r"(?:True|False|None)(?![A-Za-z0-9_$])"
 _IDENT_KEY = rf"[A-Za-z_$][A-Za-z0-9_$]*{P}(?=[ \t]*:)"
 
 
-def _object_run(key: str, scalar: str, next_key: str):
+def _object_run(key: str, scalar: str, next_key: str) -> str:
     # whole members, each followed by a comma and the start of the next key; then possibly
     # the last member before a closer (group `last`), or only a key and its colon (group
     # `key`: its value needs the engine)
     next_key = rf"(?={_WS}{next_key})"
-    return re.compile(
+    return (
         rf"(?:{_WS}{key}{_WS}:{_WS}{scalar}{_WS},{next_key})*{P}"
         rf"(?:{_WS}(?P<key>{key}){_WS}:{_WS}(?P<last>{scalar}{_WS}(?=[}}\]]))?)?"
     )
@@ -55,28 +55,31 @@ def _object_run(key: str, scalar: str, next_key: str):
 _NEXT_ITEM = rf"(?={_WS}(?:[\"'\[{{\-0-9]|(?:true|false|null|True|False|None)(?![A-Za-z0-9_$])))"
 
 
-def _array_run(string: str, other: str, scalar: str):
+def _array_run(string: str, other: str, scalar: str) -> str:
     # whole items, each followed by a comma (a string's comma by the start of a value);
     # then possibly the last item before a closer (group `last`)
-    return re.compile(
+    return (
         rf"(?:{_WS}(?:{string}{_WS},{_NEXT_ITEM}|{other}{_WS},))*{P}"
         rf"(?P<last>{_WS}{scalar}{_WS}(?=[\]}})]))?"
     )
 
 
 _SCALAR = rf"(?:{STRING}|{NUMBER}|{_LITERAL})"
-OBJECT_RUN = _object_run(STRING, _SCALAR, '"')
-ARRAY_RUN = _array_run(STRING, rf"(?:{NUMBER}|{_LITERAL})", _SCALAR)
+# (used with .match only: each run is anchored where the engine stands)
+OBJECT_RUN = re.compile(_object_run(STRING, _SCALAR, '"'))
+ARRAY_RUN = re.compile(_array_run(STRING, rf"(?:{NUMBER}|{_LITERAL})", _SCALAR))
 
 _LOOSE_STRING = rf"(?:{STRING}|{_SINGLE})"
 _LOOSE_SCALAR = rf"(?:{STRING}|{_SINGLE}|{NUMBER}|{_LITERAL}|{_PYTHON})"
-LOOSE_OBJECT_RUN = _object_run(rf"(?:{STRING}|{_SINGLE}|{_IDENT_KEY})", _LOOSE_SCALAR, rf"(?:[\"']|{_IDENT_KEY})")
-LOOSE_ARRAY_RUN = _array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON})", _LOOSE_SCALAR)
+LOOSE_OBJECT_RUN = re.compile(_object_run(rf"(?:{STRING}|{_SINGLE}|{_IDENT_KEY})", _LOOSE_SCALAR, rf"(?:[\"']|{_IDENT_KEY})"))
+LOOSE_ARRAY_RUN = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON})", _LOOSE_SCALAR))
 LOOSE_FIRST = frozenset("'TFN") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 
 # The tokens of a loose stretch that may need rewriting (strings are matched whole so that
 # nothing inside one is touched; numbers so that `1e5` is not read as a word).
-_LOOSE_TOKEN = re.compile(rf"{STRING}|{_SINGLE}|{NUMBER}|[A-Za-z_$][A-Za-z0-9_$]*{P}")
+# (a double-quoted string's closing quote is optional so that finditer reads each string
+# once even where one never closes)
+_LOOSE_TOKEN = re.compile(rf'"{STRING_BODY}"?|{_SINGLE}|{NUMBER}|[A-Za-z_$][A-Za-z0-9_$]*{P}', re.DOTALL)
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
