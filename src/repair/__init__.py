@@ -9,9 +9,7 @@
 on the `repair` logger at INFO, each line starting with its `repair_<kind>` code.
 """
 
-from .core import RepairResult, loads, parse, repair, repair_json
 from .errors import RepairError, ValidationFailed
-from .steps import CODES, Step
 
 __version__ = "0.1.0"
 
@@ -20,15 +18,27 @@ __all__ = [
     "Step", "ValidationFailed", "llm", "loads", "parse", "repair", "repair_json", "__version__",
 ]
 
-_LAZY = {"ActionNode": "action", "Attempt": "action", "FillFailed": "action", "FillResult": "action"}
+# Everything else loads on first use (PEP 562), so `import repair` costs almost nothing:
+# the engine's patterns are compiled when the first text is repaired, ActionNode and the
+# LLM adapters when they are first named.
+_LAZY = {
+    "loads": "core", "repair": "core", "repair_json": "core", "parse": "core", "RepairResult": "core",
+    "CODES": "steps", "Step": "steps",
+    "ActionNode": "action", "Attempt": "action", "FillFailed": "action", "FillResult": "action",
+}
 
 
 def __getattr__(name: str):
-    """ActionNode and the LLM adapters load on first use, so `import repair` stays light."""
     import importlib
 
     if name == "llm":
         return importlib.import_module(".llm", __name__)
     if name in _LAZY:
-        return getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+        value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+        globals()[name] = value  # later lookups are plain module attributes
+        return value
     raise AttributeError(f"module 'repair' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import logging
 from operator import itemgetter
-from typing import NamedTuple
+from collections import namedtuple
 
 logger = logging.getLogger("repair")
 logger.addHandler(logging.NullHandler())  # a library logs; the application decides where it goes
 
 
-class Code(NamedTuple):
-    pass_name: str
-    lossy: bool
-    summary: str
-    before: str
-    after: str
+# One code of the vocabulary: the stage that fixes it, whether it may change or drop data,
+# a summary, and a before/after example. (A plain namedtuple: `typing` costs import time.)
+Code = namedtuple("Code", "pass_name lossy summary before after")
 
 
 # The closed vocabulary. Each code names the defect; `pass_name` is the stage that fixes

@@ -8,25 +8,32 @@ down by the pipeline; extraction never parses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 RANK_TAG = 3  # [CONTENT], <json>, ```json and bare ``` fences
 RANK_BARE = 2  # an object, or an array of containers/strings, in prose
 RANK_WEAK = 1  # an array of scalars in prose; a fence of another language
 RANK_LAST_RESORT = 0  # inside <think>, or a lone scalar that is the whole text
 
 
-@dataclass
 class Candidate:
-    rank: int
-    start: int  # offset of the value's first character
-    end: int  # offset after the value
-    value: object
-    steps: list
-    wrap_start: int = -1  # offset of the fence or tag, if any
-    wrap_end: int = -1  # offset after the closing fence or tag
-    wrap_steps: list = field(default_factory=list)
-    label: str = "value"
+    """One value found in the text: its rank, where it is, the value and the engine's
+    steps; the fence or tag around it and the steps for that; a label for messages."""
+
+    __slots__ = ("rank", "start", "end", "value", "steps", "wrap_start", "wrap_end", "wrap_steps", "label")
+
+    def __init__(self, rank: int, start: int, end: int, value, steps: list, wrap_start: int = -1,
+                 wrap_end: int = -1, wrap_steps: list | None = None, label: str = "value") -> None:
+        self.rank = rank
+        self.start = start  # offset of the value's first character
+        self.end = end  # offset after the value
+        self.value = value
+        self.steps = steps
+        self.wrap_start = wrap_start  # offset of the fence or tag, if any
+        self.wrap_end = wrap_end  # offset after the closing fence or tag
+        self.wrap_steps = [] if wrap_steps is None else wrap_steps
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"Candidate({self.label}, rank={self.rank}, span={self.span}, value={self.value!r:.60})"
 
     @property
     def outer_start(self) -> int:
