@@ -46,7 +46,7 @@ _ARRAY_FIRST = frozenset('"-0123456789tfn[{]')
 _STRINGS = re.compile(rf'"{STRING_BODY}"?', re.DOTALL)  # (closing quote optional: each string read once)
 _NOT_STRUCTURE = re.compile(r"[^\[\]{},]+")
 TRIVIA_FIRST = frozenset(" \t\r\n/#") | INVISIBLE  # what skip_insignificant may skip
-RUN_FIRST = frozenset('"-0123456789tfn') | LOOSE_FIRST  # what a run may start with
+RUN_FIRST = frozenset('"-0123456789tfn[{') | LOOSE_FIRST  # what a run may start with
 
 
 class NoValue(Exception):
@@ -316,6 +316,13 @@ class Engine:
                     self._push(stack, counts, OBJ if c == "{" else ARR, "}" if c == "{" else "]", pos, out)
                     pos += 1
                     state = KEY if c == "{" else VALUE
+                    # C read this container as far as a defect: copy the members before the
+                    # one that holds it (the text before a defect C found is JSON)
+                    stop = self.valid_until
+                    if stop > pos and first in (_OBJECT_FIRST if c == "{" else _ARRAY_FIRST):
+                        comma = _last_top_comma(text, pos, stop)
+                        if comma > pos:
+                            pos, state = self._copy_members(stack[-1], pos, comma, out)
                     continue
             elif c in QUOTES:
                 value, pos = scan_string(self, pos, ctx)
@@ -442,11 +449,15 @@ class Engine:
                 stack[-1].member_done()
             return end, AFTER
         frame.fails += 1
-        stop = self.last_stop
-        comma = _last_top_comma(text, pos, stop)
+        comma = _last_top_comma(text, pos, self.last_stop)
         if comma < 0 or comma - pos < 64:
             return None  # nothing worth copying
-        out.append(text[pos:comma])
+        return self._copy_members(frame, pos, comma, out)
+
+    def _copy_members(self, frame: Frame, pos: int, comma: int, out: list):
+        """text[pos:comma] is whole members of `frame` that C read as JSON, `comma` the one
+        after them: copy them; (offset after that comma, the state there)."""
+        out.append(self.text[pos:comma])
         frame.items += 1
         frame.comma_pos = comma
         frame.comma_at = len(out)

@@ -24,6 +24,8 @@ so each match is linear in what it reads.
 from __future__ import annotations
 
 import re
+from itertools import accumulate, count, islice
+from operator import add
 
 from ..chars import STRING_BODY, P
 from ..steps import literal, single_quotes, unquoted_key
@@ -64,16 +66,31 @@ def _array_run(string: str, other: str, scalar: str) -> str:
     )
 
 
+def _flat(key: str, scalar: str) -> str:
+    """A whole container of scalars (no container inside), JSON's grammar exactly: an
+    array `[a, b]` or an object `{k: v, ...}`, no trailing comma. A member that is one
+    is copied with the run instead of costing the engine an opener and a closer."""
+    array = rf"\[{_WS}(?:{scalar}(?:{_WS},{_WS}{scalar})*{P}{_WS})?\]"
+    member = rf"{key}{_WS}:{_WS}{scalar}"
+    obj = rf"\{{{_WS}(?:{member}(?:{_WS},{_WS}{member})*{P}{_WS})?\}}"
+    return rf"{array}|{obj}"
+
+
 _SCALAR = rf"(?:{STRING}|{NUMBER}|{_LITERAL})"
+_FLAT = _flat(STRING, _SCALAR)
+_VALUE = rf"(?:{_SCALAR}|{_FLAT})"
 # (used with .match only: each run is anchored where the engine stands)
-OBJECT_RUN = re.compile(_object_run(STRING, _SCALAR, '"'))
-ARRAY_RUN = re.compile(_array_run(STRING, rf"(?:{NUMBER}|{_LITERAL})", _SCALAR))
+OBJECT_RUN = re.compile(_object_run(STRING, _VALUE, '"'))
+ARRAY_RUN = re.compile(_array_run(STRING, rf"(?:{NUMBER}|{_LITERAL}|{_FLAT})", _VALUE))
 
 _LOOSE_STRING = rf"(?:{STRING}|{_SINGLE})"
+_LOOSE_KEY = rf"(?:{STRING}|{_SINGLE}|{_IDENT_KEY})"
 _LOOSE_SCALAR = rf"(?:{STRING}|{_SINGLE}|{NUMBER}|{_LITERAL}|{_PYTHON})"
-LOOSE_OBJECT_RUN = re.compile(_object_run(rf"(?:{STRING}|{_SINGLE}|{_IDENT_KEY})", _LOOSE_SCALAR, rf"(?:[\"']|{_IDENT_KEY})"))
-LOOSE_ARRAY_RUN = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON})", _LOOSE_SCALAR))
-LOOSE_FIRST = frozenset("'TFN") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+_LOOSE_FLAT = _flat(_LOOSE_KEY, _LOOSE_SCALAR)
+_LOOSE_VALUE = rf"(?:{_LOOSE_SCALAR}|{_LOOSE_FLAT})"
+LOOSE_OBJECT_RUN = re.compile(_object_run(_LOOSE_KEY, _LOOSE_VALUE, rf"(?:[\"']|{_IDENT_KEY})"))
+LOOSE_ARRAY_RUN = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON}|{_LOOSE_FLAT})", _LOOSE_VALUE))
+LOOSE_FIRST = frozenset("'TFN[{") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 
 # The tokens of a loose stretch that may need rewriting (strings are matched whole so that
 # nothing inside one is touched; numbers so that `1e5` is not read as a word).
@@ -83,8 +100,24 @@ _LOOSE_TOKEN = re.compile(rf'"{STRING_BODY}"?|{_SINGLE}|{NUMBER}|[A-Za-z_$][A-Za
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
+_SINGLE_RE = re.compile(_SINGLE)
+# A word that is not true/false/null, outside numbers: a Python literal or a bare key.
+_OTHER_WORD = re.compile(r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null)(?![A-Za-z0-9_$]))[A-Za-z_$]")
+
+
 def rewrite(text: str, start: int, end: int, steps: list) -> str:
     """JSON for the loose stretch text[start:end], recording a Step per rewritten token."""
+    stretch = text[start:end]
+    if '"' not in stretch and _OTHER_WORD.search(_SINGLE_RE.sub("", stretch)) is None:
+        # only single-quoted strings to rewrite, and no double quote anywhere: every `'` is
+        # a delimiter, so one replace rewrites them all, and the steps (one per string, at
+        # its opening quote: every other quote) are built without a Python loop
+        pieces = stretch.split("'")
+        # the i-th quote is at start + (length of the pieces before it) + i
+        quotes = map(add, accumulate(map(len, pieces[:-1])), count(start))
+        openers = islice(quotes, 0, None, 2)
+        steps.extend(map(single_quotes, openers))
+        return stretch.replace("'", '"')
     pieces = []
     last = start
     for m in _LOOSE_TOKEN.finditer(text, start, end):
