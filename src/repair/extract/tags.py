@@ -23,7 +23,10 @@ STOP = (frozenset("`~[<"), STOPS)  # (first characters, pattern), as the engine 
 TAG_NAMES = "json|output|answer|response|result|tool_call|function_call"
 CONTENT_CLOSE = re.compile(r"\[/content\]|\[content\]|\[end\]|\[/end\]", re.IGNORECASE)
 _OPENER = re.compile(r"[\[{]")
-_CLOSERS: dict[str, re.Pattern] = {}  # one closing pattern per tag name
+# per XML tag name: its closer, and (to find a value after prose inside the tag) its
+# closer or a new opener; compiled at import, one per name
+_CLOSERS = {name: re.compile(rf"</{name}>", re.IGNORECASE) for name in TAG_NAMES.split("|")}
+_BOUNDS = {name: re.compile(rf"</{name}>|<{name}\b", re.IGNORECASE) for name in TAG_NAMES.split("|")}
 
 
 def at_marker(text: str, pos: int) -> bool:
@@ -76,26 +79,14 @@ def tag(scan: Scan, m: re.Match, name: str, rank_cap: int) -> int:
 
 
 def _closer(name: str) -> re.Pattern:
-    if name == "content":
-        return CONTENT_CLOSE
-    if name not in _CLOSERS:
-        _CLOSERS[name] = re.compile(rf"</{name}>", re.IGNORECASE)
-    return _CLOSERS[name]
-
-
-_BOUNDS: dict[str, re.Pattern] = {}
+    return CONTENT_CLOSE if name == "content" else _CLOSERS[name]
 
 
 def _value_in_tag(scan: Scan, pos: int, name: str) -> int:
     """`[CONTENT]\\nHere is the JSON:\\n{...}`: the first plausible value before the tag
     closes or another tag opens; -1 if there is none."""
     text = scan.text
-    if name == "content":
-        bound = CONTENT_CLOSE
-    else:
-        if name not in _BOUNDS:
-            _BOUNDS[name] = re.compile(rf"</{name}>|<{name}\b", re.IGNORECASE)
-        bound = _BOUNDS[name]
+    bound = CONTENT_CLOSE if name == "content" else _BOUNDS[name]
     m = bound.search(text, pos)
     limit = scan.n if m is None else m.start()
     for b in _OPENER.finditer(text, pos, limit):
