@@ -182,7 +182,7 @@ def snippet(text: str, limit: int = 40) -> str:
     return repr(text)
 
 
-def truncated(text: str, steps) -> bool:
+def ends_cut_off(text: str, steps) -> bool:
     """Did the text end inside its value? A token was cut (repair_truncated) or a
     container was still open at the end of the text (ActionNode asks for a continuation)."""
     end = len(text.rstrip())
@@ -205,3 +205,35 @@ def literal(pos: int, word: str, code: str, json_word: str) -> RawStep:
 
 def unquoted_key(pos: int, key: str) -> RawStep:
     return ("repair_unquoted_key", pos, f"quoted the bare key {snippet(key)}", "", '"')
+
+
+# The steps that more than one construct records: the code is written here once, the
+# message says what was done in that construct.
+
+def truncation(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
+    """The text ends inside a token: it was completed or dropped (lossy)."""
+    return ("repair_truncated", pos, message, found, put)
+
+
+def missing_value(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
+    return ("repair_missing_value", pos, message, found, put)
+
+
+def missing_quote(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
+    return ("repair_missing_quote", pos, message, found, put)
+
+
+def stray_char(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
+    return ("repair_stray_char", pos, message, found, put)
+
+
+def extra_bracket(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
+    return ("repair_extra_bracket", pos, message, found, put)
+
+
+def leading_text(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
+    return ("repair_leading_text", pos, message, found, put)
+
+
+def trailing_text(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
+    return ("repair_trailing_text", pos, message, found, put)

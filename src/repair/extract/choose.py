@@ -6,7 +6,7 @@ because models put the final answer after echoed examples and drafts.
 
 from __future__ import annotations
 
-from ..steps import snippet
+from ..steps import extra_bracket, leading_text, snippet, stray_char, trailing_text
 from .candidates import Candidate
 
 
@@ -31,16 +31,16 @@ def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], 
     if lead is not None:
         k, frag = lead
         if frag.strip("\ufeff \t\r\n") == "":
-            steps.append(("repair_stray_char", k, "removed a byte order mark", frag, ""))
+            steps.append(stray_char(k, "removed a byte order mark", frag, ""))
         else:
-            steps.append(("repair_leading_text", k, f"dropped text before the value: {snippet(frag.strip())}", frag, ""))
+            steps.append(leading_text(k, f"dropped text before the value: {snippet(frag.strip())}", frag, ""))
     tail = _outside(text, chosen.outer_end, len(text), think_spans)
     if tail is not None:
         k, frag = tail
         if frag.strip(" \t\r\n}]") == "":
-            steps.append(("repair_extra_bracket", k, f"removed extra closing bracket(s) {snippet(frag.strip())} after the value", frag, ""))
+            steps.append(extra_bracket(k, f"removed extra closing bracket(s) {snippet(frag.strip())} after the value", frag, ""))
         else:
-            steps.append(("repair_trailing_text", k, f"dropped text after the value: {snippet(frag.strip())}", frag, ""))
+            steps.append(trailing_text(k, f"dropped text after the value: {snippet(frag.strip())}", frag, ""))
     if len(candidates) > 1 and choice_step:
         others = [c for c in candidates if c is not chosen]
         where = ", ".join(f"{c.label} at offset {c.outer_start}" for c in others[:5])

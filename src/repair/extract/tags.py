@@ -13,6 +13,7 @@ from ..chars import WS
 from .candidates import RANK_TAG, Scan
 from .fences import FENCE_OPEN, fence
 from .prose import bare_rank, value_start
+from ..steps import leading_text
 
 STOPS = re.compile(
     r"```|~~~|\[/?content\]|\[end\]|</(?:json|output|answer|response|result|tool_call|function_call|think|thinking|reasoning)>",
@@ -59,8 +60,8 @@ def tag(scan: Scan, m: re.Match, name: str, rank_cap: int) -> int:
             first = _value_in_tag(scan, first, name)
             if first < 0:
                 return m.end()  # a prose mention of the tag
-            wrap.append(("repair_leading_text", WS.match(text, m.end()).end(),
-                         "dropped text inside the tag before the value", text[m.end():first].strip(), ""))
+            wrap.append(leading_text(WS.match(text, m.end()).end(),
+                                     "dropped text inside the tag before the value", text[m.end():first].strip()))
         cand = scan.take(first, min(rank_cap, RANK_TAG), label, m.start(), wrap)
         if cand is None:
             return m.end()

@@ -27,7 +27,7 @@ from json.encoder import encode_basestring
 
 from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
-from ..steps import snippet, unquoted_key
+from ..steps import extra_bracket, missing_quote, missing_value, snippet, stray_char, truncation, unquoted_key
 from .brackets import DEEPER, EXTRA, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
@@ -234,7 +234,7 @@ class Engine:
                     end = pos + 1
                     while end < self.n and _is_stray(text[end]):
                         end += 1
-                    add("repair_stray_char", pos, f"removed stray {snippet(text[pos:end])} between tokens", text[pos:end], "")
+                    self.steps.append(stray_char(pos, f"removed stray {snippet(text[pos:end])} between tokens", text[pos:end], ""))
                     pos = end
                     continue
                 return self._finish(stack, state, pos, out, at_end=False)
@@ -262,7 +262,7 @@ class Engine:
                     state = AFTER
                     continue
                 if c == "{" and not frame.items and frame.comma_pos < 0:
-                    add("repair_stray_char", pos, "removed a doubled '{'", "{", "")
+                    self.steps.append(stray_char(pos, "removed a doubled '{'", "{", ""))
                     pos += 1
                     continue
                 key_end = self._unquoted_key(frame, pos, out)
@@ -375,7 +375,7 @@ class Engine:
                 pos += 1
                 continue
             elif c == ":":
-                add("repair_stray_char", pos, "removed a stray ':'", ":", "")
+                self.steps.append(stray_char(pos, "removed a stray ':'", ":", ""))
                 pos += 1
                 continue
             else:
@@ -492,7 +492,7 @@ class Engine:
         frame = stack[-1]
         action = decide_closer(text, pos, frame.closer, counts, stack[0].closer, len(stack))
         if action == EXTRA:
-            self.add("repair_extra_bracket", pos, f"removed an extra {c!r}", c, "")
+            self.steps.append(extra_bracket(pos, f"removed an extra {c!r}", c, ""))
             return False, pos + 1
         if action == DEEPER:
             missing = ""
@@ -523,16 +523,17 @@ class Engine:
         if not stack:
             raise NoValue
         frame = stack[-1]
-        code = "repair_truncated" if at_end else "repair_missing_value"
+        # a key left without its value: cut off (at the end) or given up (before prose)
+        step = truncation if at_end else missing_value
         if state == VALUE and frame.kind == OBJ:
-            self.add(code, pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", "null")
+            self.steps.append(step(pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", "null"))
             out.append("null")
         elif state == COLON:
-            self.add(code, pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", ": null")
+            self.steps.append(step(pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", ": null"))
             out.append(":null")
         elif state in (VALUE, KEY):
             if at_end and frame.comma_pos >= 0:
-                self.add("repair_truncated", frame.comma_pos, "the text ends after ','", ",", "")
+                self.steps.append(truncation(frame.comma_pos, "the text ends after ','", ",", ""))
             elif frame.comma_pos >= 0:
                 self._trailing_comma(frame, out)
             self._drop_comma(frame, out)
@@ -598,7 +599,7 @@ class Engine:
         if text[end] == '"':
             k = SPACES.match(text, end + 1).end()
             if k < n and text[k] == ":":
-                self.add("repair_missing_quote", pos, f"added the missing opening quote of key {snippet(key)}", "", '"')
+                self.steps.append(missing_quote(pos, f"added the missing opening quote of key {snippet(key)}", "", '"'))
                 self._key(frame, key, out)
                 return k
         if text[end] in ",}" and WORD.fullmatch(key):

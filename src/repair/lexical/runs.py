@@ -27,7 +27,7 @@ import re
 from itertools import accumulate, count, islice
 from operator import add
 
-from ..chars import STRING_BODY, P
+from ..chars import LITERALS, STRING_BODY, P
 from ..steps import literal, single_quotes, unquoted_key
 
 _WS = rf"[ \t\r\n]*{P}"
@@ -131,7 +131,7 @@ def rewrite(text: str, start: int, end: int, steps: list) -> str:
             put = '"' + token[1:-1] + '"'
         elif token in _PYTHON_WORDS and not _before_colon(text, m.end(), end):
             put = _PYTHON_WORDS[token]
-            steps.append(literal(k, token, "repair_python_literal", put))
+            steps.append(literal(k, token, LITERALS[token][1], put))
         elif token in ("true", "false", "null") and not _before_colon(text, m.end(), end):
             continue
         else:

@@ -13,7 +13,7 @@ from ..chars import (
 )
 from .decode import to_int
 from .strings import CTX_OBJ, CTX_ROOT, scan_unquoted
-from ..steps import literal, snippet
+from ..steps import literal, snippet, truncation
 
 DROP = object()  # a token that yields no value (a lone `-` at the end of the text)
 
@@ -53,7 +53,7 @@ def scan_number(p, pos: int, ctx: int):
         return None, e
     if not body or body == ".":
         if at_eof:
-            p.add("repair_truncated", pos, f"dropped an incomplete number {tok!r} at the end of the text", tok, "")
+            p.steps.append(truncation(pos, f"dropped an incomplete number {tok!r} at the end of the text", tok, ""))
             return DROP, e
         return scan_unquoted(p, pos, ctx)
     if HEX_TOKEN.fullmatch(tok):
@@ -88,7 +88,7 @@ def _tolerant_float(p, pos: int, tok: str, sign: str, body: str, at_eof: bool, c
     if sign == "-":
         value = -value
     if incomplete and at_eof and ctx != CTX_ROOT:
-        p.add("repair_truncated", pos, f"completed the number {tok!r} cut off at the end of the text", tok, str(value))
+        p.steps.append(truncation(pos, f"completed the number {tok!r} cut off at the end of the text", tok, str(value)))
     else:
         p.add("repair_number", pos, f"number {tok} written as {value}", tok, str(value))
     return value
@@ -132,7 +132,7 @@ def scan_word(p, pos: int, ctx: int):
             low = word.lower()
             for target, value in _PREFIX_TARGETS:
                 if target.startswith(low) and low != target:
-                    p.add("repair_truncated", pos, f"completed the literal {word!r} cut off at the end of the text", word, _json_word(value))
+                    p.steps.append(truncation(pos, f"completed the literal {word!r} cut off at the end of the text", word, _json_word(value)))
                     return value, e
     if ctx == CTX_ROOT:
         return DROP, pos

@@ -19,7 +19,7 @@ from ..chars import (
     CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTES, SIMPLE_ESCAPES, SMART_QUOTES,
     JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, P,
 )
-from ..steps import single_quotes, snippet
+from ..steps import missing_quote, single_quotes, snippet, truncation
 from .trivia import peek_significant
 
 # Where a string sits: it decides which characters may follow its closing quote.
@@ -168,7 +168,7 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
         if start + 1 < limit and text[start] == q:
             after = text[start + 1]
             if not (after in ",:}]" or after.isspace()):
-                p.add("repair_missing_quote", start, "removed a doubled opening quote", q, "")
+                p.steps.append(missing_quote(start, "removed a doubled opening quote", q, ""))
                 start += 1
     parts: list[str] = []
     append = parts.append
@@ -207,7 +207,7 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
                 b = _missing_end_boundary(p, start, j, ctx, ch)
                 if b >= 0:
                     value, _ = _scan_tolerant(p, pos, ctx, b, True, start)
-                    p.add("repair_missing_quote", b, "inserted the missing closing quote", "", q)
+                    p.steps.append(missing_quote(b, "inserted the missing closing quote", "", q))
                     return value.rstrip(), b
         if ch in closers or ch == '"':
             if ch in closers:
@@ -252,9 +252,9 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
         cut = _cut_unterminated(p, start, limit, ctx)
         if cut < limit:
             value, _ = _scan_tolerant(p, pos, ctx, cut, True, start)
-            p.add("repair_missing_quote", cut, "closed a string that ran into the closing brackets", "", q)
+            p.steps.append(missing_quote(cut, "closed a string that ran into the closing brackets", "", q))
             return value, cut
-        p.add("repair_truncated", limit, f"closed a string cut off at the end of the text: {snippet(text[max(pos, limit - 30):limit])}", "", q)
+        p.steps.append(truncation(limit, f"closed a string cut off at the end of the text: {snippet(text[max(pos, limit - 30):limit])}", "", q))
         k = limit
         while k > start and text[k - 1] in " \t\n\r":
             k -= 1
@@ -303,7 +303,7 @@ def _escape(text: str, j: int, limit: int, closers: str, append) -> tuple[int, s
 def _end_key_at_colon(p, pos: int, start: int, colon: int, q: str) -> tuple[str, int]:
     """`{"a": 1, "b: 2}`: a key that never closed ends at its colon."""
     value, _ = _scan_tolerant(p, pos, CTX_KEY, colon, True, start)
-    p.add("repair_missing_quote", colon, "inserted the missing closing quote of a key before ':'", "", q)
+    p.steps.append(missing_quote(colon, "inserted the missing closing quote of a key before ':'", "", q))
     return value.rstrip(), colon
 
 
@@ -351,7 +351,7 @@ def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
             k = SPACES.match(text, e + 1).end()
             if k >= n or text[k] in ",]}\n\r" or p.at_end(k):
                 raw = text[pos:e]
-                p.add("repair_missing_quote", pos, f"added the missing opening quote of {snippet(raw)}", "", '"')
+                p.steps.append(missing_quote(pos, f"added the missing opening quote of {snippet(raw)}", "", '"'))
                 return raw.strip(), e + 1
             i = e + 1
             continue

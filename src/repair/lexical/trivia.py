@@ -8,7 +8,7 @@ does Python-level work happen, and each such thing becomes a step.
 from __future__ import annotations
 
 from ..chars import INVISIBLE, WS
-from ..steps import snippet
+from ..steps import snippet, stray_char
 
 
 def skip_insignificant(p, pos: int) -> int:
@@ -34,7 +34,7 @@ def skip_insignificant(p, pos: int) -> int:
             while end < n and text[end] in INVISIBLE:
                 end += 1
             names = ", ".join(sorted({f"U+{ord(ch):04X}" for ch in text[pos:end]}))
-            p.add("repair_stray_char", pos, f"removed invisible character(s) {names} between tokens", text[pos:end], "")
+            p.steps.append(stray_char(pos, f"removed invisible character(s) {names} between tokens", text[pos:end], ""))
             pos = end
         else:
             return pos

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..steps import snippet
+from ..steps import CODES, snippet
 from . import coerce, shape as shapes
 from .compile import Shape
 from .keys import match_keys
@@ -22,7 +22,6 @@ from .keys import match_keys
 MAX_DEPTH = 120
 
 _SCALAR_KINDS = frozenset(["string", "integer", "number", "boolean", "enum"])
-_LOSSY = frozenset(["repair_key_typo", "repair_extra_key", "repair_schema_choice"])
 
 
 def path_join(path: str, key) -> str:
@@ -127,7 +126,7 @@ class Aligner:
         for option in shape.options:
             trial = Aligner(self.pos, self.reparse)
             aligned = trial.align(value, option, path, depth + 1)
-            lossy = sum(1 for s in trial.steps if s[0] in _LOSSY)
+            lossy = sum(1 for s in trial.steps if CODES[s[0]].lossy)
             score = (shapes.fits(aligned, option), -lossy, -len(trial.steps))
             if best is None or score > best[0]:
                 best = (score, aligned, trial.steps)
