@@ -39,6 +39,7 @@ OBJ, ARR = 0, 1
 VALUE, KEY, COLON, AFTER = 0, 1, 2, 3
 
 _COMMA_RUN = re.compile(r",(?:[ \t\r\n]*,)*")
+_SALVAGE_WORTH = 512  # below this, the runs copy the members before a defect for less
 _REST_WORTH = 512  # below this, the runs read the rest of a container for less than a C attempt costs
 _OBJECT_FIRST = frozenset('"}')
 _ARRAY_FIRST = frozenset('"-0123456789tfn[{]')
@@ -46,7 +47,7 @@ _ARRAY_FIRST = frozenset('"-0123456789tfn[{]')
 _STRINGS = re.compile(rf'"{STRING_BODY}"?', re.DOTALL)  # (closing quote optional: each string read once)
 _NOT_STRUCTURE = re.compile(r"[^\[\]{},]+")
 TRIVIA_FIRST = frozenset(" \t\r\n/#") | INVISIBLE  # what skip_insignificant may skip
-RUN_FIRST = frozenset('"-0123456789tfn[{') | LOOSE_FIRST  # what a run may start with
+RUN_FIRST = frozenset('"-0123456789tfn') | LOOSE_FIRST  # what a run may start with (not a bracket: C tries a container whole first)
 
 
 class NoValue(Exception):
@@ -119,6 +120,8 @@ class Engine:
         self.fast_budget = 4 * self.n + 65536  # C characters that failed attempts may waste
         self.last_stop = 0  # where the last failed attempt stopped
         self.valid_until = valid_until  # where the last failed attempt found a defect
+        self.streak = 0  # failed attempts in a row
+        self.retry_at = 0  # after a streak, no attempt before this offset
 
     def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
         self.steps.append((code, pos, message, found, put))
@@ -149,8 +152,8 @@ class Engine:
         linear even for deep unclosed nesting.
         """
         self.last_stop = -1
-        if pos < self.fast_floor or pos < self.valid_until:
-            return None  # (before a defect C found already: the runs copy that text)
+        if pos < self.fast_floor or pos < self.valid_until or pos < self.retry_at:
+            return None  # (before a defect C found already, or in a stretch of defects: the runs copy that text)
         text, n = self.text, self.n
         window = 4096
         while True:
@@ -171,10 +174,16 @@ class Engine:
                     continue
                 self._failed(pos, pos + max(epos - len(opener), 1))
                 return None
+            self.streak = 0
             return value, pos + end - len(opener)
 
     def _failed(self, pos: int, stop: int) -> None:
         self.last_stop = stop
+        # a streak of failures (a Python repr: a literal in every record) backs off: C is
+        # not tried again for a stretch that doubles with each failure in a row
+        self.streak += 1
+        if self.streak >= 2:
+            self.retry_at = stop + (128 << min(self.streak, 16))
         if stop > self.valid_until:
             self.valid_until = stop  # text[pos:stop] is a valid JSON prefix: no need to try C in it again
         self.fast_budget -= stop - pos
@@ -319,7 +328,7 @@ class Engine:
                     # C read this container as far as a defect: copy the members before the
                     # one that holds it (the text before a defect C found is JSON)
                     stop = self.valid_until
-                    if stop > pos and first in (_OBJECT_FIRST if c == "{" else _ARRAY_FIRST):
+                    if stop - pos > _SALVAGE_WORTH and first in (_OBJECT_FIRST if c == "{" else _ARRAY_FIRST):
                         comma = _last_top_comma(text, pos, stop)
                         if comma > pos:
                             pos, state = self._copy_members(stack[-1], pos, comma, out)
@@ -448,6 +457,8 @@ class Engine:
             if stack:
                 stack[-1].member_done()
             return end, AFTER
+        if self.last_stop <= pos:
+            return None  # C was not tried (a budget or back-off): nothing is known to be JSON
         frame.fails += 1
         comma = _last_top_comma(text, pos, self.last_stop)
         if comma < 0 or comma - pos < 64:
@@ -628,6 +639,8 @@ def _last_top_comma(text: str, pos: int, stop: int) -> int:
     -1 if there is none. text[pos:stop] is valid JSON as far as it goes (C read it), so its
     structure is found with C string operations (strings emptied, then all but brackets and
     commas removed); Python walks only the end of that remainder, back to the comma."""
+    if stop <= pos:
+        return -1
     window = text[pos:stop]
     bare = _STRINGS.sub('""', window)
     structure = _NOT_STRUCTURE.sub("", bare)

@@ -90,7 +90,7 @@ _LOOSE_FLAT = _flat(_LOOSE_KEY, _LOOSE_SCALAR)
 _LOOSE_VALUE = rf"(?:{_LOOSE_SCALAR}|{_LOOSE_FLAT})"
 LOOSE_OBJECT_RUN = re.compile(_object_run(_LOOSE_KEY, _LOOSE_VALUE, rf"(?:[\"']|{_IDENT_KEY})"))
 LOOSE_ARRAY_RUN = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON}|{_LOOSE_FLAT})", _LOOSE_VALUE))
-LOOSE_FIRST = frozenset("'TFN[{") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+LOOSE_FIRST = frozenset("'TFN") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 
 # The tokens of a loose stretch that may need rewriting (strings are matched whole so that
 # nothing inside one is touched; numbers so that `1e5` is not read as a word).
