@@ -30,7 +30,7 @@ from ..errors import RepairError
 from ..steps import extra_bracket, missing_quote, missing_value, snippet, stray_char, truncation, unquoted_key
 from .brackets import DEEPER, EXTRA, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
+from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, OTHER_WORD, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
 from .scalars import DROP, LITERALS, scan_number, scan_word
 from .strings import _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
 from .trivia import peek_significant, skip_insignificant
@@ -65,7 +65,7 @@ class Frame:
     `items` counts the members written so far.
     """
 
-    __slots__ = ("kind", "closer", "open_pos", "open_at", "comma_pos", "comma_at", "key", "key_pos", "items", "fails")
+    __slots__ = ("kind", "closer", "open_pos", "open_at", "comma_pos", "comma_at", "key", "key_pos", "items", "fails", "colon_pos")
 
     def __init__(self, kind: int, closer: str, open_pos: int, open_at: int) -> None:
         self.kind = kind
@@ -78,6 +78,7 @@ class Frame:
         self.key_pos = -1
         self.items = 0
         self.fails = 0  # failed attempts to read the rest of it in C
+        self.colon_pos = -1  # where the pending key's colon is, when a span copied the key
 
     def member_done(self) -> None:
         """A member (or item) is complete: no comma is pending any more."""
@@ -121,6 +122,8 @@ class Engine:
         self.last_stop = 0  # where the last failed attempt stopped
         self.valid_until = valid_until  # where the last failed attempt found a defect
         self.streak = 0  # failed attempts in a row
+        self.spans = max_depth is None  # copy spans across brackets (off: read without them)
+        self.spanned = False
         self.retry_at = 0  # after a streak, no attempt before this offset
 
     def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
@@ -192,7 +195,23 @@ class Engine:
 
     # ------------------------------------------------------------------ the machine
     def parse(self, pos: int):
-        """Read one value whose first character is at `pos`; return (value, end)."""
+        """Read one value whose first character is at `pos`; return (value, end).
+
+        When the text written does not decode, a span copied a stretch whose grammar is
+        wrong (`{"a": "b": 1}`): the value is read again without spans."""
+        spans, mark = self.spans, len(self.steps)
+        try:
+            return self._parse(pos)
+        except _SpanMiss:
+            del self.steps[mark:]
+            self.spans = False
+            try:
+                return self._parse(pos)
+            finally:
+                self.spans = spans
+
+    def _parse(self, pos: int):
+        self.spanned = False  # did a span copy text into this value?
         text = self.text
         add = self.add
         stack: list[Frame] = []
@@ -207,6 +226,11 @@ class Engine:
             if pos >= n or (text[pos] in stop_first and self.stop.match(text, pos) is not None):
                 return self._finish(stack, state, pos, out, at_end=True)
             c = text[pos]
+            if stack and self.spans and c in SPAN_FIRST:
+                got = self._span(stack, counts, pos, state, out)
+                if got is not None:
+                    pos, state = got
+                    continue
             if stack and (state == KEY or (state == VALUE and stack[-1].kind == ARR)) and c in RUN_FIRST:
                 end, state = self._run(stack[-1], pos, state, out)
                 if end != pos:
@@ -475,6 +499,99 @@ class Engine:
         out.append(",")
         return comma + 1, KEY if frame.kind == OBJ else VALUE
 
+    # ------------------------------------------------------------------ spans
+    def _span(self, stack, counts, pos: int, state: int, out: list):
+        """Copy the span of JSON tokens ahead (runs.SPAN) and replay its brackets on the
+        stack; (new offset, state), or None when there is none to take."""
+        c = self.text[pos]
+        # a span starts only where its first token is grammatical in this state
+        if state == AFTER:
+            if c not in ",}]":
+                return None
+        elif state == KEY:
+            if c not in "\"'" and not c.isalpha() and c not in "_$":
+                return None
+        elif state == COLON:
+            if c != ":":
+                return None
+        elif c in ",:}]":
+            return None
+        text = self.text
+        end = SPAN.match(text, pos).end()
+        if end <= pos:
+            if c not in LOOSE_FIRST:
+                return None
+            end = LOOSE_SPAN.match(text, pos, pos + LOOSE_WINDOW).end()
+            if end <= pos:
+                return None
+        stretch = text[pos:end]
+        body = stretch.rstrip(" \t\r\n")
+        if not body:
+            return None
+        # the brackets of the stretch, outside strings, with matched pairs removed: what
+        # is left closes containers open before it, then opens new ones
+        bare = ANY_STRING.sub("", stretch)
+        residue = _NOT_BRACKET.sub("", bare)
+        for _ in range(64):
+            shorter = residue.replace("[]", "").replace("{}", "")
+            if shorter == residue:
+                break
+            residue = shorter
+        else:
+            return self._no_spans()
+        closing = len(residue) - len(residue.lstrip("]}"))
+        closers, openers = residue[:closing], residue[closing:]
+        if "]" in openers or "}" in openers or closing >= len(stack):
+            return self._no_spans()  # brackets that do not match, or the root closed in it
+        for i, ch in enumerate(closers, 1):
+            frame = stack[-i]
+            if frame.closer != ch or (frame.kind == OBJ) != (ch == "}"):
+                return self._no_spans()  # a closer that needs a decision (or a tuple, a set)
+        self.spanned = True
+        if "'" in stretch or OTHER_WORD.search(bare) is not None:
+            def copy(a, b):  # single quotes, Python literals or bare keys: rewritten
+                return rewrite(text, a, b, self.steps)
+        else:
+            def copy(a, b):
+                return text[a:b]
+        for ch in closers:
+            stack.pop()
+            counts[ch] -= 1
+            stack[-1].member_done()
+        for ch in openers:
+            frame = Frame(OBJ if ch == "{" else ARR, "}" if ch == "{" else "]", -1, -1)
+            frame.items = 1  # (each has a member under way; the innermost is settled below)
+            stack.append(frame)
+            counts[frame.closer] += 1
+        frame = stack[-1]
+        last = body[-1]
+        at = pos + len(body) - 1
+        if last == ",":
+            out.append(copy(pos, at))
+            frame.comma_pos = at
+            frame.comma_at = len(out)
+            out.append(",")
+            return end, KEY if frame.kind == OBJ else VALUE
+        if last in "[{" and openers:
+            # a container opened last: its opener is a piece of its own (a Python set
+            # rewrites it) and it has no member yet
+            out.append(copy(pos, at))
+            frame.open_pos, frame.open_at, frame.items = at, len(out), 0
+            out.append(last)
+            return end, KEY if last == "{" else VALUE
+        out.append(copy(pos, end))
+        if last == ":":
+            frame.key, frame.key_pos, frame.colon_pos = None, -1, at
+            frame.comma_pos = frame.comma_at = -1
+            return end, VALUE
+        frame.member_done()
+        return end, AFTER
+
+    def _no_spans(self) -> None:
+        """A span needed a decision after all: read the rest of this text without spans."""
+        self.spans = False
+        return None
+
     # ------------------------------------------------------------------ helpers
     def _value(self, out: list, pos: int):
         """The value of the text written for a root container that has closed."""
@@ -482,6 +599,8 @@ class Engine:
         try:
             return decode_json(text), pos
         except ValueError as exc:
+            if self.spans and self.spanned:
+                raise _SpanMiss from None
             raise RepairError(
                 f"internal error: the repaired text is not JSON ({exc}); please report this input",
                 self.text, pos, "internal") from None
@@ -561,6 +680,8 @@ class Engine:
 
     def _key_of(self, frame: Frame) -> str:
         """The pending key, for messages; a key a run copied is decoded here."""
+        if frame.key is None and frame.key_pos < 0 and frame.colon_pos >= 0:
+            frame.key_pos = _key_before(self.text, frame.colon_pos)
         if frame.key is None and frame.key_pos >= 0:
             k = frame.key_pos
             if self.text[k] == '"':
@@ -632,6 +753,27 @@ class Engine:
         if c in QUOTES:
             return _AHEAD[c][0].match(self.text, pos + 1) is not None
         return IDENT_KEY_AHEAD.match(self.text, pos) is not None
+
+
+class _SpanMiss(Exception):
+    """The text written with spans does not decode: read the value again without them."""
+
+
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+def _key_before(text: str, colon: int) -> int:
+    """The offset of the quoted key that ends before the colon at `colon` (a span copied it)."""
+    close = text.rfind('"', 0, colon)
+    k = close
+    while k > 0:
+        k = text.rfind('"', 0, k)
+        slashes = 0
+        while k - 1 - slashes >= 0 and text[k - 1 - slashes] == "\\":
+            slashes += 1
+        if slashes % 2 == 0:
+            return k
+    return -1
 
 
 def _last_top_comma(text: str, pos: int, stop: int) -> int:

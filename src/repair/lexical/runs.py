@@ -24,7 +24,7 @@ so each match is linear in what it reads.
 from __future__ import annotations
 
 import re
-from itertools import accumulate, count, islice
+from itertools import accumulate, count, islice, repeat
 from operator import add
 
 from ..chars import LITERALS, STRING_BODY, P
@@ -94,9 +94,16 @@ LOOSE_FIRST = frozenset("'TFN") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHI
 
 # The tokens of a loose stretch that may need rewriting (strings are matched whole so that
 # nothing inside one is touched; numbers so that `1e5` is not read as a word).
-# (a double-quoted string's closing quote is optional so that finditer reads each string
-# once even where one never closes)
-_LOOSE_TOKEN = re.compile(rf'"{STRING_BODY}"?|{_SINGLE}|{NUMBER}|[A-Za-z_$][A-Za-z0-9_$]*{P}', re.DOTALL)
+# In a loose stretch, the next token that may need rewriting (a single-quoted string or a
+# word that is not true/false/null), after what needs none (double-quoted strings,
+# numbers, JSON's literals, punctuation), which the match skips in C. The token is
+# optional, so no match ever fails after skipping: finditer reads the stretch once. (A
+# double-quoted string's closing quote is optional for the same reason.)
+_LOOSE_NEXT = re.compile(
+    rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$])|[^\'"A-Za-z_$0-9\-])*{P}'
+    rf"(?P<tok>{_SINGLE}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
+    re.DOTALL,
+)
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
@@ -116,16 +123,17 @@ def rewrite(text: str, start: int, end: int, steps: list) -> str:
         # the i-th quote is at start + (length of the pieces before it) + i
         quotes = map(add, accumulate(map(len, pieces[:-1])), count(start))
         openers = islice(quotes, 0, None, 2)
-        steps.extend(map(single_quotes, openers))
+        code, _, message, found, put = single_quotes(0)  # (the step's words, written once in steps.py)
+        steps.extend(zip(repeat(code), openers, repeat(message), repeat(found), repeat(put)))
         return stretch.replace("'", '"')
     pieces = []
     last = start
-    for m in _LOOSE_TOKEN.finditer(text, start, end):
-        c = text[m.start()]
-        if c == '"' or c == "-" or "0" <= c <= "9":
+    for m in _LOOSE_NEXT.finditer(text, start, end):
+        token = m.group("tok")
+        if token is None:
             continue
-        k = m.start()
-        token = m.group()
+        k = m.start("tok")
+        c = token[0]
         if c == "'":
             steps.append(single_quotes(k))
             put = '"' + token[1:-1] + '"'
@@ -139,7 +147,7 @@ def rewrite(text: str, start: int, end: int, steps: list) -> str:
             put = '"' + token + '"'
         pieces.append(text[last:k])
         pieces.append(put)
-        last = m.end()
+        last = m.end("tok")
     pieces.append(text[last:end])
     return "".join(pieces)
 
@@ -153,3 +161,36 @@ def _before_colon(text: str, pos: int, end: int) -> bool:
 
 # A strict JSON number that ends right there: the engine copies it as it is.
 CLEAN_NUMBER = re.compile(rf"{NUMBER}(?=[,\]}}])")
+
+
+# A span: a stretch of JSON tokens across brackets, read without knowing the containers
+# (the engine replays its brackets afterwards, with C string operations). Each token is
+# taken only where the construct functions would read it the same way: a string followed
+# by `:`, a closer, or a comma and the next quote; a number or literal followed by a
+# separator; a closer followed by a separator (never the root's last closer: that ends the
+# value); a comma not followed by a closer or another comma. A `[` before a letter or `/`
+# is left alone (`[/CONTENT]`, `[end]` may end the value). Grammar the span does not check
+# (`{"a" "b"}` is not taken, but `{"a": "b": 1}` is) makes the final decode fail, and the
+# engine then reads the value again without spans.
+# The loose forms of the runs are taken too (`rewrite` turns them into JSON).
+_SEP = r"(?=[ \t\r\n]*[,:}\]])"
+_STRING_END = r"(?=[ \t\r\n]*(?:[:}\]]|,[ \t\r\n]*[\"']))"
+SPAN = re.compile(
+    rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}"
+    rf"|{NUMBER}{_SEP}|(?:true|false|null){_SEP}"
+    rf"|[}}\]]{_SEP}|,(?=[ \t\r\n]*[^ \t\r\n}}\]/#,]))*{P}"
+)
+# The same with the loose forms, which `rewrite` turns into JSON token by token in
+# Python: the engine gives it a window of LOOSE_WINDOW characters at a time (a cut there
+# only ends the span early: every token needs what follows it).
+LOOSE_SPAN = re.compile(
+    rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}|{_SINGLE}{_STRING_END}"
+    rf"|{NUMBER}{_SEP}|(?:true|false|null|True|False|None){_SEP}|{_IDENT_KEY}"
+    rf"|[}}\]]{_SEP}|,(?=[ \t\r\n]*[^ \t\r\n}}\]/#,]))*{P}"
+)
+LOOSE_WINDOW = 512
+SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+# Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
+# quote is optional, so each is read once even where one never closes).
+ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE}', re.DOTALL)
+OTHER_WORD = _OTHER_WORD
