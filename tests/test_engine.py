@@ -505,7 +505,7 @@ class Gen:
         return "{" + ",".join(ws() + self.key() + ws() + ":" + ws() + self.value(depth) + ws() for _ in range(n)) + "}"
 
 
-AGREEMENT_CASES = 1500
+AGREEMENT_CASES = 1000
 
 
 def test_runs_agree_with_the_construct_functions(monkeypatch):
