@@ -100,20 +100,6 @@ def test_find_cycle_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-# The one cycle today: `_protocol` imports `_drive` inside its methods and `_drive` imports
-# `_protocol` at module level (see the xfail below).
-KNOWN_CYCLE_EDGE = ("repair.llm._protocol", "repair.llm._drive")
-
-
-def test_no_import_cycles_apart_from_the_known_one():
-    graph = {name: set(deps) for name, deps in GRAPH.items()}
-    graph[KNOWN_CYCLE_EDGE[0]].discard(KNOWN_CYCLE_EDGE[1])
-    cycle = find_cycle(graph)
-    assert cycle is None, "import cycle: " + " -> ".join(cycle)
-
-
-@pytest.mark.xfail(strict=True, reason="repair.llm._protocol imports repair.llm._drive inside call()/acall() "
-                   "and _drive imports _protocol at module level: an import cycle through a function-level import")
 def test_no_import_cycles():
     cycle = find_cycle(GRAPH)
     assert cycle is None, "import cycle: " + " -> ".join(cycle)

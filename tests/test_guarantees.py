@@ -205,10 +205,8 @@ def test_the_odd_corpus_does_raise():
     assert {"empty", "no_value", "validation"} <= set(kinds)
 
 
-@pytest.mark.xfail(strict=True, reason="engine bugs: the frame is left in AFTER with no item, the engine "
-                   "writes a comma right after the opener and reports the input as internal")
 @pytest.mark.parametrize("text", INTERNAL_TODAY)
-def test_known_internal_errors(text):
+def test_inputs_that_once_were_internal_errors(text):
     assert "internal" not in raised_kinds(text)
 
 

@@ -237,3 +237,7 @@ def leading_text(pos: int, message: str, found: str = "", put: str = "") -> RawS
 
 def trailing_text(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
     return ("repair_trailing_text", pos, message, found, put)
+
+
+def extra_comma(pos: int, message: str, found: str = ",", put: str = "") -> RawStep:
+    return ("repair_extra_comma", pos, message, found, put)

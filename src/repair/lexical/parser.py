@@ -27,7 +27,7 @@ from json.encoder import encode_basestring
 
 from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
-from ..steps import extra_bracket, missing_quote, missing_value, snippet, stray_char, truncation, unquoted_key
+from ..steps import extra_bracket, extra_comma, missing_quote, missing_value, snippet, stray_char, truncation, unquoted_key
 from .brackets import DEEPER, EXTRA, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, OTHER_WORD, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
@@ -239,6 +239,13 @@ class Engine:
 
             if state == AFTER:
                 frame = stack[-1]
+                if c == "," and not frame.items:
+                    # no member before it (`[... 1]`, `[},2]` once the `}` is gone): a leading comma
+                    end = _COMMA_RUN.match(text, pos).end()
+                    self.steps.append(extra_comma(pos, "removed a leading ','", text[pos:end]))
+                    pos = end
+                    state = KEY if frame.kind == OBJ else VALUE
+                    continue
                 if c == ",":
                     frame.comma_pos = pos
                     frame.comma_at = len(out)
@@ -258,9 +265,10 @@ class Engine:
                         return self._value(out, pos)
                     continue
                 if self._starts_value(pos) if frame.kind == ARR else self._starts_key(pos):
-                    add("repair_missing_comma", pos, "inserted a missing ','", "", ",")
-                    frame.comma_at = len(out)  # pending like a real comma, with no step of its own
-                    out.append(",")
+                    if frame.items:  # (after a placeholder with no member before it, no comma is missing)
+                        add("repair_missing_comma", pos, "inserted a missing ','", "", ",")
+                        frame.comma_at = len(out)  # pending like a real comma, with no step of its own
+                        out.append(",")
                     state = VALUE if frame.kind == ARR else KEY
                     continue
                 if _is_stray(c):
@@ -286,7 +294,7 @@ class Engine:
                 if c == ",":
                     end = _COMMA_RUN.match(text, pos).end()
                     count = text.count(",", pos, end)
-                    add("repair_extra_comma", pos, f"removed {count} doubled ','", text[pos:end], "")
+                    self.steps.append(extra_comma(pos, f"removed {count} doubled ','", text[pos:end]))
                     pos = end
                     continue
                 if text.startswith("...", pos) or c == "\u2026":
@@ -350,11 +358,13 @@ class Engine:
                     pos += 1
                     state = KEY if c == "{" else VALUE
                     # C read this container as far as a defect: copy the members before the
-                    # one that holds it (the text before a defect C found is JSON)
+                    # one that holds it. (The defect may have been found by an attempt that
+                    # began elsewhere, whose reading of this stretch the engine need not
+                    # share: the members are decoded once more, here, before they are copied.)
                     stop = self.valid_until
                     if stop - pos > _SALVAGE_WORTH and first in (_OBJECT_FIRST if c == "{" else _ARRAY_FIRST):
                         comma = _last_top_comma(text, pos, stop)
-                        if comma > pos:
+                        if comma > pos and _members_decode(c, text, pos, comma):
                             pos, state = self._copy_members(stack[-1], pos, comma, out)
                     continue
             elif c in QUOTES:
@@ -373,7 +383,7 @@ class Engine:
                 elif c == ",":
                     end = _COMMA_RUN.match(text, pos).end()
                     count = text.count(",", pos, end)
-                    add("repair_extra_comma", pos, f"removed {count} doubled or leading ','", text[pos:end], "")
+                    self.steps.append(extra_comma(pos, f"removed {count} doubled or leading ','", text[pos:end]))
                     pos = end
                 else:
                     self._trailing_comma(frame, out)
@@ -599,7 +609,7 @@ class Engine:
         try:
             return decode_json(text), pos
         except ValueError as exc:
-            if self.spans and self.spanned:
+            if self.spanned:  # (a span copied text into this value: read it again without)
                 raise _SpanMiss from None
             raise RepairError(
                 f"internal error: the repaired text is not JSON ({exc}); please report this input",
@@ -762,10 +772,32 @@ class _SpanMiss(Exception):
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
+def _members_decode(opener: str, text: str, pos: int, end: int) -> bool:
+    """Is text[pos:end] whole members of a container opened with `opener`, as C reads them?"""
+    try:
+        STRICT.decode(opener + text[pos:end] + ("}" if opener == "{" else "]"))
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
 def _key_before(text: str, colon: int) -> int:
-    """The offset of the quoted key that ends before the colon at `colon` (a span copied it)."""
-    close = text.rfind('"', 0, colon)
-    k = close
+    """The offset of the key that ends before the colon at `colon` (a span copied it):
+    a double-quoted key's opening quote (escaped quotes skipped), a single-quoted one's,
+    or the first character of a bare identifier."""
+    j = colon - 1
+    while j >= 0 and text[j] in " \t\r\n":
+        j -= 1
+    if j < 0:
+        return -1
+    q = text[j]
+    if q == "'":
+        return text.rfind("'", 0, j)
+    if q != '"':
+        while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "_$"):
+            j -= 1
+        return j
+    k = j
     while k > 0:
         k = text.rfind('"', 0, k)
         slashes = 0

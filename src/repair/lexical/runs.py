@@ -100,7 +100,7 @@ LOOSE_FIRST = frozenset("'TFN") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHI
 # optional, so no match ever fails after skipping: finditer reads the stretch once. (A
 # double-quoted string's closing quote is optional for the same reason.)
 _LOOSE_NEXT = re.compile(
-    rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$])|[^\'"A-Za-z_$0-9\-])*{P}'
+    rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:)|[^\'"A-Za-z_$0-9\-])*{P}'
     rf"(?P<tok>{_SINGLE}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
     re.DOTALL,
 )
@@ -108,8 +108,9 @@ _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
 _SINGLE_RE = re.compile(_SINGLE)
-# A word that is not true/false/null, outside numbers: a Python literal or a bare key.
-_OTHER_WORD = re.compile(r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null)(?![A-Za-z0-9_$]))[A-Za-z_$]")
+# A word that is not true/false/null (or is one, used as a key), outside numbers: a
+# Python literal or a bare key.
+_OTHER_WORD = re.compile(r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:))[A-Za-z_$]")
 
 
 def rewrite(text: str, start: int, end: int, steps: list) -> str:
@@ -174,7 +175,7 @@ CLEAN_NUMBER = re.compile(rf"{NUMBER}(?=[,\]}}])")
 # engine then reads the value again without spans.
 # The loose forms of the runs are taken too (`rewrite` turns them into JSON).
 _SEP = r"(?=[ \t\r\n]*[,:}\]])"
-_STRING_END = r"(?=[ \t\r\n]*(?:[:}\]]|,[ \t\r\n]*[\"']))"
+_STRING_END = rf"(?=[ \t\r\n]*(?:[:}}\]]|,[ \t\r\n]*(?:[\"']|{_IDENT_KEY})))"
 SPAN = re.compile(
     rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}"
     rf"|{NUMBER}{_SEP}|(?:true|false|null){_SEP}"

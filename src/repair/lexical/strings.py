@@ -167,7 +167,7 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
         start = pos + 1
         if start + 1 < limit and text[start] == q:
             after = text[start + 1]
-            if not (after in ",:}]" or after.isspace()):
+            if not (after in ",:}])" or after.isspace()):
                 p.steps.append(missing_quote(start, "removed a doubled opening quote", q, ""))
                 start += 1
     parts: list[str] = []

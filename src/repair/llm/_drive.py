@@ -6,7 +6,19 @@ from __future__ import annotations
 
 import time
 
-from ._protocol import Reply, Wait
+from ._protocol import Reply, Wait, _Adapter
+
+
+class Driven(_Adapter):
+    """An adapter that can be called: the retry loop of _Adapter run over httpx."""
+
+    def __call__(self, messages: list[dict]) -> Reply:
+        """Send `messages` and return the model's `Reply` (blocking; httpx.Client)."""
+        return call(self, messages)
+
+    async def acall(self, messages: list[dict]) -> Reply:
+        """Send `messages` and return the model's `Reply` (async; httpx.AsyncClient)."""
+        return await acall(self, messages)
 
 
 def call(adapter, messages: list[dict]) -> Reply:

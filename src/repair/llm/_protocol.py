@@ -120,18 +120,8 @@ class _Adapter:
         return _mask_secrets(text)
 
     # ------------------------------------------------------------------ calling
-    # (_drive is imported when called: it imports this module, and it is the side that needs httpx)
-    def __call__(self, messages: list[dict]) -> Reply:
-        """Send `messages` and return the model's `Reply` (blocking; httpx.Client)."""
-        from ._drive import call
-
-        return call(self, messages)
-
-    async def acall(self, messages: list[dict]) -> Reply:
-        """Send `messages` and return the model's `Reply` (async; httpx.AsyncClient)."""
-        from ._drive import acall
-
-        return await acall(self, messages)
+    # (`__call__` and `acall`, the I/O, are added by _drive.Driven, which the adapters
+    # subclass: this module stays free of I/O and imports nothing from the drivers)
 
     def _exchange(self, messages: list[dict]):
         """The retry loop without the I/O, which the sync and the async driver both run.

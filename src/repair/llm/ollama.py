@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ._protocol import Reply, _Adapter, _Missing
+from ._drive import Driven
+from ._protocol import Reply, _Missing
 
 
-class Ollama(_Adapter):
+class Ollama(Driven):
     """Ollama's native chat API.
 
     POSTs {"model", "messages", "stream": false, "options": {...}} to `{base_url}/chat`

@@ -3,11 +3,12 @@ llama.cpp's server, OpenAI itself)."""
 
 from __future__ import annotations
 
-from ._protocol import Reply, _Adapter, _Missing, _Refused
+from ._drive import Driven
+from ._protocol import Reply, _Missing, _Refused
 from ._secrets import _Secret
 
 
-class OpenAICompatible(_Adapter):
+class OpenAICompatible(Driven):
     """Chat completions over HTTP: vLLM, FastChat, LLaMA-Factory, llama.cpp's server, OpenAI.
 
     POSTs {"model", "messages", "stream": false, **params} to `{base_url}/chat/completions`,
