@@ -160,7 +160,7 @@ def test_import_repair_stays_light():
 
 PASS_FILES = [
     "extract/fences.py", "extract/tags.py", "extract/think.py", "extract/prose.py", "extract/choose.py",
-    "lexical/strings.py", "lexical/scalars.py", "lexical/trivia.py", "lexical/brackets.py",
+    "lexical/strings.py", "lexical/numbers.py", "lexical/literals.py", "lexical/trivia.py", "lexical/brackets.py",
     "schema/keys.py", "schema/coerce.py", "schema/shape.py",
     "cli/fix.py", "cli/scan.py", "cli/fixtures.py",
     "llm/openai.py", "llm/ollama.py", "llm/config.py",

@@ -23,7 +23,8 @@ from repair.lexical.parser import Engine
 from repair.lexical.runs import (
     ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite,
 )
-from repair.lexical.scalars import DROP, scan_number, scan_word
+from repair.lexical.literals import scan_word
+from repair.lexical.numbers import DROP, scan_number
 from repair.lexical.strings import CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
 from repair.lexical.trivia import peek_significant, skip_insignificant
 

@@ -43,7 +43,6 @@ import argparse
 import codecs
 import json
 import os
-import re
 import signal
 import sys
 import threading

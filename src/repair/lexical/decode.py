@@ -94,7 +94,7 @@ _LITERAL = {"true": True, "false": False, "null": None}
 def _decode_deep(text: str):
     """Strict JSON with an explicit stack: no recursion, so no depth limit but memory."""
     stack: list = []  # open containers: [container, pending key or None]
-    pos, n = 0, len(text)
+    pos = 0
     value = root = _UNSET = object()
     while True:
         m = _TOKEN.match(text, pos)

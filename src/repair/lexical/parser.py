@@ -27,16 +27,17 @@ from json.encoder import encode_basestring
 
 from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
-from ..steps import extra_bracket, extra_comma, missing_quote, missing_value, snippet, stray_char, truncation, unquoted_key
+from ..steps import extra_bracket, extra_comma, missing_quote, snippet, stray_char, unquoted_key
 from .brackets import DEEPER, EXTRA, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, OTHER_WORD, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
-from .scalars import DROP, LITERALS, scan_number, scan_word
+from .literals import LITERALS, scan_word
+from .numbers import DROP, scan_number
 from .strings import _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
+from .state import AFTER, ARR, COLON, KEY, OBJ, VALUE, Frame
 from .trivia import peek_significant, skip_insignificant
+from .truncation import NoValue, close_all
 
-OBJ, ARR = 0, 1
-VALUE, KEY, COLON, AFTER = 0, 1, 2, 3
 
 _COMMA_RUN = re.compile(r",(?:[ \t\r\n]*,)*")
 _SALVAGE_WORTH = 512  # below this, the runs copy the members before a defect for less
@@ -48,42 +49,6 @@ _STRINGS = re.compile(rf'"{STRING_BODY}"?', re.DOTALL)  # (closing quote optiona
 _NOT_STRUCTURE = re.compile(r"[^\[\]{},]+")
 TRIVIA_FIRST = frozenset(" \t\r\n/#") | INVISIBLE  # what skip_insignificant may skip
 RUN_FIRST = frozenset('"-0123456789tfn') | LOOSE_FIRST  # what a run may start with (not a bracket: C tries a container whole first)
-
-
-class NoValue(Exception):
-    """The start offset did not begin a value after all."""
-
-
-class Frame:
-    """One open container.
-
-    `closer` is the bracket the input should close it with (`)` for a Python tuple); the
-    output always closes it as its `kind` says. `open_at` is the index of its opener in
-    the output (a Python set's `{` is rewritten there), `comma_at` the output index of a
-    comma not yet followed by a member (-1: none) and `comma_pos` its offset in the text.
-    `key` is the pending key (None when a run read it: `key_pos` then says where).
-    `items` counts the members written so far.
-    """
-
-    __slots__ = ("kind", "closer", "open_pos", "open_at", "comma_pos", "comma_at", "key", "key_pos", "items", "fails", "colon_pos")
-
-    def __init__(self, kind: int, closer: str, open_pos: int, open_at: int) -> None:
-        self.kind = kind
-        self.closer = closer
-        self.open_pos = open_pos
-        self.open_at = open_at
-        self.comma_pos = -1
-        self.comma_at = -1
-        self.key = None
-        self.key_pos = -1
-        self.items = 0
-        self.fails = 0  # failed attempts to read the rest of it in C
-        self.colon_pos = -1  # where the pending key's colon is, when a span copied the key
-
-    def member_done(self) -> None:
-        """A member (or item) is complete: no comma is pending any more."""
-        self.items += 1
-        self.comma_pos = self.comma_at = -1
 
 
 def json_text(value) -> str:
@@ -224,7 +189,7 @@ class Engine:
             if pos < n and text[pos] in TRIVIA_FIRST:
                 pos = skip_insignificant(self, pos)
             if pos >= n or (text[pos] in stop_first and self.stop.match(text, pos) is not None):
-                return self._finish(stack, state, pos, out, at_end=True)
+                return close_all(self, stack, state, pos, out, at_end=True)
             c = text[pos]
             if stack and self.spans and c in SPAN_FIRST:
                 got = self._span(stack, counts, pos, state, out)
@@ -257,12 +222,12 @@ class Engine:
                         if rest is not None:
                             pos, state = rest
                             if not stack:
-                                return self._value(out, pos)
+                                return self.value_of(out, pos)
                     continue
                 if c in CLOSERS:
                     done, pos = self._close(stack, counts, pos, out)
                     if done:
-                        return self._value(out, pos)
+                        return self.value_of(out, pos)
                     continue
                 if self._starts_value(pos) if frame.kind == ARR else self._starts_key(pos):
                     if frame.items:  # (after a placeholder with no member before it, no comma is missing)
@@ -278,7 +243,7 @@ class Engine:
                     self.steps.append(stray_char(pos, f"removed stray {snippet(text[pos:end])} between tokens", text[pos:end], ""))
                     pos = end
                     continue
-                return self._finish(stack, state, pos, out, at_end=False)
+                return close_all(self, stack, state, pos, out, at_end=False)
 
             if state == KEY:
                 frame = stack[-1]
@@ -288,7 +253,7 @@ class Engine:
                     state = COLON
                     continue
                 if c in CLOSERS:
-                    self._trailing_comma(frame, out)
+                    self.trailing_comma(frame, out)
                     state = AFTER
                     continue
                 if c == ",":
@@ -299,7 +264,7 @@ class Engine:
                     continue
                 if text.startswith("...", pos) or c == "\u2026":
                     pos = self._ellipsis(pos)
-                    self._drop_comma(frame, out)
+                    self.drop_comma(frame, out)
                     state = AFTER
                     continue
                 if c == "{" and not frame.items and frame.comma_pos < 0:
@@ -311,7 +276,7 @@ class Engine:
                     pos = key_end
                     state = COLON
                     continue
-                return self._finish(stack, state, pos, out, at_end=False)
+                return close_all(self, stack, state, pos, out, at_end=False)
 
             if state == COLON:
                 frame = stack[-1]
@@ -330,12 +295,12 @@ class Engine:
                     if frame.kind == OBJ and not frame.items and frame.comma_pos < 0 and c in ",}":
                         self._object_to_set(stack, out)
                     else:
-                        add("repair_missing_value", pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", ": null")
+                        add("repair_missing_value", pos, f"key {snippet(self.key_of(frame))} has no value; used null", "", ": null")
                         out.append(":null")
                         frame.member_done()
                     state = AFTER
                     continue
-                add("repair_missing_colon", pos, f"inserted ':' after key {snippet(self._key_of(frame))}", "", ":")
+                add("repair_missing_colon", pos, f"inserted ':' after key {snippet(self.key_of(frame))}", "", ":")
                 out.append(":")
                 state = VALUE
                 continue
@@ -376,7 +341,7 @@ class Engine:
                 if frame is None:
                     raise NoValue
                 if frame.kind == OBJ:
-                    add("repair_missing_value", pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", "null")
+                    add("repair_missing_value", pos, f"key {snippet(self.key_of(frame))} has no value; used null", "", "null")
                     out.append("null")
                     frame.member_done()
                     state = AFTER
@@ -386,7 +351,7 @@ class Engine:
                     self.steps.append(extra_comma(pos, f"removed {count} doubled or leading ','", text[pos:end]))
                     pos = end
                 else:
-                    self._trailing_comma(frame, out)
+                    self.trailing_comma(frame, out)
                     state = AFTER
                 continue
             elif text.startswith("...", pos) or c == "\u2026":
@@ -397,7 +362,7 @@ class Engine:
                     out.append("null")
                     frame.member_done()
                 else:
-                    self._drop_comma(frame, out)
+                    self.drop_comma(frame, out)
                 state = AFTER
                 continue
             elif c in "-+.0123456789":
@@ -603,7 +568,7 @@ class Engine:
         return None
 
     # ------------------------------------------------------------------ helpers
-    def _value(self, out: list, pos: int):
+    def value_of(self, out: list, pos: int):
         """The value of the text written for a root container that has closed."""
         text = "".join(out)
         try:
@@ -640,55 +605,28 @@ class Engine:
                 inner = stack.pop()
                 counts[inner.closer] -= 1
                 missing += inner.closer
-                self._end_frame(inner, stack, out)
+                self.end_frame(inner, stack, out)
             self.add("repair_missing_bracket", pos, f"inserted missing {missing!r} before {c!r}", "", missing)
         elif action == WRONG:
             self.add("repair_wrong_bracket", pos, f"replaced {c!r} with {frame.closer!r}", c, frame.closer)
         closed = stack.pop()
         counts[closed.closer] -= 1
-        self._end_frame(closed, stack, out)
+        self.end_frame(closed, stack, out)
         return not stack, pos + 1
 
     @staticmethod
-    def _end_frame(frame: Frame, stack, out) -> None:
+    def end_frame(frame: Frame, stack, out) -> None:
         """Write the closer of `frame` and count it as a member of its parent."""
         out.append("}" if frame.kind == OBJ else "]")
         if stack:
             parent = stack[-1]
             parent.member_done()
 
-    def _finish(self, stack, state, pos, out, at_end: bool):
-        """Close everything still open, at the end of the text or before text that cannot
-        continue the value (prose after an unclosed object)."""
-        if not stack:
-            raise NoValue
-        frame = stack[-1]
-        # a key left without its value: cut off (at the end) or given up (before prose)
-        step = truncation if at_end else missing_value
-        if state == VALUE and frame.kind == OBJ:
-            self.steps.append(step(pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", "null"))
-            out.append("null")
-        elif state == COLON:
-            self.steps.append(step(pos, f"key {snippet(self._key_of(frame))} has no value; used null", "", ": null"))
-            out.append(":null")
-        elif state in (VALUE, KEY):
-            if at_end and frame.comma_pos >= 0:
-                self.steps.append(truncation(frame.comma_pos, "the text ends after ','", ",", ""))
-            elif frame.comma_pos >= 0:
-                self._trailing_comma(frame, out)
-            self._drop_comma(frame, out)
-        closers = "".join(f.closer for f in reversed(stack))
-        where = "at the end of the text" if at_end else f"before {snippet(self.text[pos:pos + 20])}"
-        self.add("repair_missing_bracket", pos, f"inserted missing {closers!r} {where}", "", closers)
-        while stack:
-            self._end_frame(stack.pop(), stack, out)
-        return self._value(out, pos)
-
     def _key(self, frame: Frame, key: str, out: list) -> None:
         frame.key = key
         out.append(encode_basestring(key))
 
-    def _key_of(self, frame: Frame) -> str:
+    def key_of(self, frame: Frame) -> str:
         """The pending key, for messages; a key a run copied is decoded here."""
         if frame.key is None and frame.key_pos < 0 and frame.colon_pos >= 0:
             frame.key_pos = _key_before(self.text, frame.colon_pos)
@@ -702,16 +640,16 @@ class Engine:
                 frame.key = UNQUOTED_KEY.match(self.text, k).group().strip()
         return frame.key if frame.key is not None else ""
 
-    def _drop_comma(self, frame: Frame, out: list) -> None:
+    def drop_comma(self, frame: Frame, out: list) -> None:
         """Take back the comma written last, real or inserted, with no step."""
         if frame.comma_at >= 0:
             out[frame.comma_at] = ""
         frame.comma_pos = frame.comma_at = -1
 
-    def _trailing_comma(self, frame: Frame, out: list) -> None:
+    def trailing_comma(self, frame: Frame, out: list) -> None:
         if frame.comma_pos >= 0:
             self.add("repair_trailing_comma", frame.comma_pos, "removed a trailing ','", ",", "")
-        self._drop_comma(frame, out)
+        self.drop_comma(frame, out)
 
     def _ellipsis(self, pos: int) -> int:
         width = 1 if self.text[pos] == "\u2026" else 3
@@ -848,4 +786,4 @@ def _is_stray(c: str) -> bool:
     return not (c.isalnum() or c.isspace() or c in "\"'`{}[](),_$\u201c\u201d\u2018\u2019")
 
 
-__all__ = ["Engine", "Frame", "NoValue", "json_text", "peek_significant", "WS"]
+__all__ = ["Engine", "Frame", "NoValue", "json_text"]

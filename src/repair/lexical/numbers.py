@@ -1,30 +1,19 @@
-"""Numbers and bare words: JSON literals, their Python/JS spellings, number spellings.
-
-A strict JSON number is one C regex match. Everything else that starts like a number is
-read as one token and classified; a token that is no number (`1/3`, `10-20`, a UUID,
-`3 units`) becomes a string.
+"""Numbers: a strict JSON number is one C regex match; everything else that starts like
+a number is read as one token and classified (`.5`, `+3`, `1.`, `1_000`, `0x1F`; `007`
+kept as the string "007"); a token that is no number (`1/3`, `10-20`, a UUID, `3 units`)
+becomes a string. A number cut off at the end of the text is completed or dropped.
 """
 
 from __future__ import annotations
 
 from ..chars import (
-    LITERALS,
-    FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, NUMBER_TOKEN, QUOTES, SPACES, WORD, WS,
+    FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, LITERALS, NUMBER_TOKEN, SPACES, WORD, WS,
 )
+from ..steps import truncation
 from .decode import to_int
 from .strings import CTX_OBJ, CTX_ROOT, scan_unquoted
-from ..steps import literal, snippet, truncation
 
 DROP = object()  # a token that yields no value (a lone `-` at the end of the text)
-
-_PREFIX_TARGETS = (("true", True), ("false", False), ("null", None), ("none", None))
-_END_CHARS = frozenset(" \t\r\n,:]})/#")
-_AFTER_LITERAL = frozenset(",:]})\r\n/#{[-0123456789") | QUOTES
-
-
-def _ends_token(p, e: int) -> bool:
-    return e >= p.n or p.text[e] in _END_CHARS or p.at_end(e)
-
 
 def scan_number(p, pos: int, ctx: int):
     """A number-like token at `pos`: `12`, `-3.5e2`, and the repairs `.5`, `+3`, `1.`,
@@ -108,39 +97,4 @@ def _words_follow(p, e: int, ctx: int) -> bool:
     return not (ctx == CTX_OBJ and IDENT_KEY_AHEAD.match(text, k))
 
 
-def scan_word(p, pos: int, ctx: int):
-    """A bare word: a literal (`true`, `True`, `NULL`, `undefined`, `NaN`), a literal cut
-    off at the end (`tr` -> true), or an unquoted string."""
-    text = p.text
-    m = WORD.match(text, pos)
-    if m is not None:
-        word, e = m.group(), m.end()
-        k = SPACES.match(text, e).end()
-        # `true,` `true}` -- or `true "next": 1`, `[true 373]`: a literal before a missing comma
-        clean_end = k >= p.n or text[k] in _AFTER_LITERAL or p.at_end(k)
-        if not clean_end and k > e:
-            following = WORD.match(text, k)  # `[true false]`: two literals, a missing comma
-            clean_end = following is not None and following.group() in LITERALS
-        if word in LITERALS and clean_end:
-            value, code = LITERALS[word]
-            if code == "repair_nonfinite_number":
-                p.add(code, pos, f"{word} is not a JSON number; used null", word, "null")
-            elif code:
-                p.steps.append(literal(pos, word, code, _json_word(value)))
-            return value, e
-        if ctx != CTX_ROOT and (e >= p.n or p.at_end(e)):
-            low = word.lower()
-            for target, value in _PREFIX_TARGETS:
-                if target.startswith(low) and low != target:
-                    p.steps.append(truncation(pos, f"completed the literal {word!r} cut off at the end of the text", word, _json_word(value)))
-                    return value, e
-    if ctx == CTX_ROOT:
-        return DROP, pos
-    return scan_unquoted(p, pos, ctx)
-
-
-def _json_word(value) -> str:
-    return "null" if value is None else ("true" if value else "false")
-
-
-__all__ = ["DROP", "LITERALS", "scan_number", "scan_word", "snippet"]
+__all__ = ["DROP", "scan_number"]

@@ -1,0 +1,42 @@
+"""The engine's state, explicit so that it can stop and go on: the kind of each open
+container, what the machine expects next, and one `Frame` per open container.
+
+(The cursor and the text written so far are the engine's own: `Engine.parse`.)
+"""
+
+from __future__ import annotations
+
+OBJ, ARR = 0, 1  # the kind of a container
+VALUE, KEY, COLON, AFTER = 0, 1, 2, 3  # what comes next: a value, a key, its colon, or what follows a value
+
+
+class Frame:
+    """One open container.
+
+    `closer` is the bracket the input should close it with (`)` for a Python tuple); the
+    output always closes it as its `kind` says. `open_at` is the index of its opener in
+    the output (a Python set's `{` is rewritten there), `comma_at` the output index of a
+    comma not yet followed by a member (-1: none) and `comma_pos` its offset in the text.
+    `key` is the pending key (None when a run read it: `key_pos` then says where).
+    `items` counts the members written so far.
+    """
+
+    __slots__ = ("kind", "closer", "open_pos", "open_at", "comma_pos", "comma_at", "key", "key_pos", "items", "fails", "colon_pos")
+
+    def __init__(self, kind: int, closer: str, open_pos: int, open_at: int) -> None:
+        self.kind = kind
+        self.closer = closer
+        self.open_pos = open_pos
+        self.open_at = open_at
+        self.comma_pos = -1
+        self.comma_at = -1
+        self.key = None
+        self.key_pos = -1
+        self.items = 0
+        self.fails = 0  # failed attempts to read the rest of it in C
+        self.colon_pos = -1  # where the pending key's colon is, when a span copied the key
+
+    def member_done(self) -> None:
+        """A member (or item) is complete: no comma is pending any more."""
+        self.items += 1
+        self.comma_pos = self.comma_at = -1
