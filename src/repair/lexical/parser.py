@@ -35,7 +35,7 @@ from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
 from .strings import _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
 from .state import AFTER, ARR, COLON, KEY, OBJ, VALUE, Frame
-from .trivia import peek_significant, skip_insignificant
+from .trivia import skip_insignificant
 from .truncation import NoValue, close_all
 
 
