@@ -163,17 +163,16 @@ class Engine:
         """Read one value whose first character is at `pos`; return (value, end).
 
         When the text written does not decode, a span copied a stretch whose grammar is
-        wrong (`{"a": "b": 1}`): the value is read again without spans."""
-        spans, mark = self.spans, len(self.steps)
+        wrong (`{"a": "b": 1}`): the value is read again without spans, and spans stay off
+        for this text (each candidate in prose full of brackets would otherwise read to the
+        end of the text twice: quadratic)."""
+        mark = len(self.steps)
         try:
             return self._parse(pos)
         except _SpanMiss:
             del self.steps[mark:]
             self.spans = False
-            try:
-                return self._parse(pos)
-            finally:
-                self.spans = spans
+            return self._parse(pos)
 
     def _parse(self, pos: int):
         self.spanned = False  # did a span copy text into this value?
