@@ -12,7 +12,7 @@ from json import JSONDecodeError
 from logging import INFO
 
 from .errors import RepairError, ValidationFailed
-from .extract import RANK_TAG, STOP, Candidate, Extractor, choose, extraction_steps
+from .extract import RANK_TAG, STOP, Candidate, Extractor, choose, extraction_steps, join_values
 from .lexical.decode import STRICT
 from .lexical.parser import Engine, NoValue
 from .limits import check_depth, check_options, check_size
@@ -175,7 +175,7 @@ def _candidates(text: str, with_reasoning: bool = False, read=None, max_depth: i
     if not text.strip():
         raise RepairError("empty input: there is no JSON value to repair", text, 0, "empty")
     ex = Extractor(text, lambda inner: reader(inner, 0, max_depth), read)
-    candidates = ex.scan(with_reasoning=with_reasoning)
+    candidates = join_values(text, ex.scan(with_reasoning=with_reasoning))
     if not candidates:
         raise RepairError(
             f"no JSON value found in the text ({len(text)} characters of prose, no object, array or scalar)",
@@ -197,7 +197,7 @@ def _repair_slow(text: str, strict: bool, hint: int = 0, max_depth: int | None =
     if whole is not None:
         return _result(text, whole[0], build_steps(text, whole[1]), strict)
     ex, candidates = _candidates(text, read=read, max_depth=max_depth)
-    chosen = choose(candidates)
+    chosen = choose(candidates, text)
     raw = extraction_steps(text, chosen, candidates, ex.think_spans) + chosen.steps
     return _result(text, chosen.value, build_steps(text, raw), strict)
 
@@ -209,7 +209,7 @@ def _value_slow(text: str, hint: int = 0):
     whole = _whole(text, read)
     if whole is not None:
         return whole[0]
-    return choose(_candidates(text, read=read)[1]).value
+    return choose(_candidates(text, read=read)[1], text).value
 
 
 def _result(text: str, value, steps, strict: bool) -> RepairResult:
@@ -235,7 +235,7 @@ def _repair_with_schema(text: str, schema, strict: bool, max_depth: int | None =
     else:
         ex, candidates = None, [Candidate(RANK_TAG, len(text) - len(text.lstrip()), len(text), value, [])]
     # alignment reads JSON written inside a string with this same repair, handed down
-    fit = best_fit(candidates, choose(candidates), compiled, reparse=lambda inner: repair(inner).value)
+    fit = best_fit(candidates, choose(candidates, text), compiled, reparse=lambda inner: repair(inner).value)
     chosen = fit.candidate
     raw = [] if ex is None else extraction_steps(text, chosen, candidates, ex.think_spans, choice_step=False)
     steps = build_steps(text, raw + choice_steps(fit, candidates) + chosen.steps + fit.steps)

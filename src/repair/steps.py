@@ -31,6 +31,7 @@ CODES: dict[str, Code] = {
     "repair_leading_text": Code("extract", False, "text before the value dropped", 'Sure! {"a": 1}', '{"a": 1}'),
     "repair_trailing_text": Code("extract", False, "text after the value dropped", '{"a": 1} Hope this helps', '{"a": 1}'),
     "repair_candidate_choice": Code("extract", True, "one of several values chosen (the last of the best-wrapped)", '[CONTENT]{"a": "example"}[/CONTENT] [CONTENT]{"a": 2}[/CONTENT]', '{"a": 2}'),
+    "repair_missing_list": Code("extract", False, "values one after another (comma-separated, or one per line) wrapped in a list", '{"a": 1}, {"a": 2}', '[{"a": 1}, {"a": 2}]'),
     "repair_escaped_json": Code("extract", False, "stringified JSON unescaped", '{\\"a\\": 1}', '{"a": 1}'),
     # stray characters
     "repair_stray_char": Code("stray", False, "BOM, zero-width or odd space, or a stray character between tokens removed", '\\ufeff{"a":\\u00a01 ;}', '{"a": 1}'),

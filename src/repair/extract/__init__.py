@@ -15,7 +15,7 @@ import re
 from ..lexical.trivia import peek_significant
 from ..chars import WS
 from .candidates import RANK_BARE, RANK_LAST_RESORT, RANK_TAG, RANK_WEAK, Candidate, Scan
-from .choose import choose, extraction_steps
+from .choose import choose, extraction_steps, join_values
 from .fences import fence
 from .prose import bare, is_subscript, lone_scalar
 from .tags import STOP, STOPS, TAG_NAMES, tag
@@ -74,5 +74,5 @@ class Extractor(Scan):
 
 __all__ = [
     "RANK_BARE", "RANK_LAST_RESORT", "RANK_TAG", "RANK_WEAK", "STOP", "STOPS", "Candidate", "Extractor",
-    "choose", "extraction_steps", "is_subscript",
+    "choose", "extraction_steps", "is_subscript", "join_values",
 ]

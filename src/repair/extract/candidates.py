@@ -18,7 +18,7 @@ class Candidate:
     """One value found in the text: its rank, where it is, the value and the engine's
     steps; the fence or tag around it and the steps for that; a label for messages."""
 
-    __slots__ = ("rank", "start", "end", "value", "steps", "wrap_start", "wrap_end", "wrap_steps", "label")
+    __slots__ = ("rank", "start", "end", "value", "steps", "wrap_start", "wrap_end", "wrap_steps", "label", "parts")
 
     def __init__(self, rank: int, start: int, end: int, value, steps: list, wrap_start: int = -1,
                  wrap_end: int = -1, wrap_steps: list | None = None, label: str = "value") -> None:
@@ -31,6 +31,7 @@ class Candidate:
         self.wrap_end = wrap_end  # offset after the closing fence or tag
         self.wrap_steps = [] if wrap_steps is None else wrap_steps
         self.label = label
+        self.parts: list | None = None  # the values a joined list was made of (choose.join_values)
 
     def __repr__(self) -> str:
         return f"Candidate({self.label}, rank={self.rank}, span={self.span}, value={self.value!r:.60})"

@@ -10,13 +10,75 @@ from ..steps import extra_bracket, leading_text, snippet, stray_char, trailing_t
 from .candidates import Candidate
 
 
-def choose(candidates: list[Candidate]) -> Candidate:
-    """Highest rank; among equal ranks, the last one."""
+def choose(candidates: list[Candidate], text: str = "") -> Candidate:
+    """Highest rank; among equal ranks, the last one, unless the last is cut off at the
+    end of the text and an earlier one of that rank is whole (a model that began the same
+    answer again and was cut: the whole one wins)."""
     best = candidates[0]
     for cand in candidates[1:]:
         if cand.rank >= best.rank:
+            if cand.rank == best.rank and text and cut_off(text, cand) and not cut_off(text, best):
+                continue
             best = cand
     return best
+
+
+def cut_off(text: str, cand: Candidate) -> bool:
+    """Did the text end inside this candidate (a token cut, or containers left open)?"""
+    end = len(text.rstrip())
+    return any(s[0] == "repair_truncated" or (s[0] == "repair_missing_bracket" and s[1] >= end) for s in cand.steps)
+
+
+def join_values(text: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Values in prose written one after another form one list (docs/policy.md §1):
+    separated only by commas (`{...}, {...}`: a list missing its brackets), or whole
+    values on consecutive lines (NDJSON). A fenced or tagged value is an answer of its own
+    and is never joined. Returns the candidates with each such run replaced by one."""
+    if len(candidates) < 2:
+        return candidates
+    out: list[Candidate] = []
+    run: list[Candidate] = [candidates[0]]
+    for cand in candidates[1:]:
+        if _joins(text, run[-1], cand):
+            run.append(cand)
+        else:
+            out.append(_joined(text, run))
+            run = [cand]
+    out.append(_joined(text, run))
+    return out
+
+
+def _joins(text: str, a: Candidate, b: Candidate) -> bool:
+    if a.wrap_start >= 0 or b.wrap_start >= 0 or a.wrap_steps or b.wrap_steps:
+        return False
+    gap = text[a.outer_end:b.outer_start]
+    bare = gap.strip(" \t\r\n")
+    if bare == ",":
+        return not cut_off(text, a)
+    return bare == "" and "\n" in gap and not cut_off(text, a) and not cut_off(text, b)
+
+
+def _joined(text: str, run: list[Candidate]) -> Candidate:
+    if len(run) == 1:
+        return run[0]
+    first, last = run[0], run[-1]
+    commas = text[first.outer_end:run[1].outer_start].strip() == ","
+    how = "separated by commas" if commas else "one per line"
+    steps = [("repair_missing_list", first.start, f"{len(run)} values {how}: wrapped in a list", "", "[")]
+    for cand in run:
+        steps.extend(cand.steps)
+    end = last.end
+    # `{...}, {...},`: a comma after the last value belongs to the list
+    k = end
+    while k < len(text) and text[k] in " \t\r\n":
+        k += 1
+    if commas and k < len(text) and text[k] == ",":
+        steps.append(("repair_trailing_comma", k, "removed a trailing ','", ",", ""))
+        end = k + 1
+    joined = Candidate(min(c.rank for c in run), first.start, end, [c.value for c in run], steps,
+                       label=f"list of {len(run)} values")
+    joined.parts = run
+    return joined
 
 
 def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], think_spans, choice_step: bool = True) -> list:
