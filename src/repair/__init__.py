@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CODES", "ActionNode", "Attempt", "FillFailed", "FillResult", "RepairError", "RepairResult",
-    "Step", "ValidationFailed", "llm", "loads", "parse", "repair", "repair_json", "__version__",
+    "Step", "ValidationFailed", "llm", "loads", "loads_all", "parse", "repair", "repair_all", "repair_json",
+    "__version__",
 ]
 
 # Everything else loads on first use (PEP 562), so `import repair` costs almost nothing:
@@ -23,6 +24,7 @@ __all__ = [
 # LLM adapters when they are first named.
 _LAZY = {
     "loads": "core", "repair": "core", "repair_json": "core", "parse": "core", "RepairResult": "core",
+    "repair_all": "core", "loads_all": "core",
     "CODES": "steps", "Step": "steps",
     "ActionNode": "action", "Attempt": "action", "FillFailed": "action", "FillResult": "action",
 }

@@ -30,16 +30,22 @@ class RepairResult:
 
     `.value` is the repaired value, `.text` valid JSON for it (the input itself when it was
     already valid), `.steps` every change in text order, `.changed` whether there were any,
-    `.lossy` whether any of them may have changed or dropped data.
+    `.lossy` whether any of them may have changed or dropped data, `.span` where the value
+    is in the text (start and end offsets, its fence or tag included).
     """
 
-    __slots__ = ("value", "steps", "original", "_text")
+    __slots__ = ("value", "steps", "original", "_text", "span", "errors")
 
-    def __init__(self, value, steps: tuple[Step, ...], original: str, text: str | None = None) -> None:
+    def __init__(self, value, steps: tuple[Step, ...], original: str, text: str | None = None,
+                 span: tuple[int, int] | None = None, errors: list | None = None) -> None:
         self.value = value
         self.steps = steps
         self.original = original
         self._text = text
+        # (start, end) of the value in `original`, its fence or tag included
+        self.span = (0, len(original)) if span is None else span
+        # repair_all with a schema: the validation errors of a value that does not fit
+        self.errors = errors
 
     @property
     def text(self) -> str:
@@ -199,7 +205,9 @@ def _repair_slow(text: str, strict: bool, hint: int = 0, max_depth: int | None =
     ex, candidates = _candidates(text, read=read, max_depth=max_depth)
     chosen = choose(candidates, text)
     raw = extraction_steps(text, chosen, candidates, ex.think_spans) + chosen.steps
-    return _result(text, chosen.value, build_steps(text, raw), strict)
+    result = _result(text, chosen.value, build_steps(text, raw), strict)
+    result.span = chosen.span
+    return result
 
 
 def _value_slow(text: str, hint: int = 0):
@@ -276,6 +284,57 @@ def loads(text, *, schema=None, strict: bool = False, max_size: int | None = Non
             return _repair_slow(text, strict, hint).value
         return _value_slow(text, hint)
     return repair(text, strict=strict).value
+
+
+def repair_all(text, *, schema=None, strict: bool = False, max_size: int | None = None,
+               max_depth: int | None = None) -> list[RepairResult]:
+    """Every value the text holds, in text order: one `RepairResult` each, with its own
+    `.span` (start and end offsets in the text) and its own steps (the fence or tag
+    around it included; the text between values is not a step of any of them).
+
+    For NDJSON, logs with several values per line, a model that answered twice. Values
+    inside `<think>` blocks count only when there is none outside. With `schema`, each
+    value is aligned to it; one that does not fit has `.errors` (and is still returned).
+    Raises `RepairError` when the text holds no value at all, and under `strict=True`
+    when a value needed a lossy repair."""
+    text = _as_text(text)
+    check_options(max_size=max_size, max_depth=max_depth)
+    check_size(text, max_size)
+    if not text.strip():
+        raise RepairError("empty input: there is no JSON value to repair", text, 0, "empty")
+    ex = Extractor(text, lambda inner: reader(inner, 0, max_depth), reader(text, 0, max_depth))
+    candidates = ex.scan()
+    if not candidates:
+        raise RepairError(
+            f"no JSON value found in the text ({len(text)} characters of prose, no object, array or scalar)",
+            text, 0,
+        )
+    compiled = None
+    if schema is not None:
+        from .schema import best_fit, compile_schema
+
+        compiled = compile_schema(schema)
+    results = []
+    for cand in candidates:
+        raw = list(cand.wrap_steps) + cand.steps
+        value, errors = cand.value, None
+        if compiled is not None:
+            fit = best_fit([cand], cand, compiled, reparse=lambda inner: repair(inner).value)
+            value, errors = fit.value, fit.errors
+            raw += fit.steps
+        steps = build_steps(text, raw)
+        if strict:
+            _refuse_lossy(text, steps)
+        log_steps(steps)
+        check_depth(text, value, max_depth)
+        results.append(RepairResult(value, steps, text, None, cand.span, errors))
+    return results
+
+
+def loads_all(text, *, schema=None, strict: bool = False, max_size: int | None = None,
+              max_depth: int | None = None) -> list:
+    """The values of `repair_all`, in text order."""
+    return [r.value for r in repair_all(text, schema=schema, strict=strict, max_size=max_size, max_depth=max_depth)]
 
 
 def repair_json(text, *, schema=None, strict: bool = False, indent=None, ensure_ascii: bool = False,

@@ -115,7 +115,9 @@ def escaped(scan: Scan, pos: int, rank: int) -> int:
 
 
 def lone_scalar(scan: Scan, pos: int) -> None:
-    """A scalar is the answer only when it is the whole text: `"abc`, `2.`, `True`."""
+    """A scalar is the answer only when it is the whole text: `"abc`, `2.`, `True`; also
+    with a comma after it (`7,`), a Python tuple at the root (`(1, 2)`, `(3)`), and a string
+    that was escaped whole (`\\"ok\\"`)."""
     text = scan.text
     k = WS.match(text, pos).end()
     while k < scan.n and text[k] in INVISIBLE:
@@ -123,15 +125,44 @@ def lone_scalar(scan: Scan, pos: int) -> None:
     if k >= scan.n:
         return
     c = text[k]
-    if not (c in QUOTES or c in "-+.0123456789" or WORD.match(text, k)):
+    if c == "\\" and _escaped_whole(scan, k):
         return
+    if not (c in QUOTES or c in "-+.0123456789(" or WORD.match(text, k)):
+        return
+    if c == "(":
+        first = peek_significant(text, k + 1, scan.n)
+        if first >= scan.n or not (text[first] == "(" or value_start(text, first)):
+            return  # `(see the docs)` is prose; `(1, 2)` is a tuple
     got = scan.read(k)
     if got is None:
         return
     value, end, steps = got
-    if WS.match(text, end).end() < scan.n:
+    rest = WS.match(text, end).end()
+    if rest < scan.n and text[rest] == "," and WS.match(text, rest + 1).end() == scan.n:
+        steps = steps + [("repair_trailing_comma", rest, "removed a trailing ','", ",", "")]
+        end = rest + 1  # `7,`: a value with a comma after it, and nothing else
+    elif rest < scan.n:
         return  # `42 is the answer` is prose, not a value
     scan.candidates.append(Candidate(RANK_LAST_RESORT, k, end, value, steps))
+
+
+_WHOLE_ESCAPED = re.compile(r'\\"((?:[^"\\]|\\.)*)\\"[ \t\r\n]*\Z', re.DOTALL)
+
+
+def _escaped_whole(scan: Scan, k: int) -> bool:
+    """`\\"ok\\"`: the whole text is one JSON string that was escaped again. Read its
+    unescaped form; True when that gave the answer."""
+    m = _WHOLE_ESCAPED.match(scan.text, k)
+    if m is None:
+        return False
+    inner = '"' + m.group(1).replace('\\"', '"') + '"'
+    got = scan.reader(inner)(0)
+    if got is None or WS.match(inner, got[1]).end() < len(inner):
+        return False
+    steps = [("repair_escaped_json", k, "unescaped a string escaped as a whole", '\\"', '"')]
+    steps += [(code, k, message, found, put) for code, _, message, found, put in got[2]]
+    scan.candidates.append(Candidate(RANK_LAST_RESORT, k, m.end(), got[0], steps, label="escaped string"))
+    return True
 
 
 def unescape(s: str) -> str:

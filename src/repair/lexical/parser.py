@@ -376,7 +376,7 @@ class Engine:
                     if frame is None:
                         return value, pos
                     out.append(json_text(value))
-            elif c == "(" and frame is not None:
+            elif c == "(":  # (at the root only when extraction found nothing but it: `(1, 2)`)
                 add("repair_python_tuple", pos, "turned a Python tuple into a list", "(", "[")
                 self._push(stack, counts, ARR, ")", pos, out)
                 pos += 1
