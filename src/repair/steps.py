@@ -30,6 +30,7 @@ CODES: dict[str, Code] = {
     "repair_think_block": Code("extract", False, "reasoning block skipped", '<think>maybe {"a": 0}</think>{"a": 1}', '{"a": 1}'),
     "repair_leading_text": Code("extract", False, "text before the value dropped", 'Sure! {"a": 1}', '{"a": 1}'),
     "repair_trailing_text": Code("extract", False, "text after the value dropped", '{"a": 1} Hope this helps', '{"a": 1}'),
+    "repair_dropped_text": Code("extract", True, "text after a value the engine had to close early dropped: it may have been data", '{"a": 1, "b": 2\\nLet me know', '{"a": 1, "b": 2}'),
     "repair_candidate_choice": Code("extract", True, "one of several values chosen (the last of the best-wrapped)", '[CONTENT]{"a": "example"}[/CONTENT] [CONTENT]{"a": 2}[/CONTENT]', '{"a": 2}'),
     "repair_missing_list": Code("extract", False, "values one after another (comma-separated, or one per line) wrapped in a list", '{"a": 1}, {"a": 2}', '[{"a": 1}, {"a": 2}]'),
     "repair_escaped_json": Code("extract", False, "stringified JSON unescaped", '{\\"a\\": 1}', '{"a": 1}'),
@@ -242,3 +243,8 @@ def trailing_text(pos: int, message: str, found: str = "", put: str = "") -> Raw
 
 def extra_comma(pos: int, message: str, found: str = ",", put: str = "") -> RawStep:
     return ("repair_extra_comma", pos, message, found, put)
+
+
+def dropped_text(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
+    """Text after a value closed early, dropped (lossy: it may have belonged to the value)."""
+    return ("repair_dropped_text", pos, message, found, put)

@@ -6,7 +6,7 @@ because models put the final answer after echoed examples and drafts.
 
 from __future__ import annotations
 
-from ..steps import extra_bracket, leading_text, snippet, stray_char, trailing_text
+from ..steps import dropped_text, extra_bracket, leading_text, snippet, stray_char, trailing_text
 from .candidates import Candidate
 
 
@@ -101,6 +101,10 @@ def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], 
         k, frag = tail
         if frag.strip(" \t\r\n}]") == "":
             steps.append(extra_bracket(k, f"removed extra closing bracket(s) {snippet(frag.strip())} after the value", frag, ""))
+        elif _closed_early(chosen):
+            # the engine closed the value before this text because it could not go on:
+            # the text may have been part of the value
+            steps.append(dropped_text(k, f"dropped text after a value closed early: {snippet(frag.strip())}", frag))
         else:
             steps.append(trailing_text(k, f"dropped text after the value: {snippet(frag.strip())}", frag, ""))
     if len(candidates) > 1 and choice_step:
@@ -113,6 +117,12 @@ def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], 
             f"(highest rank, then last); also found: {where}{more}", "", "",
         ))
     return steps
+
+
+def _closed_early(cand: Candidate) -> bool:
+    """Did the engine close containers still open where the value ends (before text that
+    could not continue it), rather than meet the value's own last closer?"""
+    return any(s[0] == "repair_missing_bracket" and s[1] >= cand.end for s in cand.steps)
 
 
 def _outside(text: str, lo: int, hi: int, think_spans) -> tuple[int, str] | None:
