@@ -18,94 +18,13 @@ tests/heavy_cases.py when present.
 from __future__ import annotations
 
 import argparse
-import json
-import random
-import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-import repair  # noqa: E402
-from repair import CODES  # noqa: E402
-from corruption import random_value  # noqa: E402
-
-WORD = re.compile(r"[A-Za-z0-9]+")
-# steps whose `found` is, by the policy, not part of the value
-NOT_DATA = {"repair_comment", "repair_leading_text", "repair_trailing_text", "repair_think_block",
-            "repair_markdown_fence", "repair_content_tag", "repair_xml_tag", "repair_python_literal",
-            "repair_literal", "repair_number", "repair_escaped_json", "repair_ellipsis"}
-
-
-def missing_words(text: str, result) -> set[str]:
-    out = json.dumps(result.value, ensure_ascii=False).lower()
-    have = set(WORD.findall(out))
-    return {w for w in WORD.findall(text.lower()) if w not in have}
-
-
-def covered_words(result) -> set[str]:
-    words: set[str] = set()
-    for step in result.steps:
-        if CODES[step.code].lossy or step.code in NOT_DATA:
-            words.update(WORD.findall(str(step.found).lower()))
-    return words
-
-
-def honest(text: str) -> tuple[bool, set[str]]:
-    try:
-        result = repair.repair(text)
-    except repair.RepairError:
-        return True, set()  # a refusal drops nothing silently
-    uncovered = missing_words(text, result) - covered_words(result)
-    return not uncovered, uncovered
-
-
-DAMAGES = ("drop_quote", "drop_comma", "drop_closer", "stray_closer", "stray_word", "repeat_fragment", "cut")
-
-
-def damage(doc: str, rng: random.Random, kinds: list[str]) -> str:
-    for kind in kinds:
-        if kind == "drop_quote":
-            idx = [i for i, c in enumerate(doc) if c == '"']
-            if idx:
-                i = rng.choice(idx)
-                doc = doc[:i] + doc[i + 1:]
-        elif kind == "drop_comma":
-            idx = [i for i, c in enumerate(doc) if c == ","]
-            if idx:
-                i = rng.choice(idx)
-                doc = doc[:i] + doc[i + 1:]
-        elif kind == "drop_closer":
-            idx = [i for i, c in enumerate(doc) if c in "}]"]
-            if idx:
-                i = rng.choice(idx)
-                doc = doc[:i] + doc[i + 1:]
-        elif kind == "stray_closer":
-            idx = [i for i, c in enumerate(doc) if c == ","]
-            if idx:
-                i = rng.choice(idx)
-                doc = doc[:i] + rng.choice("}]") + doc[i:]
-        elif kind == "stray_word":
-            idx = [i for i, c in enumerate(doc) if c == ","]
-            if idx:
-                i = rng.choice(idx) + 1
-                doc = doc[:i] + " " + rng.choice(["TODO", "Note", "IMPORTANT", "maybe"]) + doc[i:]
-        elif kind == "repeat_fragment":
-            cut = rng.randrange(1, max(2, len(doc)))
-            doc = doc + doc[:cut]
-        elif kind == "cut":
-            doc = doc[:rng.randrange(1, max(2, len(doc)))]
-    return doc
-
-
-def corpus(n: int, seed: int):
-    rng = random.Random(seed)
-    for i in range(n):
-        value = random_value(rng)
-        doc = json.dumps(value, ensure_ascii=False, indent=rng.choice([None, 2]))
-        kinds = rng.sample(DAMAGES, rng.randint(1, 3))
-        yield "+".join(sorted(kinds)), damage(doc, rng, kinds)
+from honesty_check import corpus, honest  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -57,6 +57,7 @@ CODES: dict[str, Code] = {
     "repair_missing_bracket": Code("brackets", False, "missing closing bracket inserted", '{"a": [1, 2', '{"a": [1, 2]}'),
     "repair_extra_bracket": Code("brackets", False, "extra closing bracket removed", '{"a": "b"}}', '{"a": "b"}'),
     "repair_wrong_bracket": Code("brackets", False, "wrong closing bracket replaced", "[1, 2}", "[1, 2]"),
+    "repair_duplicate_key": Code("brackets", True, "two members with one key in one object after a structural repair: the earlier value was lost", '{"id": 1, "tags": ["a"}, "id": 2}', '{"id": 2, "tags": ["a"]}'),
     "repair_python_tuple": Code("brackets", False, "Python tuple turned into a list", '{"a": (1, 2)}', '{"a": [1, 2]}'),
     "repair_python_set": Code("brackets", False, "Python set turned into a list", '{"a", "b"}', '["a", "b"]'),
     # literals and numbers
@@ -248,3 +249,8 @@ def extra_comma(pos: int, message: str, found: str = ",", put: str = "") -> RawS
 def dropped_text(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
     """Text after a value closed early, dropped (lossy: it may have belonged to the value)."""
     return ("repair_dropped_text", pos, message, found, put)
+
+
+def duplicate_key(pos: int, key: str, lost: str) -> RawStep:
+    """A key that came twice into one object: the earlier value (`found`) was replaced."""
+    return ("repair_duplicate_key", pos, f"key {snippet(key)} appears twice in one object; kept the later value", lost, "")

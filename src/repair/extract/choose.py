@@ -111,10 +111,15 @@ def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], 
         others = [c for c in candidates if c is not chosen]
         where = ", ".join(f"{c.label} at offset {c.outer_start}" for c in others[:5])
         more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+        why = "highest rank, then last"
+        if any(c.rank == chosen.rank and c.outer_start > chosen.outer_start for c in others):
+            why = "highest rank; the later one is cut off"
+        # what was dropped: the text of the values not chosen
+        dropped = " ... ".join(text[c.outer_start:c.outer_end] for c in others)
         steps.append((
             "repair_candidate_choice", chosen.outer_start,
             f"chose the {chosen.label} at offset {chosen.outer_start} out of {len(candidates)} values "
-            f"(highest rank, then last); also found: {where}{more}", "", "",
+            f"({why}); also found: {where}{more}", dropped if len(dropped) <= 4000 else dropped[:4000], "",
         ))
     return steps
 

@@ -66,10 +66,33 @@ def int_text(value: int) -> str:
 _BIG_INTS = JSONDecoder(parse_int=to_int, parse_constant=_refuse)
 
 
-def decode_json(text: str):
+def decode_json(text: str, duplicates: list | None = None):
     """The value of `text`, which the engine wrote and is valid JSON, at any depth or size.
 
+    With a `duplicates` list, each key that appears twice in one object is appended to it
+    as (key, the value the later one replaced): repairs that rebuild structure can bring
+    two members with one key into one object, and the earlier one is then lost.
+
     Raises JSONDecodeError when `text` is not valid JSON after all (an engine bug)."""
+    if duplicates is not None:
+        def pairs(items: list):
+            obj = dict(items)
+            if len(obj) < len(items):
+                seen: dict = {}
+                for key, value in items:
+                    if key in seen:
+                        duplicates.append((key, seen[key]))
+                    seen[key] = value
+            return obj
+
+        try:
+            return JSONDecoder(object_pairs_hook=pairs, parse_constant=_refuse).decode(text)
+        except (RecursionError, NonFinite):
+            pass
+        except JSONDecodeError:
+            raise
+        except ValueError:
+            pass  # an integer past the conversion limit: read below, without the check
     try:
         return STRICT.decode(text)
     except RecursionError:

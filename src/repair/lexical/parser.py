@@ -27,7 +27,7 @@ from json.encoder import encode_basestring
 
 from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
-from ..steps import extra_bracket, extra_comma, missing_quote, snippet, stray_char, unquoted_key
+from ..steps import duplicate_key, extra_bracket, extra_comma, missing_quote, snippet, stray_char, unquoted_key
 from .brackets import DEEPER, EXTRA, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, OTHER_WORD, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
@@ -176,6 +176,7 @@ class Engine:
 
     def _parse(self, pos: int):
         self.spanned = False  # did a span copy text into this value?
+        self.mark, self.start = len(self.steps), pos  # this value's first step and offset
         text = self.text
         add = self.add
         stack: list[Frame] = []
@@ -570,8 +571,15 @@ class Engine:
     def value_of(self, out: list, pos: int):
         """The value of the text written for a root container that has closed."""
         text = "".join(out)
+        # repairs that rebuild structure may bring two members with one key into one
+        # object: the earlier value is lost, and that is a lossy step
+        check = any(s[0] in _REBUILDING for s in self.steps[self.mark:])
+        duplicates: list | None = [] if check else None
         try:
-            return decode_json(text), pos
+            value = decode_json(text, duplicates)
+            for key, lost in duplicates or ():
+                self.steps.append(duplicate_key(self.start, key, json_text_of(lost)))
+            return value, pos
         except ValueError as exc:
             if self.spanned:  # (a span copied text into this value: read it again without)
                 raise _SpanMiss from None
@@ -700,6 +708,18 @@ class Engine:
         if c in QUOTES:
             return _AHEAD[c][0].match(self.text, pos + 1) is not None
         return IDENT_KEY_AHEAD.match(self.text, pos) is not None
+
+
+_REBUILDING = frozenset(["repair_missing_bracket", "repair_extra_bracket", "repair_wrong_bracket",
+                         "repair_missing_quote", "repair_unescaped_quote", "repair_missing_comma"])
+
+
+def json_text_of(value) -> str:
+    """Compact JSON for a value that a repair dropped (a step's `found`)."""
+    from ..serialize import dumps
+
+    text = dumps(value)
+    return text if len(text) <= 4000 else text[:4000]
 
 
 class _SpanMiss(Exception):
