@@ -254,3 +254,7 @@ def dropped_text(pos: int, message: str, found: str = "", put: str = "") -> RawS
 def duplicate_key(pos: int, key: str, lost: str) -> RawStep:
     """A key that came twice into one object: the earlier value (`found`) was replaced."""
     return ("repair_duplicate_key", pos, f"key {snippet(key)} appears twice in one object; kept the later value", lost, "")
+
+
+def smart_quotes(pos: int, quote: str) -> RawStep:
+    return ("repair_smart_quotes", pos, f"typographic quote {quote!r} used as a string delimiter", quote, '"')

@@ -492,6 +492,7 @@ class Engine:
         elif c in ",:}]":
             return None
         text = self.text
+        loose = False
         end = SPAN.match(text, pos).end()
         if end <= pos:
             if c not in LOOSE_FIRST:
@@ -499,21 +500,24 @@ class Engine:
             end = LOOSE_SPAN.match(text, pos, pos + LOOSE_WINDOW).end()
             if end <= pos:
                 return None
+            loose = True
         stretch = text[pos:end]
         body = stretch.rstrip(" \t\r\n")
         if not body:
             return None
-        # the brackets of the stretch, outside strings, with matched pairs removed: what
-        # is left closes containers open before it, then opens new ones
-        bare = ANY_STRING.sub("", stretch)
-        residue = _NOT_BRACKET.sub("", bare)
-        for _ in range(64):
-            shorter = residue.replace("[]", "").replace("{}", "")
-            if shorter == residue:
-                break
-            residue = shorter
+        if "[" in stretch or "{" in stretch or "]" in stretch or "}" in stretch:
+            # the brackets of the stretch, outside strings, with matched pairs removed:
+            # what is left closes containers open before it, then opens new ones
+            residue = _NOT_BRACKET.sub("", ANY_STRING.sub("", stretch))
+            for _ in range(64):
+                shorter = residue.replace("[]", "").replace("{}", "")
+                if shorter == residue:
+                    break
+                residue = shorter
+            else:
+                return self._no_spans()
         else:
-            return self._no_spans()
+            residue = ""  # (members of the open container only: nothing to replay)
         closing = len(residue) - len(residue.lstrip("]}"))
         closers, openers = residue[:closing], residue[closing:]
         if "]" in openers or "}" in openers or closing >= len(stack):
@@ -523,11 +527,11 @@ class Engine:
             if frame.closer != ch or (frame.kind == OBJ) != (ch == "}"):
                 return self._no_spans()  # a closer that needs a decision (or a tuple, a set)
         self.spanned = True
-        if "'" in stretch or OTHER_WORD.search(bare) is not None:
+        if loose:
             def copy(a, b):  # single quotes, Python literals or bare keys: rewritten
                 return rewrite(text, a, b, self.steps)
         else:
-            def copy(a, b):
+            def copy(a, b):  # JSON tokens only: copied as they are
                 return text[a:b]
         for ch in closers:
             stack.pop()

@@ -28,7 +28,7 @@ from itertools import accumulate, count, islice, repeat
 from operator import add
 
 from ..chars import LITERALS, STRING_BODY, P
-from ..steps import literal, single_quotes, unquoted_key
+from ..steps import literal, single_quotes, smart_quotes, unquoted_key
 
 _WS = rf"[ \t\r\n]*{P}"
 STRING = rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"'
@@ -37,6 +37,9 @@ _LITERAL = r"(?:true|false|null)"
 # the loose forms: a single-quoted string with no quote, backslash or control character
 # inside; Python's literals; an identifier key (its colon on the same line)
 _SINGLE = rf"'[^'\"\\\x00-\x1f]*{P}'"
+# a string in typographic quotes with no quote, backslash or control character inside
+_SMART = rf"[\u201c\u201d][^\u201c\u201d\"\\\x00-\x1f]*{P}[\u201c\u201d]|[\u2018\u2019][^\u2018\u2019'\"\\\x00-\x1f]*{P}[\u2018\u2019]"
+SMART_QUOTES = "\u201c\u201d\u2018\u2019"
 _PYTHON = r"(?:True|False|None)(?![A-Za-z0-9_$])"
 _IDENT_KEY = rf"[A-Za-z_$][A-Za-z0-9_$]*{P}(?=[ \t]*:)"
 
@@ -54,7 +57,7 @@ def _object_run(key: str, scalar: str, next_key: str) -> str:
 
 # After a string's comma in an array: the start of a value, so that the quote did end the
 # string (strings.is_real_end reads the same starts as the end of an item).
-_NEXT_ITEM = rf"(?={_WS}(?:[\"'\[{{\-0-9]|(?:true|false|null|True|False|None)(?![A-Za-z0-9_$])))"
+_NEXT_ITEM = rf"(?={_WS}(?:[\"'\[{{\-0-9{SMART_QUOTES}]|(?:true|false|null|True|False|None)(?![A-Za-z0-9_$])))"
 
 
 def _array_run(string: str, other: str, scalar: str) -> str:
@@ -83,14 +86,14 @@ _VALUE = rf"(?:{_SCALAR}|{_FLAT})"
 OBJECT_RUN = re.compile(_object_run(STRING, _VALUE, '"'))
 ARRAY_RUN = re.compile(_array_run(STRING, rf"(?:{NUMBER}|{_LITERAL}|{_FLAT})", _VALUE))
 
-_LOOSE_STRING = rf"(?:{STRING}|{_SINGLE})"
-_LOOSE_KEY = rf"(?:{STRING}|{_SINGLE}|{_IDENT_KEY})"
-_LOOSE_SCALAR = rf"(?:{STRING}|{_SINGLE}|{NUMBER}|{_LITERAL}|{_PYTHON})"
+_LOOSE_STRING = rf"(?:{STRING}|{_SINGLE}|{_SMART})"
+_LOOSE_KEY = rf"(?:{STRING}|{_SINGLE}|{_SMART}|{_IDENT_KEY})"
+_LOOSE_SCALAR = rf"(?:{STRING}|{_SINGLE}|{_SMART}|{NUMBER}|{_LITERAL}|{_PYTHON})"
 _LOOSE_FLAT = _flat(_LOOSE_KEY, _LOOSE_SCALAR)
 _LOOSE_VALUE = rf"(?:{_LOOSE_SCALAR}|{_LOOSE_FLAT})"
 LOOSE_OBJECT_RUN = re.compile(_object_run(_LOOSE_KEY, _LOOSE_VALUE, rf"(?:[\"']|{_IDENT_KEY})"))
 LOOSE_ARRAY_RUN = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON}|{_LOOSE_FLAT})", _LOOSE_VALUE))
-LOOSE_FIRST = frozenset("'TFN") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+LOOSE_FIRST = frozenset("'TFN" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 
 # The tokens of a loose stretch that may need rewriting (strings are matched whole so that
 # nothing inside one is touched; numbers so that `1e5` is not read as a word).
@@ -100,14 +103,15 @@ LOOSE_FIRST = frozenset("'TFN") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHI
 # optional, so no match ever fails after skipping: finditer reads the stretch once. (A
 # double-quoted string's closing quote is optional for the same reason.)
 _LOOSE_NEXT = re.compile(
-    rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:)|[^\'"A-Za-z_$0-9\-])*{P}'
-    rf"(?P<tok>{_SINGLE}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
+    rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:)|[^\'"A-Za-z_$0-9\-{SMART_QUOTES}])*{P}'
+    rf"(?P<tok>{_SINGLE}|{_SMART}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
     re.DOTALL,
 )
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
 _SINGLE_RE = re.compile(_SINGLE)
+_SMART_CHAR = re.compile(f"[{SMART_QUOTES}]")
 # A word that is not true/false/null (or is one, used as a key), outside numbers: a
 # Python literal or a bare key.
 _OTHER_WORD = re.compile(r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:))[A-Za-z_$]")
@@ -116,7 +120,8 @@ _OTHER_WORD = re.compile(r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null)(?![A-Za-z0-
 def rewrite(text: str, start: int, end: int, steps: list) -> str:
     """JSON for the loose stretch text[start:end], recording a Step per rewritten token."""
     stretch = text[start:end]
-    if '"' not in stretch and _OTHER_WORD.search(_SINGLE_RE.sub("", stretch)) is None:
+    if '"' not in stretch and _SMART_CHAR.search(stretch) is None \
+            and _OTHER_WORD.search(_SINGLE_RE.sub("", stretch)) is None:
         # only single-quoted strings to rewrite, and no double quote anywhere: every `'` is
         # a delimiter, so one replace rewrites them all, and the steps (one per string, at
         # its opening quote: every other quote) are built without a Python loop
@@ -137,6 +142,9 @@ def rewrite(text: str, start: int, end: int, steps: list) -> str:
         c = token[0]
         if c == "'":
             steps.append(single_quotes(k))
+            put = '"' + token[1:-1] + '"'
+        elif c in SMART_QUOTES:
+            steps.append(smart_quotes(k, c))
             put = '"' + token[1:-1] + '"'
         elif token in _PYTHON_WORDS and not _before_colon(text, m.end(), end):
             put = _PYTHON_WORDS[token]
@@ -175,7 +183,7 @@ CLEAN_NUMBER = re.compile(rf"{NUMBER}(?=[,\]}}])")
 # engine then reads the value again without spans.
 # The loose forms of the runs are taken too (`rewrite` turns them into JSON).
 _SEP = r"(?=[ \t\r\n]*[,:}\]])"
-_STRING_END = rf"(?=[ \t\r\n]*(?:[:}}\]]|,[ \t\r\n]*(?:[\"']|{_IDENT_KEY})))"
+_STRING_END = rf"(?=[ \t\r\n]*(?:[:}}\]]|,[ \t\r\n]*(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY})))"
 SPAN = re.compile(
     rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}"
     rf"|{NUMBER}{_SEP}|(?:true|false|null){_SEP}"
@@ -185,13 +193,13 @@ SPAN = re.compile(
 # Python: the engine gives it a window of LOOSE_WINDOW characters at a time (a cut there
 # only ends the span early: every token needs what follows it).
 LOOSE_SPAN = re.compile(
-    rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}|{_SINGLE}{_STRING_END}"
+    rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}|{_SINGLE}{_STRING_END}|(?:{_SMART}){_STRING_END}"
     rf"|{NUMBER}{_SEP}|(?:true|false|null|True|False|None){_SEP}|{_IDENT_KEY}"
     rf"|[}}\]]{_SEP}|,(?=[ \t\r\n]*[^ \t\r\n}}\]/#,]))*{P}"
 )
 LOOSE_WINDOW = 512
-SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
 # quote is optional, so each is read once even where one never closes).
-ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE}', re.DOTALL)
+ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE}|{_SMART}', re.DOTALL)
 OTHER_WORD = _OTHER_WORD

@@ -19,7 +19,7 @@ from ..chars import (
     CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTES, SIMPLE_ESCAPES, SMART_QUOTES,
     JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, P,
 )
-from ..steps import missing_quote, single_quotes, snippet, truncation
+from ..steps import missing_quote, single_quotes, smart_quotes, snippet, truncation
 from .trivia import peek_significant
 
 # Where a string sits: it decides which characters may follow its closing quote.
@@ -73,7 +73,7 @@ def scan_string(p, pos: int, ctx: int) -> tuple[str, int]:
             return _scan_triple(p, pos, "'''")
         p.steps.append(single_quotes(pos))
     elif q in SMART_QUOTES:
-        p.add("repair_smart_quotes", pos, f"typographic quote {q!r} used as a string delimiter", q, '"')
+        p.steps.append(smart_quotes(pos, q))
     elif q == "`":
         p.steps.append(single_quotes(pos, "`"))
     return _scan_tolerant(p, pos, ctx, p.n, False)
