@@ -15,17 +15,28 @@ def choose(candidates: list[Candidate], text: str = "") -> Candidate:
     end of the text and an earlier one of that rank is whole (a model that began the same
     answer again and was cut: the whole one wins)."""
     best = candidates[0]
+    end = _text_end(text)
     for cand in candidates[1:]:
         if cand.rank >= best.rank:
-            if cand.rank == best.rank and text and cut_off(text, cand) and not cut_off(text, best):
+            if cand.rank == best.rank and text and cut_off(end, cand) and not cut_off(end, best):
                 continue
             best = cand
     return best
 
 
-def cut_off(text: str, cand: Candidate) -> bool:
-    """Did the text end inside this candidate (a token cut, or containers left open)?"""
-    end = len(text.rstrip())
+def _text_end(text: str) -> int:
+    """The offset after the text's last non-blank character (found from the end: O(blank))."""
+    end = len(text)
+    while end and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end
+
+
+def cut_off(end: int, cand: Candidate) -> bool:
+    """Did the text (whose last non-blank character ends at `end`) end inside this
+    candidate: a token cut, or containers left open?"""
+    if cand.end < end:
+        return False  # (text follows it: it was not cut off by the end)
     return any(s[0] == "repair_truncated" or (s[0] == "repair_missing_bracket" and s[1] >= end) for s in cand.steps)
 
 
@@ -38,8 +49,9 @@ def join_values(text: str, candidates: list[Candidate]) -> list[Candidate]:
         return candidates
     out: list[Candidate] = []
     run: list[Candidate] = [candidates[0]]
+    end = _text_end(text)
     for cand in candidates[1:]:
-        if _joins(text, run[-1], cand):
+        if _joins(text, end, run[-1], cand):
             run.append(cand)
         else:
             out.append(_joined(text, run))
@@ -48,14 +60,14 @@ def join_values(text: str, candidates: list[Candidate]) -> list[Candidate]:
     return out
 
 
-def _joins(text: str, a: Candidate, b: Candidate) -> bool:
+def _joins(text: str, end: int, a: Candidate, b: Candidate) -> bool:
     if a.wrap_start >= 0 or b.wrap_start >= 0 or a.wrap_steps or b.wrap_steps:
         return False
     gap = text[a.outer_end:b.outer_start]
     bare = gap.strip(" \t\r\n")
     if bare == ",":
-        return not cut_off(text, a)
-    return bare == "" and "\n" in gap and not cut_off(text, a) and not cut_off(text, b)
+        return not cut_off(end, a)
+    return bare == "" and "\n" in gap and not cut_off(end, a) and not cut_off(end, b)
 
 
 def _joined(text: str, run: list[Candidate]) -> Candidate:
