@@ -575,6 +575,7 @@ class Engine:
     def value_of(self, out: list, pos: int):
         """The value of the text written for a root container that has closed."""
         text = "".join(out)
+        out.clear()  # (the pieces are not needed once joined: the decode's peak is the text and the value)
         # repairs that rebuild structure may bring two members with one key into one
         # object: the earlier value is lost, and that is a lossy step
         check = any(s[0] in _REBUILDING for s in self.steps[self.mark:])
