@@ -31,12 +31,17 @@ from ..chars import LITERALS, STRING_BODY, P
 from ..steps import literal, single_quotes, unquoted_key
 
 _WS = rf"[ \t\r\n]*{P}"
-STRING = rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"'
+# A string whose own text opens a bracket and that a closer follows (`"f(x"]`) is never
+# taken: strings.is_real_end may keep that quote inside the string (`"print("hi")"`).
+_HELD = rf'(?!"(?:[^"\\(\[{{]|\\.){P}[(\[{{](?:[^"\\]|\\.)*{P}"{_WS}[}}\])])'
+_HELD_SINGLE = rf"(?!'[^'\"\\\x00-\x1f(\[{{]*{P}[(\[{{][^'\"\\\x00-\x1f]*{P}'{_WS}[}}\])])"
+STRING = _HELD + rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"'
 NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _LITERAL = r"(?:true|false|null)"
 # the loose forms: a single-quoted string with no quote, backslash or control character
 # inside; Python's literals; an identifier key (its colon on the same line)
-_SINGLE = rf"'[^'\"\\\x00-\x1f]*{P}'"
+_SINGLE_BARE = rf"'[^'\"\\\x00-\x1f]*{P}'"
+_SINGLE = _HELD_SINGLE + _SINGLE_BARE
 _PYTHON = r"(?:True|False|None)(?![A-Za-z0-9_$])"
 _IDENT_KEY = rf"[A-Za-z_$][A-Za-z0-9_$]*{P}(?=[ \t]*:)"
 
@@ -101,13 +106,13 @@ LOOSE_FIRST = frozenset("'TFN") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHI
 # double-quoted string's closing quote is optional for the same reason.)
 _LOOSE_NEXT = re.compile(
     rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:)|[^\'"A-Za-z_$0-9\-])*{P}'
-    rf"(?P<tok>{_SINGLE}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
+    rf"(?P<tok>{_SINGLE_BARE}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
     re.DOTALL,
 )
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
-_SINGLE_RE = re.compile(_SINGLE)
+_SINGLE_RE = re.compile(_SINGLE_BARE)
 # A word that is not true/false/null (or is one, used as a key), outside numbers: a
 # Python literal or a bare key.
 _OTHER_WORD = re.compile(r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:))[A-Za-z_$]")
@@ -193,5 +198,5 @@ LOOSE_WINDOW = 512
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n") | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
 # quote is optional, so each is read once even where one never closes).
-ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE}', re.DOTALL)
+ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE_BARE}', re.DOTALL)
 OTHER_WORD = _OTHER_WORD
