@@ -507,12 +507,26 @@ def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
     text, n = p.text, p.n
     i = pos
     end = -1
+    counted = pos
+    opened = {"{": 0, "[": 0}
     while True:
         e = _UNQUOTED_RUN.match(text, i).end()
+        if e < n and text[e] in "}]":
+            # `{template: Hello {name}!}`: a closer whose opener is inside the value is content
+            for o, c in (("{", "}"), ("[", "]")):
+                opened[o] += text.count(o, counted, e) - text.count(c, counted, e)
+            counted = e
+            if opened[_OPENER_OF[text[e]]] > 0:
+                opened[_OPENER_OF[text[e]]] -= 1
+                counted = i = e + 1
+                continue
         if ctx == CTX_OBJ and e < n and text[e] == "," and not _member_follows(p, e + 1):
             i = e + 1  # `{"a": yes, no}`: no key after the comma, so it is part of the value
             continue
         if e < n and text[e] == '"':
+            if ctx == CTX_OBJ and e > pos and text[e - 1] in " \t" and _AHEAD['"'][0].match(text, e + 1):
+                end = e  # `{"status": ok "code": 200}`: the next key starts here
+                break
             k = SPACES.match(text, e + 1).end()
             if k >= n or text[k] in ",]}\n\r" or p.at_end(k):
                 raw = text[pos:e]
@@ -530,6 +544,16 @@ def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
     raw = raw[:cut].rstrip()
     p.add("repair_unquoted_string", pos, f"quoted the bare value {snippet(raw)}", "", '"')
     return raw, pos + len(raw)
+
+
+def stray_quote_after(p, e: int) -> bool:
+    """`{"count": 42", ...}`, `true"]`: is the quote at `e`, right after a number or a
+    literal, a stray one (what follows it can only follow a value)?"""
+    text, n = p.text, p.n
+    if e >= n or text[e] != '"':
+        return False
+    k = SPACES.match(text, e + 1).end()
+    return k >= n or text[k] in ",}]\r\n" or p.at_end(k)
 
 
 def _member_follows(p, pos: int) -> bool:
