@@ -178,9 +178,27 @@ def is_real_end(p, j: int, ctx: int, own: Own | None = None) -> bool:
             return True  # `"The long walk home"pages": 212`: the next key lost its opening quote
         if ctx == CTX_ARR and k2 > k and _scalar_ends(p, k2, True):
             return True  # `["apples" 3, "pears" 5]`: an item with no comma before it
+        if ctx == CTX_ARR and k2 > k and openless_item_at(text, k2) and _reads_item(p, k2):
+            return True  # `["green" blue", "red"]`: the next item lost its opening quote
     if k2 > k and ctx == CTX_OBJ and "\n" in text[k:k2] and IDENT_KEY_AHEAD.match(text, k2):
         return True  # value, newline, unquoted key: a missing comma
     return False
+
+
+# A bare item that lost its opening quote: words up to a quote, then `,`, `]` or a line end.
+_OPENLESS_ITEM = re.compile(r'[^"\\\n,\[\]{}:]{1,200}"[ \t]*(?:[,\]]|\r?\n|\Z)')
+
+
+def openless_item_at(text: str, k: int) -> bool:
+    """`blue", ...` at `k`: an array item that lost its opening quote."""
+    return (text[k].isalnum() or text[k] == "_") and _OPENLESS_ITEM.match(text, k) is not None
+
+
+def _reads_item(p, k: int) -> bool:
+    """Will the engine read what is at `k` as the next item of an array (so that ending the
+    string here loses nothing)?"""
+    starts = getattr(p, "_starts_value", None)
+    return starts is not None and starts(k)
 
 
 def _scalar_ends(p, k: int, more: bool) -> bool:
