@@ -152,7 +152,7 @@ def is_real_end(p, j: int, ctx: int, own: Own | None = None) -> bool:
         if ctx == CTX_OBJ:
             # (IDENT_KEY_AHEAD takes `country":` too: a key that lost its opening quote)
             return c3 in QUOTES or c3 == "}" or IDENT_KEY_AHEAD.match(text, k3) is not None
-        if c3 in VALUE_START or c3 in "[{]":
+        if c3 in VALUE_START or c3 in "[{]" or c3 in QUOTES:
             return True
         m = WORD.match(text, k3)
         if m is None:
@@ -228,7 +228,12 @@ def _held(p, own: Own | None, j: int, k2: int, c: str) -> bool:
     if own is None or own.opened(j)[_OPENER_OF[c]] <= 0:
         return False
     text, n = p.text, p.n
+    depth = dict(own.opened(j))
+    depth[_OPENER_OF[c]] -= 1
     k3 = peek_significant(text, k2 + 1, n)
+    while k3 < n and text[k3] in "}])" and depth[_OPENER_OF[text[k3]]] > 0:
+        depth[_OPENER_OF[text[k3]]] -= 1  # `{"a": {"b": "c"}}`: closers the string opened too
+        k3 = peek_significant(text, k3 + 1, n)
     if k3 >= n or p.at_end(k3) or text[k3] in "}]):":
         return False
     if text[k3] == ",":
@@ -261,6 +266,15 @@ def _missing_end_boundary(p, start: int, j: int, ctx: int, opener: str, own: Own
         b -= 1
     if b < start:
         return -1
+    d = own.opened(j)
+    if d["{"] > 0 or d["["] > 0:
+        return -1  # `"got {"a": "b", "c": 1}"`: the members of JSON the string quotes
+    if text[b] in "\n\r":
+        c = b
+        while c > start and text[c - 1] in " \t\r\n":
+            c -= 1
+        if c > start and text[c - 1] == ",":
+            b = c - 1  # `"left,\n  "b": ...`: the comma before the line end was the separator
     if text[b] == ":" and ctx == CTX_OBJ and opener == '"' and own.clean(j):
         comma = text.rfind(",", max(start, b - 120), b)
         if comma >= 0 and INLINE_KEY.fullmatch(text, comma, j) and _MEMBER_VALUE.match(text, j + 1):
