@@ -543,7 +543,7 @@ def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
     opened = {"{": 0, "[": 0}
     while True:
         e = _UNQUOTED_RUN.match(text, i).end()
-        if e < n and text[e] in "}]":
+        if e < n and text[e] in "}]" and ctx != CTX_ROOT:
             # `{template: Hello {name}!}`: a closer whose opener is inside the value is content
             for o, c in (("{", "}"), ("[", "]")):
                 opened[o] += text.count(o, counted, e) - text.count(c, counted, e)
