@@ -42,7 +42,7 @@ QUOTE_CLOSERS = {
     "\u201d": "\u201d\u201c\"",
     "\u2018": "\u2019\u2018'",  # ‘ closes with ’
     "\u2019": "\u2019\u2018'",
-    "`": "`",
+    "`": "`\u00b4",  # `name´: a backtick closed by an acute accent
 }
 QUOTES = frozenset(QUOTE_CLOSERS)
 SMART_QUOTES = frozenset("\u201c\u201d\u2018\u2019")
@@ -95,8 +95,13 @@ UNQUOTED_KEY = re.compile(r"[^:,{}\[\]\"'\n\r\u201c\u201d]*")
 QUOTED_KEY_AHEAD = re.compile(r"[^\"\n]{0,200}\"[ \t]*:")
 # After an item-looking quote in an array: `"item",` or `"item"]`.
 QUOTED_ITEM_AHEAD = re.compile(r"[^\"\n]{0,200}\"[ \t]*[,\]]")
-# A bare identifier followed by a colon on the same line: an unquoted key.
-IDENT_KEY_AHEAD = re.compile(r"[A-Za-z0-9_$\u00c0-\uffff][^:,{}\[\]\"'\n]{0,100}:")
+# A bare identifier followed by a colon on the same line: an unquoted key. A key that
+# lost only its opening quote (`name":`) counts too.
+IDENT_KEY_AHEAD = re.compile(r"[A-Za-z0-9_$\u00c0-\uffff][^:,{}\[\]\"'\n]{0,100}(?:\"[ \t]*)?:")
+# A key that lost only its opening quote: `name":`, `Product Goals" :`.
+OPENLESS_KEY_AHEAD = re.compile(r"[A-Za-z0-9_$\u00c0-\uffff][^:,{}\[\]\"'\n]{0,100}\"[ \t]*:")
+# `, price: ` inside a string that never closed: an unquoted key (one identifier) and its colon.
+INLINE_KEY = re.compile(r",[ \t]*[A-Za-z_$][A-Za-z0-9_$]*[ \t]*:[ \t]*")
 
 DELIMITERS = frozenset(",:[]{}()")
 CLOSERS = frozenset("]})")

@@ -6,9 +6,9 @@
 from __future__ import annotations
 
 from ..chars import LITERALS, QUOTES, SPACES, WORD
-from ..steps import literal, truncation
+from ..steps import literal, stray_char, truncation
 from .numbers import DROP
-from .strings import CTX_ROOT, scan_unquoted
+from .strings import CTX_ROOT, scan_unquoted, stray_quote_after
 
 _PREFIX_TARGETS = (("true", True), ("false", False), ("null", None), ("none", None))
 _AFTER_LITERAL = frozenset(",:]})\r\n/#{[-0123456789") | QUOTES
@@ -33,6 +33,10 @@ def scan_word(p, pos: int, ctx: int):
                 p.add(code, pos, f"{word} is not a JSON number; used null", word, "null")
             elif code:
                 p.steps.append(literal(pos, word, code, _json_word(value)))
+            if ctx != CTX_ROOT and stray_quote_after(p, e):
+                # `{"enabled": true", ...}`: a stray quote glued to the literal
+                p.steps.append(stray_char(e, f"removed a stray '\"' after {word}", '"', ""))
+                return value, e + 1
             return value, e
         if ctx != CTX_ROOT and (e >= p.n or p.at_end(e)):
             low = word.lower()

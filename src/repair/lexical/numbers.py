@@ -9,9 +9,9 @@ from __future__ import annotations
 from ..chars import (
     FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, LITERALS, NUMBER_TOKEN, SPACES, WORD, WS,
 )
-from ..steps import truncation
+from ..steps import stray_char, truncation
 from .decode import to_int
-from .strings import CTX_OBJ, CTX_ROOT, scan_unquoted
+from .strings import CTX_OBJ, CTX_ROOT, scan_unquoted, stray_quote_after
 
 DROP = object()  # a token that yields no value (a lone `-` at the end of the text)
 
@@ -22,6 +22,11 @@ def scan_number(p, pos: int, ctx: int):
     m = JSON_NUMBER.match(text, pos)
     if m is not None:
         e = m.end()
+        if ctx != CTX_ROOT and stray_quote_after(p, e):
+            # `{"count": 42", "unit": ...}`: a stray quote glued to the number
+            p.steps.append(stray_char(e, "removed a stray '\"' after a number", '"', ""))
+            tok = m.group()
+            return (to_int(tok) if tok.isdigit() or (tok[0] == "-" and tok[1:].isdigit()) else float(tok)), e + 1
         if e >= n or text[e] in " \t\r\n,]})" or p.at_end(e):
             if _words_follow(p, e, ctx):
                 return scan_unquoted(p, pos, ctx)
@@ -58,6 +63,11 @@ def scan_number(p, pos: int, ctx: int):
         p.add("repair_number", pos, f"number {tok} written as {value}", tok, str(value))
         return value, e
     if FLOAT_TOKEN.fullmatch(tok) and any(c.isdigit() for c in body):
+        whole = body.replace("_", "").partition(".")[0]
+        if len(whole) > 1 and whole[0] == "0" and whole.isdigit() and "." in body:
+            # `0012.5`: leading zeros, like `007`, mean text (a code, a padded field)
+            p.add("repair_number", pos, f"number with leading zeros {tok} kept as a string", tok, f'"{tok}"')
+            return tok, e
         return _tolerant_float(p, pos, tok, sign, body, at_eof, ctx), e
     return scan_unquoted(p, pos, ctx)
 

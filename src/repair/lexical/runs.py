@@ -31,14 +31,20 @@ from ..chars import LITERALS, STRING_BODY, P
 from ..steps import literal, single_quotes, smart_quotes, unquoted_key
 
 _WS = rf"[ \t\r\n]*{P}"
-STRING = rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"'
+# A string whose own text opens a bracket and that a closer follows (`"f(x"]`) is never
+# taken: strings.is_real_end may keep that quote inside the string (`"print("hi")"`).
+_HELD = rf'(?!"(?:[^"\\(\[{{]|\\.)*{P}[(\[{{](?:[^"\\]|\\.)*{P}"{_WS}[}}\])])'
+_HELD_SINGLE = rf"(?!'[^'\"\\\x00-\x1f(\[{{]*{P}[(\[{{][^'\"\\\x00-\x1f]*{P}'{_WS}[}}\])])"
+STRING = _HELD + rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"'
 NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _LITERAL = r"(?:true|false|null)"
 # the loose forms: a single-quoted string with no quote, backslash or control character
 # inside; Python's literals; an identifier key (its colon on the same line)
-_SINGLE = rf"'[^'\"\\\x00-\x1f]*{P}'"
-# a string in typographic quotes with no quote, backslash or control character inside
-_SMART = rf"[\u201c\u201d][^\u201c\u201d\"\\\x00-\x1f]*{P}[\u201c\u201d]|[\u2018\u2019][^\u2018\u2019'\"\\\x00-\x1f]*{P}[\u2018\u2019]"
+_SINGLE_BARE = rf"'[^'\"\\\x00-\x1f]*{P}'"
+_SINGLE = _HELD_SINGLE + _SINGLE_BARE
+# a string in typographic quotes with no quote, backslash, control character or bracket
+# inside (a bracket may make a closer after it part of the string: strings.is_real_end)
+_SMART = rf"[\u201c\u201d][^\u201c\u201d\"\\\x00-\x1f(\[{{]*{P}[\u201c\u201d]|[\u2018\u2019][^\u2018\u2019'\"\\\x00-\x1f(\[{{]*{P}[\u2018\u2019]"
 SMART_QUOTES = "\u201c\u201d\u2018\u2019"
 _PYTHON = r"(?:True|False|None)(?![A-Za-z0-9_$])"
 _IDENT_KEY = rf"[A-Za-z_$][A-Za-z0-9_$]*{P}(?=[ \t]*:)"
@@ -104,13 +110,13 @@ LOOSE_FIRST = frozenset("'TFN" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrst
 # double-quoted string's closing quote is optional for the same reason.)
 _LOOSE_NEXT = re.compile(
     rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:)|[^\'"A-Za-z_$0-9\-{SMART_QUOTES}])*{P}'
-    rf"(?P<tok>{_SINGLE}|{_SMART}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
+    rf"(?P<tok>{_SINGLE_BARE}|{_SMART}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
     re.DOTALL,
 )
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
-_SINGLE_RE = re.compile(_SINGLE)
+_SINGLE_RE = re.compile(_SINGLE_BARE)
 _SMART_CHAR = re.compile(f"[{SMART_QUOTES}]")
 # A word that is not true/false/null (or is one, used as a key), outside numbers: a
 # Python literal or a bare key.
@@ -201,5 +207,5 @@ LOOSE_WINDOW = 512
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
 # quote is optional, so each is read once even where one never closes).
-ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE}|{_SMART}', re.DOTALL)
+ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}', re.DOTALL)
 OTHER_WORD = _OTHER_WORD

@@ -16,8 +16,8 @@ import re
 from json.decoder import scanstring
 
 from ..chars import (
-    CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, QUOTE_CLOSERS, QUOTES, SIMPLE_ESCAPES, SMART_QUOTES,
-    JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, P,
+    CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, INLINE_KEY, JSON_NUMBER, LITERALS, OPENLESS_KEY_AHEAD, QUOTE_CLOSERS,
+    QUOTES, SIMPLE_ESCAPES, SMART_QUOTES, JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, P,
 )
 from ..steps import missing_quote, single_quotes, smart_quotes, snippet, truncation
 from .trivia import peek_significant
@@ -34,7 +34,7 @@ def _ahead_pattern(closers: str):
     body = "".join(re.escape(c) for c in closers)
     text = rf"(?:[^{body}\\\n]|\\.){{0,200}}"
     key = re.compile(rf"{text}[{body}][ \t]*:")
-    item = re.compile(rf"{text}[{body}][ \t]*[,\]]")
+    item = re.compile(rf"{text}[{body}][ \t]*(?:[,\]]|\r?\n)")  # (a line end: one item per line)
     return key, item
 
 
@@ -66,7 +66,7 @@ def scan_string(p, pos: int, ctx: int) -> tuple[str, int]:
             if m is not None:
                 end = m.end()
                 value = scanstring(text[pos + 1:end], 0, True)[0]
-        if m is not None and is_real_end(p, end - 1, ctx):
+        if m is not None and is_real_end(p, end - 1, ctx, Own(text, pos + 1)):
             return value, end
     elif q == "'":
         if text.startswith("'''", pos) and text.find("'''", pos + 3) >= 0:
@@ -79,24 +79,60 @@ def scan_string(p, pos: int, ctx: int) -> tuple[str, int]:
     return _scan_tolerant(p, pos, ctx, p.n, False)
 
 
-def is_real_end(p, j: int, ctx: int) -> bool:
+class Own:
+    """What a string's own text holds so far: how many quotes inside it (`inner`, kept by
+    the scanner) and which brackets it opened (counted as the scan goes, so a long string
+    costs linear time). `held` is the first quote kept inside because of a bracket."""
+
+    __slots__ = ("text", "upto", "inner", "depth", "held")
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text, self.upto, self.inner, self.held = text, start, 0, -1
+        self.depth = {"(": 0, "[": 0, "{": 0}
+
+    def opened(self, j: int) -> dict:
+        if j > self.upto:
+            text, a, d = self.text, self.upto, self.depth
+            for o, c in _PAIRS:
+                d[o] += text.count(o, a, j) - text.count(c, a, j)
+            self.upto = j
+        return self.depth
+
+    def clean(self, j: int) -> bool:
+        """No inner quote left open and no bracket left open before `j`."""
+        if self.inner % 2:
+            return False
+        d = self.opened(j)
+        return d["("] <= 0 and d["["] <= 0 and d["{"] <= 0
+
+
+_PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
+_OPENER_OF = {")": "(", "]": "[", "}": "{"}
+
+
+def is_real_end(p, j: int, ctx: int, own: Own | None = None) -> bool:
     """Does the quote at `j` close the string, judging by what follows it?
 
     `{"a": "He said "no" twice"}`: the quote before `no` is followed by a letter, so it is
     inside the string; the last one is followed by `}`, so it ends it. Comments and
-    invisible characters between the quote and what follows are looked through.
+    invisible characters between the quote and what follows are looked through. `own`
+    (the string's own text so far) keeps `"print("x")"` whole and lets a quote glued to
+    the next key or item end the string.
     """
     text, n = p.text, p.n
     k = j + 1
     if ctx == CTX_KEY:
         if k < n and (text[k].isalnum() or text[k] == "_"):
-            return False  # {"a"b": 1}
+            # {"a"b": 1}; but {"retry"3}: a key, then its value without a colon
+            return text[k].isdigit() and _scalar_ends(p, k, False)
         k2 = peek_significant(text, k, n)
         if k2 >= n or p.at_end(k2):
             return True
         c = text[k2]
         if c in ':,}]{[=' or c in QUOTES or c.isdigit() or c == "-":
             return True
+        if k2 > k and c.isalpha() and _scalar_ends(p, k2, False):
+            return True  # {"valid" true}: a literal value without a colon
         return k2 == k  # `"the "best" one":` -- a space then a word: the quote is inside
     k2 = peek_significant(text, k, n)
     if k2 >= n or p.at_end(k2):
@@ -105,7 +141,7 @@ def is_real_end(p, j: int, ctx: int) -> bool:
     if ctx == CTX_ROOT:
         return False
     if c in "}])":
-        return True
+        return not _held(p, own, j, k2, c)
     if c in ",;":
         k3 = peek_significant(text, k2 + 1, n)
         if k3 >= n or p.at_end(k3):
@@ -114,8 +150,9 @@ def is_real_end(p, j: int, ctx: int) -> bool:
         if c3 in ",;":
             return True  # a doubled separator
         if ctx == CTX_OBJ:
+            # (IDENT_KEY_AHEAD takes `country":` too: a key that lost its opening quote)
             return c3 in QUOTES or c3 == "}" or IDENT_KEY_AHEAD.match(text, k3) is not None
-        if c3 in VALUE_START or c3 in "[{]":
+        if c3 in VALUE_START or c3 in "[{]" or c3 in QUOTES:
             return True
         m = WORD.match(text, k3)
         if m is None:
@@ -126,34 +163,170 @@ def is_real_end(p, j: int, ctx: int) -> bool:
         # string, when it runs to a comma, bracket, line end or the end of the text
         e = UNQUOTED_VALUE.match(text, k3).end()
         return e >= n or text[e] in ",]\r\n"
+    glued = own is not None and not text[j - 1].isspace() and own.clean(j)
     if c in QUOTES:
         if k2 == k:
-            return False  # `"home""`: two quotes in a row, the first is inside the string
+            # `"home""`: two quotes in a row, the first is inside the string -- unless a
+            # key follows the second: `{"title": "Dune""author": ...}`, a missing comma
+            return glued and ctx == CTX_OBJ and c == '"' and _AHEAD[c][0].match(text, k2 + 1) is not None
         if ctx == CTX_ARR:
             return True  # ["a" "b"]: a missing comma, not an inner quote
         return _AHEAD[c][0].match(text, k2 + 1) is not None  # "x" "next": ...
+    if glued:
+        # the quote ends a word, and what follows cannot be more of this string
+        if ctx == CTX_OBJ and OPENLESS_KEY_AHEAD.match(text, k2) is not None:
+            return True  # `"The long walk home"pages": 212`: the next key lost its opening quote
+        if ctx == CTX_ARR and k2 > k and _scalar_ends(p, k2, True):
+            return True  # `["apples" 3, "pears" 5]`: an item with no comma before it
+        if ctx == CTX_ARR and k2 > k and openless_item_at(text, k2) and _reads_item(p, k2):
+            return True  # `["green" blue", "red"]`: the next item lost its opening quote
     if k2 > k and ctx == CTX_OBJ and "\n" in text[k:k2] and IDENT_KEY_AHEAD.match(text, k2):
         return True  # value, newline, unquoted key: a missing comma
     return False
 
 
-def _missing_end_boundary(p, start: int, j: int, ctx: int, opener: str) -> int:
+# A bare item that lost its opening quote: words up to a quote, then `,`, `]` or a line end.
+_OPENLESS_ITEM = re.compile(r'[^"\\\n,\[\]{}:]{1,200}"[ \t]*(?:[,\]]|\r?\n|\Z)')
+
+
+def openless_item_at(text: str, k: int) -> bool:
+    """`blue", ...` at `k`: an array item that lost its opening quote."""
+    return (text[k].isalnum() or text[k] == "_") and _OPENLESS_ITEM.match(text, k) is not None
+
+
+def _reads_item(p, k: int) -> bool:
+    """Will the engine read what is at `k` as the next item of an array (so that ending the
+    string here loses nothing)?"""
+    starts = getattr(p, "_starts_value", None)
+    return starts is not None and starts(k)
+
+
+def _scalar_ends(p, k: int, more: bool) -> bool:
+    """Is there a number or a literal at `k` that ends where a value can end (`,`, a closer,
+    a line end, the end of the text; with `more`, also a quote or another such scalar)?"""
+    text, n = p.text, p.n
+    m = JSON_NUMBER.match(text, k)
+    if m is None or m.end() == k:
+        m = WORD.match(text, k)
+        if m is None or m.group() not in LITERALS:
+            return False
+    e = m.end()
+    if e < n and (text[e].isalnum() or text[e] in "_.$"):
+        return False
+    e = SPACES.match(text, e).end()
+    if e >= n or p.at_end(e) or text[e] in ",}]\r\n":
+        return True
+    if more and e > m.end():
+        return text[e] in QUOTES or _scalar_ends(p, e, False)
+    return False
+
+
+def _held(p, own: Own | None, j: int, k2: int, c: str) -> bool:
+    """`"print("hello")"`, `"data["key"] = 1"`: the quote at `j` is followed by a closer
+    that the string's own text opened, and no structure follows that closer: the quote and
+    the closer are inside the string."""
+    if own is None or own.opened(j)[_OPENER_OF[c]] <= 0:
+        return False
+    text, n = p.text, p.n
+    depth = dict(own.opened(j))
+    depth[_OPENER_OF[c]] -= 1
+    k3 = peek_significant(text, k2 + 1, n)
+    while k3 < n and text[k3] in "}])" and depth[_OPENER_OF[text[k3]]] > 0:
+        depth[_OPENER_OF[text[k3]]] -= 1  # `{"a": {"b": "c"}}`: closers the string opened too
+        k3 = peek_significant(text, k3 + 1, n)
+    if k3 >= n or p.at_end(k3) or text[k3] in "}]):":
+        return False
+    if text[k3] == ",":
+        k4 = peek_significant(text, k3 + 1, n)
+        if k4 >= n or p.at_end(k4):
+            return False
+        c4 = text[k4]
+        if c4 in QUOTES or c4 in "{[]}-" or c4.isdigit():
+            return False
+        m = WORD.match(text, k4)
+        if m is not None:
+            e = SPACES.match(text, m.end()).end()
+            if e >= n or text[e] in ",:}]\r\n":
+                return False  # `}, key: ...`, `], true`: structure
+    if own.held < 0:
+        own.held = j
+    return True
+
+
+def _missing_end_boundary(p, start: int, j: int, ctx: int, opener: str, own: Own) -> int:
     """If the quote at `j` opens the next member while our string never closed, return the
     offset where our string should end (the `,` or newline before `j`); else -1.
 
-    `{"a": "abc, "b": 2}` -> the string ends before the `,`.
+    `{"a": "abc, "b": 2}` -> the string ends before the `,`; `{"city": "Berlin, country:
+    "DE"}` -> before the `,` of an unquoted key whose quoted value closes on its line.
     """
     text = p.text
     b = j - 1
     while b >= start and text[b] in " \t":
         b -= 1
-    if b < start or text[b] not in ",\n\r":
+    if b < start:
+        return -1
+    d = own.opened(j)
+    if d["{"] > 0 or d["["] > 0:
+        return -1  # `"got {"a": "b", "c": 1}"`: the members of JSON the string quotes
+    if text[b] in "\n\r":
+        c = b
+        while c > start and text[c - 1] in " \t\r\n":
+            c -= 1
+        if c > start and text[c - 1] == ",":
+            b = c - 1  # `"left,\n  "b": ...`: the comma before the line end was the separator
+    if text[b] == ":" and ctx == CTX_OBJ and opener == '"' and own.clean(j):
+        comma = text.rfind(",", max(start, b - 120), b)
+        if comma >= 0 and INLINE_KEY.fullmatch(text, comma, j) and _MEMBER_VALUE.match(text, j + 1):
+            return comma
+        return -1
+    if text[b] not in ",\n\r":
         return -1
     key_ahead, item_ahead = _AHEAD[opener if opener in _AHEAD else '"']
     ahead = key_ahead if ctx == CTX_OBJ else item_ahead
     if ahead.match(text, j + 1) is None:
         return -1
     return b
+
+
+# After `key: "`: a quoted value that closes on its line, then `,`, `}`, a line end or the end.
+_MEMBER_VALUE = re.compile(r'[^"\\\n]{0,200}"[ \t]*(?:[,}]|\r?\n|\Z)')
+
+
+def _inline_member(p, start: int, limit: int) -> int:
+    """In a string that never closed: the first `, key: value` inside it (an identifier key
+    and a value that starts like one), or -1. `{name: "Widget, price: 9.99}`."""
+    text = p.text
+    i = start
+    while True:
+        c = text.find(",", i, limit)
+        if c < 0:
+            return -1
+        m = INLINE_KEY.match(text, c, limit)
+        if m is not None:
+            k = m.end()
+            if k < limit and (text[k] in "\"'[{-" or text[k].isdigit()):
+                return c
+            w = WORD.match(text, k, limit)
+            if w is not None and w.group() in LITERALS:
+                return c
+        i = c + 1
+
+
+def _close_inferred(p, pos: int, start: int, ctx: int, cut: int, q: str, message: str) -> str:
+    """The value of a string whose closing quote is inferred at `cut`: trailing whitespace
+    before `cut` is not content, and a typographic `”` there was the closing quote."""
+    text = p.text
+    k = cut
+    while k > start and text[k - 1] in " \t\r\n":
+        k -= 1
+    if q == '"' and k > start and text[k - 1] == "\u201d" and "\u201c" not in text[start:k - 1]:
+        value, _ = _scan_tolerant(p, pos, ctx, k - 1, True, start)
+        p.add("repair_smart_quotes", k - 1, "a typographic closing quote closed a double-quoted string", "\u201d", '"')
+        return value
+    value, _ = _scan_tolerant(p, pos, ctx, k, True, start)
+    p.steps.append(missing_quote(cut, message, "", q))
+    return value
 
 
 def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int = -1) -> tuple[str, int]:
@@ -163,6 +336,7 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
     q = text[pos]
     closers = QUOTE_CLOSERS[q]
     specials = STRING_SPECIALS[q]
+    doubled = False
     if start < 0:
         start = pos + 1
         if start + 1 < limit and text[start] == q:
@@ -170,6 +344,8 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
             if not (after in ",:}])" or after.isspace()):
                 p.steps.append(missing_quote(start, "removed a doubled opening quote", q, ""))
                 start += 1
+                doubled = True
+    own = Own(text, start)
     parts: list[str] = []
     append = parts.append
     inner = controls = escapes = 0
@@ -194,7 +370,13 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
             append(text[i:j])
         ch = text[j]
         if ch in closers and not forced:
-            if is_real_end(p, j, ctx):
+            own.inner = inner
+            if doubled and j + 1 < limit and text[j + 1] == q and is_real_end(p, j + 1, ctx, own):
+                # `{""name"": ""Ann""}`: CSV-style doubled quotes, opening and closing
+                p.steps.append(missing_quote(j, "removed a doubled closing quote", q, ""))
+                end = j + 2
+                break
+            if is_real_end(p, j, ctx, own):
                 end = j + 1
                 break
             if ctx == CTX_KEY:
@@ -204,10 +386,9 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
                 if 0 <= colon < j:
                     return _end_key_at_colon(p, pos, start, colon, q)
             if ctx in (CTX_OBJ, CTX_ARR):
-                b = _missing_end_boundary(p, start, j, ctx, ch)
+                b = _missing_end_boundary(p, start, j, ctx, ch, own)
                 if b >= 0:
-                    value, _ = _scan_tolerant(p, pos, ctx, b, True, start)
-                    p.steps.append(missing_quote(b, "inserted the missing closing quote", "", q))
+                    value = _close_inferred(p, pos, start, ctx, b, q, "inserted the missing closing quote")
                     return value.rstrip(), b
         if ch in closers or ch == '"':
             if ch in closers:
@@ -242,17 +423,23 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
         colon = p.text.find(":", start, limit)
         if colon >= 0:
             return _end_key_at_colon(p, pos, start, colon, q)
-    if end < 0 and not forced and first_eol_quote >= 0:
-        # `{"a": "done"\n\nLet me know...`: the quote that ended its line closed the string
-        value, _ = _scan_tolerant(p, pos, ctx, first_eol_quote, True, start)
-        return value, first_eol_quote + 1
+    if end < 0 and not forced and (first_eol_quote >= 0 or own.held >= 0):
+        # `{"a": "done"\n\nLet me know...`: the quote that ended its line closed the string;
+        # so did a quote kept inside for a bracket (`"(x"]`) when no later one closes it
+        close = min(x for x in (first_eol_quote, own.held) if x >= 0)
+        value, _ = _scan_tolerant(p, pos, ctx, close, True, start)
+        return value, close + 1
     if end < 0 and not forced:
         # The string runs to the end of the text. A closing fence or tag inside it, or
         # closing brackets at its very end, are structure the string swallowed.
         cut = _cut_unterminated(p, start, limit, ctx)
         if cut < limit:
-            value, _ = _scan_tolerant(p, pos, ctx, cut, True, start)
-            p.steps.append(missing_quote(cut, "closed a string that ran into the closing brackets", "", q))
+            if ctx == CTX_OBJ:
+                member = _inline_member(p, start, cut)
+                if member >= 0:  # `{name: "Widget, price: 9.99}`: the next member was inside it
+                    value = _close_inferred(p, pos, start, ctx, member, q, "inserted the missing closing quote before the next member")
+                    return value.rstrip(), member
+            value = _close_inferred(p, pos, start, ctx, cut, q, "closed a string that ran into the closing brackets")
             return value, cut
         p.steps.append(truncation(limit, f"closed a string cut off at the end of the text: {snippet(text[max(pos, limit - 30):limit])}", "", q))
         k = limit
@@ -264,6 +451,16 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
         end = limit
     elif end < 0:
         end = limit
+    if ctx == CTX_KEY and controls and not forced:
+        # `{"label\n": "x"}`: a raw line break at the end of a key is not part of its name
+        close = end - 1 if end > start and text[end - 1] in closers else end
+        k = close
+        while k > start and text[k - 1] in " \t\r\n":
+            k -= 1
+        if "\n" in text[k:close] or "\r" in text[k:close]:
+            value, _ = _scan_tolerant(p, pos, ctx, k, True, start)
+            p.add("repair_control_char", k, "removed a raw line break at the end of a key", text[k:close], "")
+            return value, end
     if inner:
         p.add("repair_unescaped_quote", first_inner, f"escaped {inner} quote(s) inside a string", q, "\\" + q)
     if controls:
@@ -342,12 +539,26 @@ def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
     text, n = p.text, p.n
     i = pos
     end = -1
+    counted = pos
+    opened = {"{": 0, "[": 0}
     while True:
         e = _UNQUOTED_RUN.match(text, i).end()
+        if e < n and text[e] in "}]" and ctx != CTX_ROOT:
+            # `{template: Hello {name}!}`: a closer whose opener is inside the value is content
+            for o, c in (("{", "}"), ("[", "]")):
+                opened[o] += text.count(o, counted, e) - text.count(c, counted, e)
+            counted = e
+            if opened[_OPENER_OF[text[e]]] > 0:
+                opened[_OPENER_OF[text[e]]] -= 1
+                counted = i = e + 1
+                continue
         if ctx == CTX_OBJ and e < n and text[e] == "," and not _member_follows(p, e + 1):
             i = e + 1  # `{"a": yes, no}`: no key after the comma, so it is part of the value
             continue
         if e < n and text[e] == '"':
+            if ctx == CTX_OBJ and e > pos and text[e - 1] in " \t" and _AHEAD['"'][0].match(text, e + 1):
+                end = e  # `{"status": ok "code": 200}`: the next key starts here
+                break
             k = SPACES.match(text, e + 1).end()
             if k >= n or text[k] in ",]}\n\r" or p.at_end(k):
                 raw = text[pos:e]
@@ -365,6 +576,16 @@ def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
     raw = raw[:cut].rstrip()
     p.add("repair_unquoted_string", pos, f"quoted the bare value {snippet(raw)}", "", '"')
     return raw, pos + len(raw)
+
+
+def stray_quote_after(p, e: int) -> bool:
+    """`{"count": 42", ...}`, `true"]`: is the quote at `e`, right after a number or a
+    literal, a stray one (what follows it can only follow a value)?"""
+    text, n = p.text, p.n
+    if e >= n or text[e] != '"':
+        return False
+    k = SPACES.match(text, e + 1).end()
+    return k >= n or text[k] in ",}]\r\n" or p.at_end(k)
 
 
 def _member_follows(p, pos: int) -> bool:
