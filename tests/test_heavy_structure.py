@@ -62,6 +62,8 @@ BARE_ITEMS = [  # bare items on separate lines in a list
     ('{"c": [a\nb, c]}', {"c": ["a", "b", "c"]}, ["repair_missing_comma"]),
     ('{"c": [\n two words\n three more words\n]}', {"c": ["two words", "three more words"]}, ["repair_missing_comma"]),
     ('{"c": [\n "q",\n r\n s\n]}', {"c": ["q", "r", "s"]}, ["repair_missing_comma"]),
+    ('{"c": [a, b\nThanks!', {"c": ["a", "b"]}, []),  # a sentence after a list left open: not an item
+    ('{"c": [\n a\n b\n Hope this helps.', {"c": ["a", "b"]}, []),
 ]
 
 MEMBERS_IN_LIST = [  # members inside `[ ]`

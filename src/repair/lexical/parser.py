@@ -685,7 +685,13 @@ class Engine:
         end = frame.bare_end
         if not (text[pos].isalpha() or text[pos] == "_") or text.count("\n", end, pos) != 1 or text[end:pos].strip():
             return False
-        return True
+        eol = text.find("\n", pos, pos + 200)
+        line = text[pos:eol if eol >= 0 else pos + 200]
+        if "," in line or "]" in line:
+            return True
+        # a line of its own: an item is a few words, not a sentence (`Thanks!` after a list)
+        line = line.rstrip()
+        return len(line.split()) <= 5 and not line.endswith((".", "!", "?", ":"))
 
     def _reopen_list(self, stack, counts, pos: int, out: list):
         """`{"a": ["x"], ["y"], "b": 1}`: a `[` where a key is expected, after a member whose
