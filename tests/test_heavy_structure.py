@@ -182,3 +182,10 @@ NEEDS_STRING_END = [
 @pytest.mark.parametrize("text,value", NEEDS_STRING_END)
 def test_family_after_a_string(text, value):
     assert json.dumps(repair.loads(text)) == json.dumps(value)
+
+
+def test_span_of_only_a_colon_keeps_the_key_the_engine_wrote():
+    # the cut string `":` is read as a key, then a span copies only its colon: the key
+    # must stay the engine's, not be looked for again before the colon (it crashed)
+    assert repair.loads('{\n  "": {\n    ":') == {"": {"": None}}
+    assert repair.loads('{"a": 1, "b" : 2, "a" :') == {"a": 1, "b": 2}

@@ -630,7 +630,9 @@ class Engine:
         if last == ":":
             if not frame.items and "," in bare:
                 frame.items = 1  # (members before the key)
-            frame.key, frame.key_pos, frame.colon_pos = None, -1, at
+            if state != COLON or body.strip() != ":":  # (only the colon: the engine wrote the key)
+                frame.key, frame.key_pos = None, -1
+            frame.colon_pos = at
             frame.comma_pos = frame.comma_at = -1
             return end, VALUE
         frame.member_done()
