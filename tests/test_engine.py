@@ -104,7 +104,8 @@ PYTHON_TUPLES = [
     ('{"a": (1, 2)}', {"a": [1, 2]}, [("repair_python_tuple", 6)]),
     ('{"a": ()}', {"a": []}, [("repair_python_tuple", 6)]),
     ("[(1, 2), (3,)]", [[1, 2], [3]], [("repair_python_tuple", 1), ("repair_python_tuple", 9), ("repair_trailing_comma", 11)]),
-    ('{"a": [1,2], "b": (3)}', {"a": [1, 2], "b": [3]}, [("repair_python_tuple", 18)]),
+    ('{"a": [1,2], "b": (3,)}', {"a": [1, 2], "b": [3]}, [("repair_python_tuple", 18), ("repair_trailing_comma", 20)]),
+    ('{"a": [1,2], "b": (3)}', {"a": [1, 2], "b": 3}, [("repair_python_tuple", 18), ("repair_python_tuple", 20)]),
     ("{'a': ('x', 'y')}", {"a": ["x", "y"]}, [("repair_single_quotes", 1), ("repair_python_tuple", 6),
                                              ("repair_single_quotes", 7), ("repair_single_quotes", 12)]),
 ]

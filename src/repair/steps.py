@@ -36,6 +36,7 @@ CODES: dict[str, Code] = {
     "repair_escaped_json": Code("extract", False, "stringified JSON unescaped", '{\\"a\\": 1}', '{"a": 1}'),
     # stray characters
     "repair_stray_char": Code("stray", False, "BOM, zero-width or odd space, or a stray character between tokens removed", '\\ufeff{"a":\\u00a01 ;}', '{"a": 1}'),
+    "repair_stray_text": Code("stray", True, "a stray word between members dropped", '{"a": 1, NOTE "b": 2}', '{"a": 1, "b": 2}'),
     "repair_comment": Code("comments", False, "comment outside strings removed", '{"a": 1 // one\\n}', '{"a": 1}'),
     # quotes and strings
     "repair_single_quotes": Code("quotes", False, "single-quoted string", "{'a': 'b'}", '{"a": "b"}'),
@@ -58,6 +59,7 @@ CODES: dict[str, Code] = {
     "repair_extra_bracket": Code("brackets", False, "extra closing bracket removed", '{"a": "b"}}', '{"a": "b"}'),
     "repair_wrong_bracket": Code("brackets", False, "wrong closing bracket replaced", "[1, 2}", "[1, 2]"),
     "repair_duplicate_key": Code("brackets", True, "two members with one key in one object after a structural repair: the earlier value was lost", '{"id": 1, "tags": ["a"}, "id": 2}', '{"id": 2, "tags": ["a"]}'),
+    "repair_misplaced_bracket": Code("brackets", True, "a container closed early reopened, or members in [ ] made an object", '{"a": [1], [2]}', '{"a": [1, 2]}'),
     "repair_python_tuple": Code("brackets", False, "Python tuple turned into a list", '{"a": (1, 2)}', '{"a": [1, 2]}'),
     "repair_python_set": Code("brackets", False, "Python set turned into a list", '{"a", "b"}', '["a", "b"]'),
     # literals and numbers

@@ -28,9 +28,9 @@ from json.encoder import encode_basestring
 from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
 from ..steps import duplicate_key, extra_bracket, extra_comma, missing_quote, snippet, stray_char, unquoted_key
-from .brackets import DEEPER, EXTRA, WRONG, decide_closer
+from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, OTHER_WORD, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
+from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
 from .strings import _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
@@ -40,6 +40,16 @@ from .truncation import NoValue, close_all
 
 
 _COMMA_RUN = re.compile(r",(?:[ \t\r\n]*,)*")
+# after a root object's `}`: a comma and a key with its colon, so the object goes on
+_MEMBER_AFTER = re.compile(r'[ \t\r\n]*,[ \t\r\n]*(?:"[^"\\\n]{0,200}"|[A-Za-z_$][A-Za-z0-9_$]{0,100})[ \t]*:')
+# a quoted key and its colon (members where an item is expected: `["a": 1]`)
+_KEY_COLON = re.compile(r'"[^"\\\n]{0,200}"[ \t]*:')
+# a few bare words before a quoted key and its colon: stray text between members
+_STRAY_WORDS = re.compile(r'[A-Za-z_][A-Za-z0-9_-]{0,40}(?:[ \t]+[A-Za-z_][A-Za-z0-9_-]{0,40}){0,2}[ \t\r\n]+"[^"\\\n]{0,200}"[ \t]*:')
+# a bare name, spaces, then a quoted value that ends the member: `{name "Bob"}`
+_VALUE_AFTER_NAME = re.compile(r'[ \t]+"[^"\\\n]{0,200}"[ \t]*[,}\r\n]')
+# a number where an empty object expects its first key: a Python set of numbers
+_NUMBER_ITEM = re.compile(r"-?[0-9][0-9.eE+-]{0,40}[ \t]*[,}]")
 _SALVAGE_WORTH = 512  # below this, the runs copy the members before a defect for less
 _REST_WORTH = 512  # below this, the runs read the rest of a container for less than a C attempt costs
 _OBJECT_FIRST = frozenset('"}')
@@ -191,6 +201,10 @@ class Engine:
             if pos >= n or (text[pos] in stop_first and self.stop.match(text, pos) is not None):
                 return close_all(self, stack, state, pos, out, at_end=True)
             c = text[pos]
+            if c == '"' and state == VALUE and stack and not stack[-1].items and stack[-1].kind == ARR \
+                    and _KEY_COLON.match(text, pos) is not None and self._list_of_members(stack[-1], out):
+                state = KEY
+                continue
             if stack and self.spans and c in SPAN_FIRST:
                 got = self._span(stack, counts, pos, state, out)
                 if got is not None:
@@ -222,12 +236,34 @@ class Engine:
                         if rest is not None:
                             pos, state = rest
                             if not stack:
+                                if self._goes_on(pos, out):
+                                    self._reopen_root(stack, counts, pos - 1, out)
+                                    state = AFTER
+                                    continue
                                 return self.value_of(out, pos)
                     continue
                 if c in CLOSERS:
                     done, pos = self._close(stack, counts, pos, out)
                     if done:
+                        if self._goes_on(pos, out):
+                            self._reopen_root(stack, counts, pos - 1, out)
+                            continue
                         return self.value_of(out, pos)
+                    continue
+                if c == '"' and text[pos - 1].isalnum() and self._stray_quote(pos):
+                    self.steps.append(stray_char(pos, "removed a stray '\"' after a value", '"', ""))
+                    pos += 1
+                    continue
+                if c == "{" and frame.kind == OBJ and frame.items and len(stack) > 1 and stack[-2].kind == ARR:
+                    # `[{"a": 1 {"a": 2}]`: the object before lacks its `}` (and the comma after it)
+                    state = self._next_object(stack, counts, pos, out)
+                    add("repair_missing_comma", pos, "inserted a missing ','", "", ",")
+                    continue
+                if frame.kind == ARR and frame.bare_end >= 0 and self._bare_item_line(frame, pos):
+                    add("repair_missing_comma", pos, "inserted a missing ',' between items on separate lines", "", ",")
+                    frame.comma_at = len(out)
+                    out.append(",")
+                    state = VALUE
                     continue
                 if self._starts_value(pos) if frame.kind == ARR else self._starts_key(pos):
                     if frame.items:  # (after a placeholder with no member before it, no comma is missing)
@@ -271,6 +307,32 @@ class Engine:
                     self.steps.append(stray_char(pos, "removed a doubled '{'", "{", ""))
                     pos += 1
                     continue
+                if c == "{" and frame.items and len(stack) > 1 and stack[-2].kind == ARR:
+                    # `[{"a": 1, {"a": 2}]`: the object before lacks its `}`; its comma is the list's
+                    state = self._next_object(stack, counts, pos, out)
+                    continue
+                if c == "[" and frame.items and frame.comma_at >= 0:
+                    got = self._reopen_list(stack, counts, pos, out)
+                    if got is not None:
+                        pos, state = got
+                        continue
+                if not frame.items and frame.comma_pos < 0 and frame.open_at >= 0 and c in "-0123456789" \
+                        and _NUMBER_ITEM.match(text, pos) is not None:
+                    # `{5, 9}`: a Python set of numbers
+                    frame.kind = ARR
+                    out[frame.open_at] = "["
+                    add("repair_python_set", frame.open_pos, "turned a Python set into a list", "{", "[")
+                    state = VALUE
+                    continue
+                if c.isalpha() or c == "_":
+                    m = _STRAY_WORDS.match(text, pos)
+                    if m is not None:
+                        end = text.rfind('"', pos, m.end() - 1)
+                        end = text.rfind('"', pos, end)
+                        word = text[pos:end].strip()
+                        self.steps.append(("repair_stray_text", pos, f"dropped stray text {snippet(word)} before a key", word, ""))
+                        pos = end
+                        continue
                 key_end = self._unquoted_key(frame, pos, out)
                 if key_end >= 0:
                     pos = key_end
@@ -315,6 +377,13 @@ class Engine:
                 fast = self.try_fast(pos) if first in (_OBJECT_FIRST if c == "{" else _ARRAY_FIRST) else None
                 if fast is not None:
                     if frame is None:
+                        if c == "{" and _MEMBER_AFTER.match(text, fast[1]) is not None:
+                            # `{"a": 1}, "b": 2}`: the object goes on after its `}`
+                            out.append(text[pos:fast[1]])
+                            self._reopen_root(stack, counts, fast[1] - 1, out)
+                            pos = fast[1]
+                            state = AFTER
+                            continue
                         return fast
                     out.append(text[pos:fast[1]])
                     pos = fast[1]
@@ -393,6 +462,8 @@ class Engine:
                 if frame is None:
                     return value, pos
                 out.append(json_text(value))
+                if ctx == CTX_ARR and value.__class__ is str:
+                    frame.bare_end = pos
             # a complete value was written into its container
             frame.member_done()
             state = AFTER
@@ -547,6 +618,8 @@ class Engine:
         at = pos + len(body) - 1
         if last == ",":
             out.append(copy(pos, at))
+            if not frame.items and body[:-1].strip(" \t\r\n,"):
+                frame.items = 1  # (members before the comma: `items` is nonzero once one is written)
             frame.comma_pos = at
             frame.comma_at = len(out)
             out.append(",")
@@ -560,7 +633,11 @@ class Engine:
             return end, KEY if last == "{" else VALUE
         out.append(copy(pos, end))
         if last == ":":
-            frame.key, frame.key_pos, frame.colon_pos = None, -1, at
+            if not frame.items and "," in ANY_STRING.sub("", stretch):
+                frame.items = 1  # (members before the key)
+            if state != COLON or body.strip() != ":":  # (only the colon: the engine wrote the key)
+                frame.key, frame.key_pos = None, -1
+            frame.colon_pos = at
             frame.comma_pos = frame.comma_at = -1
             return end, VALUE
         frame.member_done()
@@ -570,6 +647,108 @@ class Engine:
         """A span needed a decision after all: read the rest of this text without spans."""
         self.spans = False
         return None
+
+    # ------------------------------------------------------------------ structure
+    def _goes_on(self, pos: int, out: list) -> bool:
+        """The root object closed at `pos - 1`; do more members follow (`}, "b": 2}`)?"""
+        return out[-1].endswith("}") and _MEMBER_AFTER.match(self.text, pos) is not None
+
+    def _reopen_root(self, stack, counts, at: int, out: list) -> None:
+        """`{"a": 1}, "b": 2}`: the `}` at `at` closed the root object early; open it again
+        (its text, written last, loses the `}`) and read on after it."""
+        out[-1] = out[-1][:-1]
+        frame = Frame(OBJ, "}", -1, -1)
+        frame.items = 1
+        stack.append(frame)
+        counts["}"] += 1
+        self.steps.append(extra_bracket(at, "removed an early '}': more members follow it", "}", ""))
+
+    def _stray_quote(self, pos: int) -> bool:
+        """`42",` / `true"}`: a quote glued to a number or literal, with a separator after it."""
+        k = SPACES.match(self.text, pos + 1).end()
+        return k >= self.n or self.text[k] in ",}]\r\n"
+
+    def _next_object(self, stack, counts, pos: int, out: list) -> int:
+        """`[{"a": 1, {"a": 2}]`: the object open in a list lacks its `}` where the next
+        object opens; close it (a comma pending in it becomes the list's); returns VALUE."""
+        frame = stack[-1]
+        comma = frame.comma_pos
+        self.drop_comma(frame, out)
+        self.add("repair_missing_bracket", pos, "inserted a missing '}' before the next '{'", "", "}")
+        stack.pop()
+        counts[frame.closer] -= 1
+        self.end_frame(frame, stack, out)
+        parent = stack[-1]
+        parent.comma_pos = comma
+        parent.comma_at = len(out)
+        out.append(",")
+        return VALUE
+
+    def _bare_item_line(self, frame: Frame, pos: int) -> bool:
+        """`[\n red\n green\n]`: after a bare word read as an item, the next line starts
+        another one (one line break between them, no blank line: prose after a list that
+        is left open is set off by a blank line)."""
+        text = self.text
+        end = frame.bare_end
+        if not (text[pos].isalpha() or text[pos] == "_") or text.count("\n", end, pos) != 1 or text[end:pos].strip():
+            return False
+        eol = text.find("\n", pos, pos + 200)
+        line = text[pos:eol if eol >= 0 else pos + 200]
+        if "," in line or "]" in line:
+            return True
+        # a line of its own: an item is a few words, not a sentence (`Thanks!` after a list)
+        line = line.rstrip()
+        return len(line.split()) <= 5 and not line.endswith((".", "!", "?", ":"))
+
+    def _reopen_list(self, stack, counts, pos: int, out: list):
+        """`{"a": ["x"], ["y"], "b": 1}`: a `[` where a key is expected, after a member whose
+        value is a list. The list was closed early: it is opened again, and the new
+        bracket's items are its items (or, when its items are lists, the new bracket is one
+        more item). Returns (offset, VALUE), or None when the member before is no list."""
+        frame = stack[-1]
+        text = self.text
+        j = frame.comma_pos - 1
+        while j >= 0 and text[j] in " \t\r\n":
+            j -= 1
+        if j < 1 or text[j] != "]":
+            return None
+        i = j - 1
+        while i >= 0 and text[i] in " \t\r\n":
+            i -= 1
+        if i < 0 or text[i] == "[":
+            return None  # an empty list: nothing says what the items are
+        k = frame.comma_at - 1
+        while k >= 0 and not out[k].strip():
+            k -= 1
+        piece = out[k].rstrip() if k >= 0 else ""
+        if not piece.endswith("]"):
+            return None
+        out[k] = piece[:-1]
+        nested = text[i] == "]"
+        items = Frame(ARR, "]", -1, -1)
+        items.items = 1
+        items.comma_pos, items.comma_at = frame.comma_pos, frame.comma_at
+        frame.comma_pos = frame.comma_at = -1
+        stack.append(items)
+        counts["]"] += 1
+        if nested:
+            what = "the list after it is one more of its items"
+        else:
+            what = "the items of the '[' after it are its items"
+        self.add("repair_misplaced_bracket", j, f"reopened the list closed early at ']': {what}", "]", "")
+        return (pos if nested else pos + 1), VALUE
+
+    def _list_of_members(self, frame: Frame, out: list) -> bool:
+        """`["a": 1, "b": 2]`: members where a list's first item is expected. The list holds
+        one object (`[{"a": 1, "b": 2}]`); closed by `}` instead, the `[` was the object's
+        opener (`[ "a": 1 }` -> `{"a": 1}`)."""
+        if frame.open_at < 0 or frame.closer != "]" or frame.comma_pos >= 0:
+            return False
+        frame.kind = OBJ
+        frame.listed = True
+        out[frame.open_at] = "{"
+        self.add("repair_misplaced_bracket", frame.open_pos, "members inside '[ ]': read as an object", "[", "{")
+        return True
 
     # ------------------------------------------------------------------ helpers
     def value_of(self, out: list, pos: int):
@@ -607,7 +786,11 @@ class Engine:
         text = self.text
         c = text[pos]
         frame = stack[-1]
-        action = decide_closer(text, pos, frame.closer, counts, stack[0].closer, len(stack))
+        if frame.listed and c == "}":
+            frame.listed = False  # `[ "a": 1 }`: the `[` opened this object
+            action = MATCH
+        else:
+            action = decide_closer(text, pos, frame.closer, counts, stack[0].closer, len(stack))
         if action == EXTRA:
             self.steps.append(extra_bracket(pos, f"removed an extra {c!r}", c, ""))
             return False, pos + 1
@@ -623,19 +806,44 @@ class Engine:
             self.add("repair_wrong_bracket", pos, f"replaced {c!r} with {frame.closer!r}", c, frame.closer)
         closed = stack.pop()
         counts[closed.closer] -= 1
+        if c == ")" and closed.closer == ")" and closed.open_at >= 0 and closed.items and stack \
+                and pos - closed.open_pos < 4096 and self._one_value(closed, pos, out):
+            # `(3)`: parentheses around one value, no comma: that value, not a tuple
+            out[closed.open_at] = ""
+            self.add("repair_python_tuple", pos, "parentheses around one value without a comma: the value itself", "()", "")
+            stack[-1].member_done()
+            return False, pos + 1
         self.end_frame(closed, stack, out)
         return not stack, pos + 1
+
+    def _one_value(self, frame: Frame, pos: int, out: list) -> bool:
+        """Does the tuple closing at `pos` hold one value and no comma (`(3)`, `((1, 2))`)?"""
+        j = pos - 1
+        while j > frame.open_pos and self.text[j] in " \t\r\n":
+            j -= 1
+        if self.text[j] == ",":
+            return False  # `(3,)`: a one-item tuple
+        try:
+            decode_json("".join(out[frame.open_at + 1:]))
+        except ValueError:
+            return False
+        return True
 
     @staticmethod
     def end_frame(frame: Frame, stack, out) -> None:
         """Write the closer of `frame` and count it as a member of its parent."""
-        out.append("}" if frame.kind == OBJ else "]")
+        if frame.listed:  # `["a": 1]`: one object in the list
+            out[frame.open_at] = "[{"
+            out.append("}]")
+        else:
+            out.append("}" if frame.kind == OBJ else "]")
         if stack:
             parent = stack[-1]
             parent.member_done()
 
     def _key(self, frame: Frame, key: str, out: list) -> None:
         frame.key = key
+        frame.key_at = len(out)
         out.append(encode_basestring(key))
 
     def key_of(self, frame: Frame) -> str:
@@ -694,6 +902,11 @@ class Engine:
                 self.steps.append(missing_quote(pos, f"added the missing opening quote of key {snippet(key)}", "", '"'))
                 self._key(frame, key, out)
                 return k
+        if text[end] == '"' and WORD.fullmatch(key) and _VALUE_AFTER_NAME.match(text, pos + len(key)) is not None:
+            # `{name "Bob"}`: a bare name, then a quoted value; the COLON state inserts the colon
+            self.steps.append(unquoted_key(pos, key))
+            self._key(frame, key, out)
+            return pos + len(key)
         if text[end] in ",}" and WORD.fullmatch(key):
             # `{"a": 1, b, "c": 2}`: a bare name and no value; the COLON state gives it null
             self.steps.append(unquoted_key(pos, key))

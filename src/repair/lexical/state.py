@@ -18,10 +18,12 @@ class Frame:
     the output (a Python set's `{` is rewritten there), `comma_at` the output index of a
     comma not yet followed by a member (-1: none) and `comma_pos` its offset in the text.
     `key` is the pending key (None when a run read it: `key_pos` then says where).
-    `items` counts the members written so far.
+    `items` counts the members written so far (a run of several counts once: it is
+    nonzero exactly when a member was written).
     """
 
-    __slots__ = ("kind", "closer", "open_pos", "open_at", "comma_pos", "comma_at", "key", "key_pos", "items", "fails", "colon_pos")
+    __slots__ = ("kind", "closer", "open_pos", "open_at", "comma_pos", "comma_at", "key", "key_pos", "items", "fails", "colon_pos",
+                 "listed", "bare_end", "key_at")
 
     def __init__(self, kind: int, closer: str, open_pos: int, open_at: int) -> None:
         self.kind = kind
@@ -35,6 +37,9 @@ class Frame:
         self.items = 0
         self.fails = 0  # failed attempts to read the rest of it in C
         self.colon_pos = -1  # where the pending key's colon is, when a span copied the key
+        self.listed = False  # an object whose opener was `[` (`["a": 1]`): closed by `]`, it is written `[{...}]`
+        self.bare_end = -1  # where the last bare word read as an item ends (items one per line)
+        self.key_at = -1  # the output index of the pending key, when the engine wrote it
 
     def member_done(self) -> None:
         """A member (or item) is complete: no comma is pending any more."""

@@ -7,6 +7,8 @@ does Python-level work happen, and each such thing becomes a step.
 
 from __future__ import annotations
 
+import re
+
 from ..chars import INVISIBLE, WS
 from ..steps import snippet, stray_char
 
@@ -25,8 +27,7 @@ def skip_insignificant(p, pos: int) -> int:
         if c == "/" and pos + 1 < n and text[pos + 1] in "/*":
             pos = _skip_comment(p, pos)
         elif c == "#":
-            end = text.find("\n", pos)
-            end = n if end < 0 else end
+            end = line_comment_end(text, pos, n)
             p.add("repair_comment", pos, f"removed comment {snippet(text[pos:end])}", text[pos:end], "")
             pos = end
         elif c in INVISIBLE:
@@ -43,8 +44,7 @@ def skip_insignificant(p, pos: int) -> int:
 def _skip_comment(p, pos: int) -> int:
     text, n = p.text, p.n
     if text[pos + 1] == "/":
-        end = text.find("\n", pos)
-        end = n if end < 0 else end
+        end = line_comment_end(text, pos, n)
         p.add("repair_comment", pos, f"removed comment {snippet(text[pos:end])}", text[pos:end], "")
         return end
     end = text.find("*/", pos + 2)
@@ -64,8 +64,7 @@ def peek_significant(text: str, pos: int, n: int) -> int:
             return pos
         c = text[pos]
         if c == "/" and pos + 1 < n and text[pos + 1] == "/" or c == "#":
-            end = text.find("\n", pos)
-            pos = n if end < 0 else end
+            pos = line_comment_end(text, pos, n)
         elif c == "/" and pos + 1 < n and text[pos + 1] == "*":
             end = text.find("*/", pos + 2)
             pos = n if end < 0 else end + 2
@@ -73,3 +72,22 @@ def peek_significant(text: str, pos: int, n: int) -> int:
             pos += 1
         else:
             return pos
+
+
+# what ends a line comment that runs to the end of a one-line document: a closer, or a
+# comma before a quoted key
+_STRUCTURE_IN_COMMENT = re.compile(r'[}\]]|,[ \t]*"')
+# what may follow the last line of a document: a closing fence or tag
+_DOCUMENT_END = re.compile(r"[ \t\r\n]*(?:```|~~~|</|\[/|$)")
+
+
+def line_comment_end(text: str, pos: int, n: int) -> int:
+    """Where the `#` or `//` comment at `pos` ends: at the line end, except on the last
+    line of the document (`{"a": {"b": 2 # cores }, "c": 3}` written on one line), where
+    the closers after it are structure: it ends before the first `}`, `]` or `, "`."""
+    end = text.find("\n", pos)
+    if end >= 0 and _DOCUMENT_END.match(text, end) is None:
+        return end
+    end = n if end < 0 else end
+    m = _STRUCTURE_IN_COMMENT.search(text, pos, end)
+    return end if m is None else m.start()

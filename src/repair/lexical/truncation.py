@@ -10,6 +10,7 @@ literals.py.)
 from __future__ import annotations
 
 from ..steps import missing_value, snippet, truncation
+from .decode import decode_json
 from .state import COLON, KEY, OBJ, VALUE
 
 
@@ -23,6 +24,13 @@ def close_all(engine, stack, state, pos, out, at_end: bool):
     if not stack:
         raise NoValue
     frame = stack[-1]
+    if at_end and state in (COLON, VALUE) and _cut_duplicate_key(engine, stack, out):
+        # `{"a": 1, "b": 2, "a` cut off: the cut key would overwrite the complete member
+        key = frame.key
+        del out[frame.key_at:]
+        engine.drop_comma(frame, out)
+        engine.steps.append(truncation(pos, f"dropped the cut-off key {snippet(key)}, which would overwrite the member before it", key, ""))
+        state = KEY
     # a key left without its value: cut off (at the end) or given up (before prose)
     step = truncation if at_end else missing_value
     if state == VALUE and frame.kind == OBJ:
@@ -43,3 +51,58 @@ def close_all(engine, stack, state, pos, out, at_end: bool):
     while stack:
         engine.end_frame(stack.pop(), stack, out)
     return engine.value_of(out, pos)
+
+
+def _cut_duplicate_key(engine, stack, out) -> bool:
+    """Is the pending key of the innermost object (written by the engine, no value yet)
+    a key that object already has? Decided on the text written before the key, closed."""
+    frame = stack[-1]
+    if frame.kind != OBJ or not frame.items:
+        return False
+    if frame.key is None:
+        _take_copied_key(engine, frame, out)
+    if frame.key is None or frame.key_at < 0:
+        return False
+    trial = out[:frame.key_at]
+    if 0 <= frame.comma_at < frame.key_at:
+        trial[frame.comma_at] = ""
+    closers = "".join("}" if f.kind == OBJ else "]" for f in reversed(stack))
+    try:
+        value = decode_json("".join(trial) + closers)
+    except (ValueError, RecursionError):
+        return False
+    for _ in range(len(stack) - 1):  # every open container is the last member of its parent
+        if isinstance(value, dict) and value:
+            value = next(reversed(value.values()))
+        elif isinstance(value, list) and value:
+            value = value[-1]
+        else:
+            return False
+    return isinstance(value, dict) and frame.key in value
+
+
+def _take_copied_key(engine, frame, out) -> None:
+    """A run or span copied the pending key with its colon at the end of the last piece
+    written: split it (and the comma before it) into pieces of their own, so that the key
+    can be dropped like one the engine wrote. Nothing changes when the piece is not the
+    key's text as it stands (a rewritten single-quoted key)."""
+    key = engine.key_of(frame)
+    k = frame.key_pos
+    if k < 0 or not out:
+        return
+    colon = engine.text.find(":", k)
+    if colon < 0:
+        return
+    tail = engine.text[k:colon + 1]
+    piece = out[-1].rstrip(" \t\r\n")
+    if not piece.endswith(tail):
+        return
+    head = piece[:-len(tail)].rstrip(" \t\r\n")
+    if not head.endswith(","):
+        return
+    out[-1] = head[:-1]
+    frame.comma_at = len(out)
+    out.append(",")
+    frame.key = key
+    frame.key_at = len(out)
+    out.append(tail)
