@@ -178,7 +178,6 @@ NEEDS_STRING_END = [
 ]
 
 
-@pytest.mark.xfail(reason="needs the string end rule for `, Word \"key\":` and `, {` (strings.py)", strict=False)
 @pytest.mark.parametrize("text,value", NEEDS_STRING_END)
 def test_family_after_a_string(text, value):
     assert json.dumps(repair.loads(text)) == json.dumps(value)

@@ -131,12 +131,16 @@ def lone_scalar(scan: Scan, pos: int) -> None:
         return
     if c == "(":
         first = peek_significant(text, k + 1, scan.n)
-        if first >= scan.n or not (text[first] == "(" or value_start(text, first)):
-            return  # `(see the docs)` is prose; `(1, 2)` is a tuple
+        while first < scan.n and text[first] == "(":  # `((1, 2), (3, 4))`
+            first = peek_significant(text, first + 1, scan.n)
+        if first >= scan.n or not value_start(text, first):
+            return  # `(see the docs)`, `((a) b` are prose; `(1, 2)` is a tuple
     got = scan.read(k)
     if got is None:
         return
     value, end, steps = got
+    if c == "(" and (text.rstrip()[-1:] != ")" or any(s[0] not in _TUPLE_STEPS for s in steps)):
+        return  # a whole-text tuple is one as Python writes it: `(3.5 "q" [tr` is log text
     rest = WS.match(text, end).end()
     if rest < scan.n and text[rest] == "," and WS.match(text, rest + 1).end() == scan.n:
         steps = steps + [("repair_trailing_comma", rest, "removed a trailing ','", ",", "")]
@@ -146,6 +150,8 @@ def lone_scalar(scan: Scan, pos: int) -> None:
     scan.candidates.append(Candidate(RANK_LAST_RESORT, k, end, value, steps))
 
 
+# what a Python tuple written whole may need: its parentheses, quotes, literals, a trailing comma
+_TUPLE_STEPS = frozenset(["repair_python_tuple", "repair_single_quotes", "repair_python_literal", "repair_trailing_comma"])
 _WHOLE_ESCAPED = re.compile(r'\\"((?:[^"\\]|\\.)*)\\"[ \t\r\n]*\Z', re.DOTALL)
 
 

@@ -33,7 +33,7 @@ from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
-from .strings import _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
+from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
 from .state import AFTER, ARR, COLON, KEY, OBJ, VALUE, Frame
 from .trivia import skip_insignificant
 from .truncation import NoValue, close_all
@@ -919,7 +919,8 @@ class Engine:
         if c in VALUE_START:
             return True
         m = WORD.match(self.text, pos)
-        return m is not None and m.group() in LITERALS
+        # a literal, or an item that lost its opening quote (`["green" blue", ...]`)
+        return (m is not None and m.group() in LITERALS) or openless_item_at(self.text, pos)
 
     def _starts_key(self, pos: int) -> bool:
         c = self.text[pos]

@@ -151,7 +151,14 @@ def is_real_end(p, j: int, ctx: int, own: Own | None = None) -> bool:
             return True  # a doubled separator
         if ctx == CTX_OBJ:
             # (IDENT_KEY_AHEAD takes `country":` too: a key that lost its opening quote)
-            return c3 in QUOTES or c3 == "}" or IDENT_KEY_AHEAD.match(text, k3) is not None
+            if c3 in QUOTES or c3 == "}" or IDENT_KEY_AHEAD.match(text, k3) is not None:
+                return True
+            if c3 == "{":  # `"alpha",\n {"id": 2`: an object that lost its `}` before the next
+                k4 = peek_significant(text, k3 + 1, n)
+                return k4 < n and (text[k4] == '"' or text[k4] == "}")
+            # `"positive", Confidence "score":` (stray words before the next key);
+            # `"Ann", last "Lee"` (a bare key that lost its colon)
+            return _WORDS_THEN_KEY.match(text, k3) is not None or _WORD_THEN_VALUE.match(text, k3) is not None
         if c3 in VALUE_START or c3 in "[{]" or c3 in QUOTES:
             return True
         m = WORD.match(text, k3)
@@ -187,6 +194,13 @@ def is_real_end(p, j: int, ctx: int, own: Own | None = None) -> bool:
 
 # A bare item that lost its opening quote: words up to a quote, then `,`, `]` or a line end.
 _OPENLESS_ITEM = re.compile(r'[^"\\\n,\[\]{}:]{1,200}"[ \t]*(?:[,\]]|\r?\n|\Z)')
+
+
+# After a member's comma: one to three bare words, then a quoted key (the words are stray
+# text the engine drops), or one bare word, then a quoted value that ends the member.
+_WORDS_THEN_KEY = re.compile(
+    r'[A-Za-z_][A-Za-z0-9_-]{0,40}(?:[ \t]+[A-Za-z_][A-Za-z0-9_-]{0,40}){0,2}[ \t\r\n]+"[^"\\\n]{0,200}"[ \t]*:')
+_WORD_THEN_VALUE = re.compile(r'[A-Za-z_$][A-Za-z0-9_$]*[ \t]+"[^"\\\n]{0,200}"[ \t]*[,}\r\n]')
 
 
 def openless_item_at(text: str, k: int) -> bool:
