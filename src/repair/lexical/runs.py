@@ -33,7 +33,7 @@ from ..steps import literal, single_quotes, smart_quotes, unquoted_key
 _WS = rf"[ \t\r\n]*{P}"
 # A string whose own text opens a bracket and that a closer follows (`"f(x"]`) is never
 # taken: strings.is_real_end may keep that quote inside the string (`"print("hi")"`).
-_HELD = rf'(?!"(?:[^"\\(\[{{]|\\.)*{P}[(\[{{](?:[^"\\]|\\.)*{P}"{_WS}[}}\])])'
+_HELD = rf'(?!"[^"\\(\[{{]*{P}(?:\\.[^"\\(\[{{]*{P})*{P}[(\[{{][^"\\]*{P}(?:\\.[^"\\]*{P})*{P}"{_WS}[}}\])])'
 _HELD_SINGLE = rf"(?!'[^'\"\\\x00-\x1f(\[{{]*{P}[(\[{{][^'\"\\\x00-\x1f]*{P}'{_WS}[}}\])])"
 STRING = _HELD + rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"'
 NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
