@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from json.encoder import encode_basestring
+from operator import itemgetter
 
 from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
@@ -757,7 +758,7 @@ class Engine:
         out.clear()  # (the pieces are not needed once joined: the decode's peak is the text and the value)
         # repairs that rebuild structure may bring two members with one key into one
         # object: the earlier value is lost, and that is a lossy step
-        check = any(s[0] in _REBUILDING for s in self.steps[self.mark:])
+        check = not _REBUILDING.isdisjoint(map(_CODE, self.steps[self.mark:]))
         duplicates: list | None = [] if check else None
         try:
             value = decode_json(text, duplicates)
@@ -929,6 +930,7 @@ class Engine:
         return IDENT_KEY_AHEAD.match(self.text, pos) is not None
 
 
+_CODE = itemgetter(0)  # a raw step's code
 _REBUILDING = frozenset(["repair_missing_bracket", "repair_extra_bracket", "repair_wrong_bracket",
                          "repair_missing_quote", "repair_unescaped_quote", "repair_missing_comma"])
 
