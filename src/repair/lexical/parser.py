@@ -577,7 +577,7 @@ class Engine:
         body = stretch.rstrip(" \t\r\n")
         if not body:
             return None
-        if "[" in stretch or "{" in stretch or "]" in stretch or "}" in stretch:
+        if _ANY_BRACKET.search(stretch) is not None:
             # the brackets of the stretch, outside strings, with matched pairs removed:
             # what is left closes containers open before it, then opens new ones
             residue = _NOT_BRACKET.sub("", ANY_STRING.sub("", stretch))
@@ -599,12 +599,8 @@ class Engine:
             if frame.closer != ch or (frame.kind == OBJ) != (ch == "}"):
                 return self._no_spans()  # a closer that needs a decision (or a tuple, a set)
         self.spanned = True
-        if loose:
-            def copy(a, b):  # single quotes, Python literals or bare keys: rewritten
-                return rewrite(text, a, b, self.steps)
-        else:
-            def copy(a, b):  # JSON tokens only: copied as they are
-                return text[a:b]
+        # (a loose span's single quotes, Python literals and bare keys are rewritten;
+        # a plain span is JSON tokens only, copied as they are)
         for ch in closers:
             stack.pop()
             counts[ch] -= 1
@@ -618,7 +614,7 @@ class Engine:
         last = body[-1]
         at = pos + len(body) - 1
         if last == ",":
-            out.append(copy(pos, at))
+            out.append(rewrite(text, pos, at, self.steps) if loose else text[pos:at])
             if not frame.items and body[:-1].strip(" \t\r\n,"):
                 frame.items = 1  # (members before the comma: `items` is nonzero once one is written)
             frame.comma_pos = at
@@ -628,11 +624,11 @@ class Engine:
         if last in "[{" and openers:
             # a container opened last: its opener is a piece of its own (a Python set
             # rewrites it) and it has no member yet
-            out.append(copy(pos, at))
+            out.append(rewrite(text, pos, at, self.steps) if loose else text[pos:at])
             frame.open_pos, frame.open_at, frame.items = at, len(out), 0
             out.append(last)
             return end, KEY if last == "{" else VALUE
-        out.append(copy(pos, end))
+        out.append(rewrite(text, pos, end, self.steps) if loose else stretch)
         if last == ":":
             if not frame.items and "," in ANY_STRING.sub("", stretch):
                 frame.items = 1  # (members before the key)
@@ -948,6 +944,7 @@ class _SpanMiss(Exception):
 
 
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_ANY_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def _members_decode(opener: str, text: str, pos: int, end: int) -> bool:
