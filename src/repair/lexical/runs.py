@@ -24,6 +24,7 @@ so each match is linear in what it reads.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from itertools import accumulate, count, islice, repeat
 from operator import add
 
@@ -33,15 +34,19 @@ from ..steps import literal, single_quotes, smart_quotes, unquoted_key
 _WS = rf"[ \t\r\n]*{P}"
 # A string whose own text opens a bracket and that a closer follows (`"f(x"]`) is never
 # taken: strings.is_real_end may keep that quote inside the string (`"print("hi")"`).
-_HELD = rf'(?!"[^"\\(\[{{]*{P}(?:\\.[^"\\(\[{{]*{P})*{P}[(\[{{][^"\\]*{P}(?:\\.[^"\\]*{P})*{P}"{_WS}[}}\])])'
-_HELD_SINGLE = rf"(?!'[^'\"\\\x00-\x1f(\[{{]*{P}[(\[{{][^'\"\\\x00-\x1f]*{P}'{_WS}[}}\])])"
-STRING = _HELD + rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"'
+# (Written as: a string with no bracket inside, or any string that no closer follows. The
+# first alternative is the common one and reads the string once.)
+_ESC = r'\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})'
+_STRING_NO_BRACKET = rf'"[^"\\\x00-\x1f(\[{{]*{P}(?:{_ESC}[^"\\\x00-\x1f(\[{{]*{P})*{P}"'
+_STRING_ANY = rf'"[^"\\\x00-\x1f]*{P}(?:{_ESC}[^"\\\x00-\x1f]*{P})*{P}"'
+_NOT_BEFORE_CLOSER = rf"(?!{_WS}[}}\])])"
+STRING = rf"(?:{_STRING_NO_BRACKET}|{_STRING_ANY}{_NOT_BEFORE_CLOSER})"
 NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _LITERAL = r"(?:true|false|null)"
 # the loose forms: a single-quoted string with no quote, backslash or control character
 # inside; Python's literals; an identifier key (its colon on the same line)
 _SINGLE_BARE = rf"'[^'\"\\\x00-\x1f]*{P}'"
-_SINGLE = _HELD_SINGLE + _SINGLE_BARE
+_SINGLE = rf"(?:'[^'\"\\\x00-\x1f(\[{{]*{P}'|{_SINGLE_BARE}{_NOT_BEFORE_CLOSER})"
 # a string in typographic quotes with no quote, backslash, control character or bracket
 # inside (a bracket may make a closer after it part of the string: strings.is_real_end)
 _SMART = rf"[\u201c\u201d][^\u201c\u201d\"\\\x00-\x1f(\[{{]*{P}[\u201c\u201d]|[\u2018\u2019][^\u2018\u2019'\"\\\x00-\x1f(\[{{]*{P}[\u2018\u2019]"
@@ -116,28 +121,16 @@ _LOOSE_NEXT = re.compile(
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
-_SINGLE_RE = re.compile(_SINGLE_BARE)
 _SMART_CHAR = re.compile(f"[{SMART_QUOTES}]")
-# A word that is not true/false/null (or is one, used as a key), outside numbers: a
-# Python literal or a bare key.
-_OTHER_WORD = re.compile(r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:))[A-Za-z_$]")
 
 
 def rewrite(text: str, start: int, end: int, steps: list) -> str:
     """JSON for the loose stretch text[start:end], recording a Step per rewritten token."""
     stretch = text[start:end]
-    if '"' not in stretch and _SMART_CHAR.search(stretch) is None \
-            and _OTHER_WORD.search(_SINGLE_RE.sub("", stretch)) is None:
-        # only single-quoted strings to rewrite, and no double quote anywhere: every `'` is
-        # a delimiter, so one replace rewrites them all, and the steps (one per string, at
-        # its opening quote: every other quote) are built without a Python loop
-        pieces = stretch.split("'")
-        # the i-th quote is at start + (length of the pieces before it) + i
-        quotes = map(add, accumulate(map(len, pieces[:-1])), count(start))
-        openers = islice(quotes, 0, None, 2)
-        code, _, message, found, put = single_quotes(0)  # (the step's words, written once in steps.py)
-        steps.extend(zip(repeat(code), openers, repeat(message), repeat(found), repeat(put)))
-        return stretch.replace("'", '"')
+    if '"' not in stretch and "\\" not in stretch and _SMART_CHAR.search(stretch) is None:
+        fast = _rewrite_single_quoted(stretch, start, steps)
+        if fast is not None:
+            return fast
     pieces = []
     last = start
     for m in _LOOSE_NEXT.finditer(text, start, end):
@@ -165,6 +158,42 @@ def rewrite(text: str, start: int, end: int, steps: list) -> str:
         last = m.end("tok")
     pieces.append(text[last:end])
     return "".join(pieces)
+
+
+def _rewrite_single_quoted(stretch: str, start: int, steps: list) -> str | None:
+    """A stretch with no double quote: every `'` is a string delimiter (a loose span takes
+    only strings with no quote inside), so the text splits on `'` into what lies outside
+    strings (even pieces) and their insides (odd pieces). When the outside holds no word
+    but JSON's and Python's literals, the rewrite is done with C string operations: one
+    replace for the quotes, three for the literals (outside strings only), and the steps
+    are built without a Python call per string. None when a bare key needs the token loop."""
+    pieces = stretch.split("'")
+    if len(pieces) % 2 == 0:
+        return None
+    outside = "\x00".join(pieces[0::2])  # (no NUL in a loose stretch: it holds no control character)
+    if _OTHER_PY_WORD.search(outside) is not None:
+        return None
+    # the i-th quote is at start + (length of the pieces before it) + i; strings open at every other one
+    quotes = map(add, accumulate(map(len, pieces[:-1])), count(start))
+    code, _, message, found, put = single_quotes(0)  # (the step's words, written once in steps.py)
+    steps.extend(zip(repeat(code), islice(quotes, 0, None, 2), repeat(message), repeat(found), repeat(put)))
+    if "True" in outside or "False" in outside or "None" in outside:
+        # offsets: where each outside piece starts in `outside` and in the text
+        at_outside = list(accumulate(map(add, map(len, pieces[0::2]), repeat(1)), initial=0))
+        at_text = list(accumulate(map(add, map(len, pieces), repeat(1)), initial=start))[0::2]
+        for m in _PY_LITERAL.finditer(outside):
+            j = bisect_right(at_outside, m.start()) - 1
+            word = m.group()
+            steps.append(literal(at_text[j] + m.start() - at_outside[j], word, LITERALS[word][1], _PYTHON_WORDS[word]))
+        outside = outside.replace("True", "true").replace("False", "false").replace("None", "null")
+        pieces[0::2] = outside.split("\x00")
+    return '"'.join(pieces)
+
+
+# In the text outside strings: a word that is not a literal (a bare key), outside numbers.
+_OTHER_PY_WORD = re.compile(
+    r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null|True|False|None)(?![A-Za-z0-9_$]|[ \t]*:))[A-Za-z_$]")
+_PY_LITERAL = re.compile(r"(?<![A-Za-z0-9_$])(?:True|False|None)(?![A-Za-z0-9_$])")
 
 
 def _before_colon(text: str, pos: int, end: int) -> bool:
@@ -208,4 +237,3 @@ SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | fro
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
 # quote is optional, so each is read once even where one never closes).
 ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}', re.DOTALL)
-OTHER_WORD = _OTHER_WORD
