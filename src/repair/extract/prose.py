@@ -53,7 +53,9 @@ def bare_rank(text: str, pos: int) -> int:
         if c == "}":
             return RANK_WEAK
         return RANK_BARE if IDENT_KEY_AHEAD.match(text, k) else -1
-    if c in "{[":
+    if c == "{":  # `[{`: a list of objects, when that `{` can start one (`'[{' * n` is not)
+        return RANK_BARE if bare_rank(text, k) >= 0 else -1
+    if c == "[":
         return RANK_BARE
     if is_subscript(text, pos):
         return -1
