@@ -15,7 +15,8 @@ import json
 import re
 
 from ..steps import CODES, snippet
-from . import coerce, shape as shapes
+from .coerce import means_null, to_boolean, to_enum, to_integer, to_number, to_string
+from .shape import fits, object_to_list, one_item, one_key_value, one_object, string_json, unwrap_object, wrap_list
 from .compile import Shape
 from .keys import match_keys
 
@@ -65,12 +66,12 @@ class Aligner:
         if value is None:
             return value
         if shape.nullable and shape.kind in _SCALAR_KINDS and isinstance(value, list):
-            value = shapes.one_item(self, value, path)  # `["N/A"]`: unwrapped first, so the null word is seen
-        if coerce.means_null(value, shape):
+            value = one_item(self, value, path)  # `["N/A"]`: unwrapped first, so the null word is seen
+        if means_null(value, shape):
             self.add("repair_coerce_null", path, f"{snippet(value)} means no value; used null", value, None)
             return None
         if shape.kind in _SCALAR_KINDS:
-            value = shapes.one_key_value(self, value, path)
+            value = one_key_value(self, value, path)
             return _COERCE[shape.kind](self, value, shape, path)
         if shape.kind == "object":
             return self._object(value, shape, path, depth)
@@ -83,12 +84,12 @@ class Aligner:
     # ------------------------------------------------------------------ containers
     def _object(self, value, shape: Shape, path: str, depth: int):
         if isinstance(value, str):
-            value = shapes.string_json(self, value, path, dict)
-        value = shapes.one_object(self, value, path)
+            value = string_json(self, value, path, dict)
+        value = one_object(self, value, path)
         if not isinstance(value, dict):
             return value
         if shape.props:
-            value = shapes.unwrap_object(self, value, shape, path)
+            value = unwrap_object(self, value, shape, path)
             return self._object_keys(value, shape, path, depth)
         if shape.additional is not None:
             return {k: self.align(v, shape.additional, path_join(path, k), depth + 1) for k, v in value.items()}
@@ -112,10 +113,10 @@ class Aligner:
 
     def _array(self, value, shape: Shape, path: str, depth: int):
         if isinstance(value, str):
-            value = shapes.string_json(self, value, path, list)
+            value = string_json(self, value, path, list)
         if isinstance(value, dict):
-            value = shapes.object_to_list(self, value, shape, path)
-        value = shapes.wrap_list(self, value, path)
+            value = object_to_list(self, value, shape, path)
+        value = wrap_list(self, value, path)
         items = shape.items or Shape("any")
         return [self.align(v, items, path_join(path, i), depth + 1) for i, v in enumerate(value)]
 
@@ -127,7 +128,7 @@ class Aligner:
             trial = Aligner(self.pos, self.reparse)
             aligned = trial.align(value, option, path, depth + 1)
             lossy = sum(1 for s in trial.steps if CODES[s[0]].lossy)
-            score = (shapes.fits(aligned, option), -lossy, -len(trial.steps))
+            score = (fits(aligned, option), -lossy, -len(trial.steps))
             if best is None or score > best[0]:
                 best = (score, aligned, trial.steps)
         if best is None:
@@ -137,11 +138,11 @@ class Aligner:
 
 
 _COERCE = {
-    "string": coerce.to_string,
-    "integer": coerce.to_integer,
-    "number": coerce.to_number,
-    "boolean": coerce.to_boolean,
-    "enum": coerce.to_enum,
+    "string": to_string,
+    "integer": to_integer,
+    "number": to_number,
+    "boolean": to_boolean,
+    "enum": to_enum,
 }
 
 
