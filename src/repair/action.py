@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from .errors import RepairError
 from .extract.tags import last_content_block
-from .steps import ends_cut_off
+from .steps import ends_cut_off, text_end
 
 logger = logging.getLogger("repair.action")
 
@@ -444,7 +444,7 @@ def _cut_off(reply: _Reply, text: str, steps, repair_llm_output: bool) -> bool:
         return False  # nothing to continue from (a reasoning model spent its tokens thinking?)
     if reply.finish_reason == "length":
         return True
-    return repair_llm_output and ends_cut_off(text, steps)
+    return repair_llm_output and ends_cut_off(steps, text_end(text))
 
 
 def join_continuation(head: str, tail: str) -> str:

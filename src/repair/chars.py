@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import sys
 
+from .steps import NONFINITE, PYTHON_LITERAL
+
 # Appended to a repeat whose iterations are never given back. From Python 3.11 `*+` makes
 # the repeat possessive: the engine keeps no backtracking state per iteration, so a run of
 # a million escapes or tokens costs linear time and constant memory. On 3.10 the repeats
@@ -110,12 +112,11 @@ VALUE_START = frozenset('{["\'-+.0123456789\u201c\u201d\u2018\u2019')
 # Bare words read as literals: word -> (value, step code or None). JSON's own need no step.
 LITERALS = {
     "true": (True, None), "false": (False, None), "null": (None, None),
-    "True": (True, "repair_python_literal"), "False": (False, "repair_python_literal"),
-    "None": (None, "repair_python_literal"),
+    "True": (True, PYTHON_LITERAL), "False": (False, PYTHON_LITERAL), "None": (None, PYTHON_LITERAL),
     "TRUE": (True, "repair_literal"), "FALSE": (False, "repair_literal"),
     "NULL": (None, "repair_literal"), "Null": (None, "repair_literal"),
     "NONE": (None, "repair_literal"), "nil": (None, "repair_literal"),
     "undefined": (None, "repair_literal"),
-    "NaN": (None, "repair_nonfinite_number"), "Infinity": (None, "repair_nonfinite_number"),
+    "NaN": (None, NONFINITE), "Infinity": (None, NONFINITE),
 }
 LITERAL_WORDS = frozenset(LITERALS)

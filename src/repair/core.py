@@ -17,7 +17,7 @@ from .lexical.decode import STRICT
 from .lexical.parser import Engine, NoValue
 from .limits import check_depth, check_options, check_size
 from .serialize import dumps
-from .steps import CODES, Step, build_steps, log_steps, logger, ends_cut_off
+from .steps import CODES, Step, build_steps, ends_cut_off, log_steps, logger, text_end
 
 
 _strict_decode = STRICT.decode  # NaN and Infinity are not JSON: they go to the repair path
@@ -60,7 +60,7 @@ class RepairResult:
     @property
     def truncated(self) -> bool:
         """Did the text end inside the value (cut off at max_tokens)?"""
-        return ends_cut_off(self.original, self.steps)
+        return ends_cut_off(self.steps, text_end(self.original))
 
     @property
     def lossy(self) -> bool:

@@ -187,11 +187,26 @@ def snippet(text: str, limit: int = 40) -> str:
     return repr(text)
 
 
-def ends_cut_off(text: str, steps) -> bool:
-    """Did the text end inside its value? A token was cut (repair_truncated) or a
-    container was still open at the end of the text (ActionNode asks for a continuation)."""
-    end = len(text.rstrip())
-    return any(s.code == "repair_truncated" or (s.code == "repair_missing_bracket" and s.pos >= end) for s in steps)
+def text_end(text: str) -> int:
+    """The offset after the text's last non-blank character (found from the end: no copy)."""
+    end = len(text)
+    while end and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end
+
+
+def closed_at(steps, end: int) -> bool:
+    """Did these steps (raw or built: code first, offset second) close containers still
+    open at offset `end` or after, rather than meet their own closers?"""
+    return any(s[0] == "repair_missing_bracket" and s[1] >= end for s in steps)
+
+
+def ends_cut_off(steps, end: int) -> bool:
+    """Did the text, whose last non-blank character ends at `end` (`text_end`), end inside
+    the value these steps repaired? A token was cut (repair_truncated) or a container was
+    still open there (ActionNode asks for a continuation; extraction prefers a whole value
+    to a cut copy)."""
+    return any(s[0] == "repair_truncated" for s in steps) or closed_at(steps, end)
 
 
 # ---------------------------------------------------------------------- step constructors
@@ -213,44 +228,49 @@ def unquoted_key(pos: int, key: str) -> RawStep:
 
 
 # The steps that more than one construct records: the code is written here once, the
-# message says what was done in that construct.
+# message says what was done in that construct. Each recorder takes (pos, message, found,
+# put) and returns the raw step.
 
-def truncation(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
-    """The text ends inside a token: it was completed or dropped (lossy)."""
-    return ("repair_truncated", pos, message, found, put)
+def _recorder(code: str, found: str = ""):
+    def record(pos: int, message: str, found: str = found, put: str = "") -> RawStep:
+        return (code, pos, message, found, put)
 
-
-def missing_value(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
-    return ("repair_missing_value", pos, message, found, put)
-
-
-def missing_quote(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
-    return ("repair_missing_quote", pos, message, found, put)
+    record.__qualname__ = record.__name__ = code[len("repair_"):]
+    return record
 
 
-def stray_char(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
-    return ("repair_stray_char", pos, message, found, put)
+truncation = _recorder("repair_truncated")  # the text ends inside a token: completed or dropped (lossy)
+missing_value = _recorder("repair_missing_value")
+missing_quote = _recorder("repair_missing_quote")
+missing_bracket = _recorder("repair_missing_bracket")
+stray_char = _recorder("repair_stray_char")
+extra_bracket = _recorder("repair_extra_bracket")
+extra_comma = _recorder("repair_extra_comma", ",")
+leading_text = _recorder("repair_leading_text")
+trailing_text = _recorder("repair_trailing_text")
+dropped_text = _recorder("repair_dropped_text")  # text after a value closed early (lossy: it may have been data)
+python_tuple = _recorder("repair_python_tuple")
+unescaped_quote = _recorder("repair_unescaped_quote")
 
 
-def extra_bracket(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
-    return ("repair_extra_bracket", pos, message, found, put)
+def trailing_comma(pos: int) -> RawStep:
+    return ("repair_trailing_comma", pos, "removed a trailing ','", ",", "")
 
 
-def leading_text(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
-    return ("repair_leading_text", pos, message, found, put)
+def nonfinite_number(pos: int, word: str) -> RawStep:
+    """`NaN`, `Infinity`: JSON cannot hold them; null instead (lossy)."""
+    return ("repair_nonfinite_number", pos, f"{word} is not a JSON number; used null", word, "null")
 
 
-def trailing_text(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
-    return ("repair_trailing_text", pos, message, found, put)
-
-
-def extra_comma(pos: int, message: str, found: str = ",", put: str = "") -> RawStep:
-    return ("repair_extra_comma", pos, message, found, put)
-
-
-def dropped_text(pos: int, message: str, found: str = "", put: str = "") -> RawStep:
-    """Text after a value closed early, dropped (lossy: it may have belonged to the value)."""
-    return ("repair_dropped_text", pos, message, found, put)
+# Codes that a construct asks about (read, not written, elsewhere), alone or in groups.
+NONFINITE = "repair_nonfinite_number"
+PYTHON_LITERAL = "repair_python_literal"
+# repairs that may rebuild structure, so that two members with one key meet in one object
+REBUILDING = frozenset(["repair_missing_bracket", "repair_extra_bracket", "repair_wrong_bracket",
+                        "repair_missing_quote", "repair_unescaped_quote", "repair_missing_comma"])
+# what a Python tuple written as a whole text may need: its parentheses, quotes, literals, a comma
+TUPLE_REPAIRS = frozenset(["repair_python_tuple", "repair_single_quotes", "repair_python_literal",
+                           "repair_trailing_comma"])
 
 
 def duplicate_key(pos: int, key: str, lost: str) -> RawStep:

@@ -6,7 +6,10 @@ because models put the final answer after echoed examples and drafts.
 
 from __future__ import annotations
 
-from ..steps import dropped_text, extra_bracket, leading_text, snippet, stray_char, trailing_text
+from ..steps import (
+    closed_at, dropped_text, ends_cut_off, extra_bracket, leading_text, snippet, stray_char, text_end, trailing_comma,
+    trailing_text,
+)
 from .candidates import Candidate
 
 
@@ -15,7 +18,7 @@ def choose(candidates: list[Candidate], text: str = "") -> Candidate:
     end of the text and an earlier one of that rank is whole (a model that began the same
     answer again and was cut: the whole one wins)."""
     best = candidates[0]
-    end = _text_end(text)
+    end = text_end(text)
     for cand in candidates[1:]:
         if cand.rank >= best.rank:
             if cand.rank == best.rank and text and cut_off(end, cand) and not cut_off(end, best):
@@ -24,20 +27,10 @@ def choose(candidates: list[Candidate], text: str = "") -> Candidate:
     return best
 
 
-def _text_end(text: str) -> int:
-    """The offset after the text's last non-blank character (found from the end: O(blank))."""
-    end = len(text)
-    while end and text[end - 1] in " \t\r\n":
-        end -= 1
-    return end
-
-
 def cut_off(end: int, cand: Candidate) -> bool:
     """Did the text (whose last non-blank character ends at `end`) end inside this
     candidate: a token cut, or containers left open?"""
-    if cand.end < end:
-        return False  # (text follows it: it was not cut off by the end)
-    return any(s[0] == "repair_truncated" or (s[0] == "repair_missing_bracket" and s[1] >= end) for s in cand.steps)
+    return cand.end >= end and ends_cut_off(cand.steps, end)  # (text after it: not cut by the end)
 
 
 def join_values(text: str, candidates: list[Candidate]) -> list[Candidate]:
@@ -49,7 +42,7 @@ def join_values(text: str, candidates: list[Candidate]) -> list[Candidate]:
         return candidates
     out: list[Candidate] = []
     run: list[Candidate] = [candidates[0]]
-    end = _text_end(text)
+    end = text_end(text)
     for cand in candidates[1:]:
         if _joins(text, end, run[-1], cand):
             run.append(cand)
@@ -85,7 +78,7 @@ def _joined(text: str, run: list[Candidate]) -> Candidate:
     while k < len(text) and text[k] in " \t\r\n":
         k += 1
     if commas and k < len(text) and text[k] == ",":
-        steps.append(("repair_trailing_comma", k, "removed a trailing ','", ",", ""))
+        steps.append(trailing_comma(k))
         end = k + 1
     joined = Candidate(min(c.rank for c in run), first.start, end, [c.value for c in run], steps,
                        label=f"list of {len(run)} values")
@@ -139,7 +132,7 @@ def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], 
 def _closed_early(cand: Candidate) -> bool:
     """Did the engine close containers still open where the value ends (before text that
     could not continue it), rather than meet the value's own last closer?"""
-    return any(s[0] == "repair_missing_bracket" and s[1] >= cand.end for s in cand.steps)
+    return closed_at(cand.steps, cand.end)
 
 
 def _outside(text: str, lo: int, hi: int, think_spans) -> tuple[int, str] | None:

@@ -12,6 +12,7 @@ import re
 from ..chars import IDENT_KEY_AHEAD, INVISIBLE, LITERAL_WORDS, QUOTES, WORD, WS
 from ..lexical.decode import STRICT
 from ..lexical.trivia import peek_significant
+from ..steps import TUPLE_REPAIRS, trailing_comma
 from .candidates import RANK_BARE, RANK_LAST_RESORT, RANK_WEAK, Candidate, Scan
 
 _LOOSE_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
@@ -141,19 +142,17 @@ def lone_scalar(scan: Scan, pos: int) -> None:
     if got is None:
         return
     value, end, steps = got
-    if c == "(" and (text.rstrip()[-1:] != ")" or any(s[0] not in _TUPLE_STEPS for s in steps)):
+    if c == "(" and (text.rstrip()[-1:] != ")" or any(s[0] not in TUPLE_REPAIRS for s in steps)):
         return  # a whole-text tuple is one as Python writes it: `(3.5 "q" [tr` is log text
     rest = WS.match(text, end).end()
     if rest < scan.n and text[rest] == "," and WS.match(text, rest + 1).end() == scan.n:
-        steps = steps + [("repair_trailing_comma", rest, "removed a trailing ','", ",", "")]
+        steps = steps + [trailing_comma(rest)]
         end = rest + 1  # `7,`: a value with a comma after it, and nothing else
     elif rest < scan.n:
         return  # `42 is the answer` is prose, not a value
     scan.candidates.append(Candidate(RANK_LAST_RESORT, k, end, value, steps))
 
 
-# what a Python tuple written whole may need: its parentheses, quotes, literals, a trailing comma
-_TUPLE_STEPS = frozenset(["repair_python_tuple", "repair_single_quotes", "repair_python_literal", "repair_trailing_comma"])
 _WHOLE_ESCAPED = re.compile(r'\\"((?:[^"\\]|\\.)*)\\"[ \t\r\n]*\Z', re.DOTALL)
 
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ..chars import LITERALS, QUOTES, SPACES, WORD
-from ..steps import literal, stray_char, truncation
+from ..steps import NONFINITE, literal, nonfinite_number, stray_char, truncation
 from .numbers import DROP
 from .strings import CTX_ROOT, scan_unquoted, stray_quote_after
 
@@ -29,8 +29,8 @@ def scan_word(p, pos: int, ctx: int):
             clean_end = following is not None and following.group() in LITERALS
         if word in LITERALS and clean_end:
             value, code = LITERALS[word]
-            if code == "repair_nonfinite_number":
-                p.add(code, pos, f"{word} is not a JSON number; used null", word, "null")
+            if code == NONFINITE:
+                p.steps.append(nonfinite_number(pos, word))
             elif code:
                 p.steps.append(literal(pos, word, code, _json_word(value)))
             if ctx != CTX_ROOT and stray_quote_after(p, e):

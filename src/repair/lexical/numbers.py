@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..chars import (
     FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, LITERALS, NUMBER_TOKEN, SPACES, WORD, WS,
 )
-from ..steps import stray_char, truncation
+from ..steps import nonfinite_number, stray_char, truncation
 from .decode import to_int
 from .strings import CTX_OBJ, CTX_ROOT, scan_unquoted, stray_quote_after
 
@@ -43,7 +43,7 @@ def scan_number(p, pos: int, ctx: int):
     sign = tok[:1] if tok[:1] in "+-" else ""
     body = tok[len(sign):]
     if body in ("Infinity", "inf", "NaN"):
-        p.add("repair_nonfinite_number", pos, f"{tok} is not a JSON number; used null", tok, "null")
+        p.steps.append(nonfinite_number(pos, tok))
         return None, e
     if not body or body == ".":
         if at_eof:

@@ -28,7 +28,10 @@ from operator import itemgetter
 
 from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
-from ..steps import duplicate_key, extra_bracket, extra_comma, missing_quote, snippet, stray_char, unquoted_key
+from ..steps import (
+    REBUILDING, duplicate_key, extra_bracket, extra_comma, missing_bracket, missing_quote, python_tuple, snippet,
+    stray_char, trailing_comma, unquoted_key,
+)
 from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
@@ -448,7 +451,7 @@ class Engine:
                         return value, pos
                     out.append(json_text(value))
             elif c == "(":  # (at the root only when extraction found nothing but it: `(1, 2)`)
-                add("repair_python_tuple", pos, "turned a Python tuple into a list", "(", "[")
+                self.steps.append(python_tuple(pos, "turned a Python tuple into a list", "(", "["))
                 self._push(stack, counts, ARR, ")", pos, out)
                 pos += 1
                 continue
@@ -671,7 +674,7 @@ class Engine:
         frame = stack[-1]
         comma = frame.comma_pos
         self.drop_comma(frame, out)
-        self.add("repair_missing_bracket", pos, "inserted a missing '}' before the next '{'", "", "}")
+        self.steps.append(missing_bracket(pos, "inserted a missing '}' before the next '{'", "", "}"))
         stack.pop()
         counts[frame.closer] -= 1
         self.end_frame(frame, stack, out)
@@ -754,7 +757,7 @@ class Engine:
         out.clear()  # (the pieces are not needed once joined: the decode's peak is the text and the value)
         # repairs that rebuild structure may bring two members with one key into one
         # object: the earlier value is lost, and that is a lossy step
-        check = not _REBUILDING.isdisjoint(map(_CODE, self.steps[self.mark:]))
+        check = not REBUILDING.isdisjoint(map(_CODE, self.steps[self.mark:]))
         duplicates: list | None = [] if check else None
         try:
             value = decode_json(text, duplicates)
@@ -798,7 +801,7 @@ class Engine:
                 counts[inner.closer] -= 1
                 missing += inner.closer
                 self.end_frame(inner, stack, out)
-            self.add("repair_missing_bracket", pos, f"inserted missing {missing!r} before {c!r}", "", missing)
+            self.steps.append(missing_bracket(pos, f"inserted missing {missing!r} before {c!r}", "", missing))
         elif action == WRONG:
             self.add("repair_wrong_bracket", pos, f"replaced {c!r} with {frame.closer!r}", c, frame.closer)
         closed = stack.pop()
@@ -807,7 +810,7 @@ class Engine:
                 and pos - closed.open_pos < 4096 and self._one_value(closed, pos, out):
             # `(3)`: parentheses around one value, no comma: that value, not a tuple
             out[closed.open_at] = ""
-            self.add("repair_python_tuple", pos, "parentheses around one value without a comma: the value itself", "()", "")
+            self.steps.append(python_tuple(pos, "parentheses around one value without a comma: the value itself", "()", ""))
             stack[-1].member_done()
             return False, pos + 1
         self.end_frame(closed, stack, out)
@@ -865,7 +868,7 @@ class Engine:
 
     def trailing_comma(self, frame: Frame, out: list) -> None:
         if frame.comma_pos >= 0:
-            self.add("repair_trailing_comma", frame.comma_pos, "removed a trailing ','", ",", "")
+            self.steps.append(trailing_comma(frame.comma_pos))
         self.drop_comma(frame, out)
 
     def _ellipsis(self, pos: int) -> int:
@@ -927,9 +930,6 @@ class Engine:
 
 
 _CODE = itemgetter(0)  # a raw step's code
-_REBUILDING = frozenset(["repair_missing_bracket", "repair_extra_bracket", "repair_wrong_bracket",
-                         "repair_missing_quote", "repair_unescaped_quote", "repair_missing_comma"])
-
 
 def json_text_of(value) -> str:
     """Compact JSON for a value that a repair dropped (a step's `found`)."""

@@ -19,7 +19,7 @@ from ..chars import (
     CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, INLINE_KEY, JSON_NUMBER, LITERALS, OPENLESS_KEY_AHEAD, QUOTE_CLOSERS,
     QUOTES, SIMPLE_ESCAPES, SMART_QUOTES, JSON_RUN, SPACES, STRING_SPECIALS, UNQUOTED_VALUE, VALUE_START, WORD, P,
 )
-from ..steps import missing_quote, single_quotes, smart_quotes, snippet, truncation
+from ..steps import missing_quote, single_quotes, smart_quotes, snippet, truncation, unescaped_quote
 from .trivia import peek_significant
 
 # Where a string sits: it decides which characters may follow its closing quote.
@@ -476,7 +476,7 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
             p.add("repair_control_char", k, "removed a raw line break at the end of a key", text[k:close], "")
             return value, end
     if inner:
-        p.add("repair_unescaped_quote", first_inner, f"escaped {inner} quote(s) inside a string", q, "\\" + q)
+        p.steps.append(unescaped_quote(first_inner, f"escaped {inner} quote(s) inside a string", q, "\\" + q))
     if controls:
         p.add("repair_control_char", first_control, f"escaped {controls} raw control character(s) inside a string", "", "")
     if escapes:

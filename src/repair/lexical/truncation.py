@@ -9,7 +9,7 @@ literals.py.)
 
 from __future__ import annotations
 
-from ..steps import missing_value, snippet, truncation
+from ..steps import missing_bracket, missing_value, snippet, truncation
 from .decode import decode_json
 from .state import COLON, KEY, OBJ, VALUE
 
@@ -47,7 +47,7 @@ def close_all(engine, stack, state, pos, out, at_end: bool):
         engine.drop_comma(frame, out)
     closers = "".join(f.closer for f in reversed(stack))
     where = "at the end of the text" if at_end else f"before {snippet(engine.text[pos:pos + 20])}"
-    engine.add("repair_missing_bracket", pos, f"inserted missing {closers!r} {where}", "", closers)
+    engine.steps.append(missing_bracket(pos, f"inserted missing {closers!r} {where}", "", closers))
     while stack:
         engine.end_frame(stack.pop(), stack, out)
     return engine.value_of(out, pos)
