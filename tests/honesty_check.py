@@ -50,33 +50,29 @@ def honest(text: str) -> tuple[bool, set[str]]:
 DAMAGES = ("drop_quote", "drop_comma", "drop_closer", "stray_closer", "stray_word", "repeat_fragment", "cut")
 
 
+_DROPPED = {"drop_quote": '"', "drop_comma": ",", "drop_closer": "}]"}
+
+
+def _one_of(doc: str, chars: str, rng: random.Random) -> int:
+    """A random offset of one of `chars` in `doc`; -1 when there is none."""
+    idx = [i for i, c in enumerate(doc) if c in chars]
+    return rng.choice(idx) if idx else -1
+
+
 def damage(doc: str, rng: random.Random, kinds: list[str]) -> str:
     for kind in kinds:
-        if kind == "drop_quote":
-            idx = [i for i, c in enumerate(doc) if c == '"']
-            if idx:
-                i = rng.choice(idx)
-                doc = doc[:i] + doc[i + 1:]
-        elif kind == "drop_comma":
-            idx = [i for i, c in enumerate(doc) if c == ","]
-            if idx:
-                i = rng.choice(idx)
-                doc = doc[:i] + doc[i + 1:]
-        elif kind == "drop_closer":
-            idx = [i for i, c in enumerate(doc) if c in "}]"]
-            if idx:
-                i = rng.choice(idx)
+        if kind in _DROPPED:
+            i = _one_of(doc, _DROPPED[kind], rng)
+            if i >= 0:
                 doc = doc[:i] + doc[i + 1:]
         elif kind == "stray_closer":
-            idx = [i for i, c in enumerate(doc) if c == ","]
-            if idx:
-                i = rng.choice(idx)
+            i = _one_of(doc, ",", rng)
+            if i >= 0:
                 doc = doc[:i] + rng.choice("}]") + doc[i:]
         elif kind == "stray_word":
-            idx = [i for i, c in enumerate(doc) if c == ","]
-            if idx:
-                i = rng.choice(idx) + 1
-                doc = doc[:i] + " " + rng.choice(["TODO", "Note", "IMPORTANT", "maybe"]) + doc[i:]
+            i = _one_of(doc, ",", rng)
+            if i >= 0:
+                doc = doc[:i + 1] + " " + rng.choice(["TODO", "Note", "IMPORTANT", "maybe"]) + doc[i + 1:]
         elif kind == "repeat_fragment":
             cut = rng.randrange(1, max(2, len(doc)))
             doc = doc + doc[:cut]
