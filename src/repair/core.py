@@ -177,11 +177,16 @@ def _whole(text: str, read):
     return got[0], got[2]
 
 
-def _candidates(text: str, with_reasoning: bool = False, read=None, max_depth: int | None = None):
+def _candidates(text: str, with_reasoning: bool = False, read=None, max_depth: int | None = None,
+                join: bool = True):
+    """(the extractor, the candidate values of `text`); with `join`, values that form one
+    list are joined (repair_all wants every value on its own). Refuses a text with none."""
     if not text.strip():
         raise RepairError("empty input: there is no JSON value to repair", text, 0, "empty")
     ex = Extractor(text, lambda inner: reader(inner, 0, max_depth), read)
-    candidates = join_values(text, ex.scan(with_reasoning=with_reasoning))
+    candidates = ex.scan(with_reasoning=with_reasoning)
+    if join:
+        candidates = join_values(text, candidates)
     if not candidates:
         raise RepairError(
             f"no JSON value found in the text ({len(text)} characters of prose, no object, array or scalar)",
@@ -300,15 +305,7 @@ def repair_all(text, *, schema=None, strict: bool = False, max_size: int | None 
     text = _as_text(text)
     check_options(max_size=max_size, max_depth=max_depth)
     check_size(text, max_size)
-    if not text.strip():
-        raise RepairError("empty input: there is no JSON value to repair", text, 0, "empty")
-    ex = Extractor(text, lambda inner: reader(inner, 0, max_depth), reader(text, 0, max_depth))
-    candidates = ex.scan()
-    if not candidates:
-        raise RepairError(
-            f"no JSON value found in the text ({len(text)} characters of prose, no object, array or scalar)",
-            text, 0,
-        )
+    _, candidates = _candidates(text, read=reader(text, 0, max_depth), max_depth=max_depth, join=False)
     compiled = None
     if schema is not None:
         from .schema import best_fit, compile_schema
