@@ -15,8 +15,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CODES", "ActionNode", "Attempt", "FillFailed", "FillResult", "RepairError", "RepairResult",
-    "Step", "ValidationFailed", "llm", "loads", "loads_all", "parse", "repair", "repair_all", "repair_json",
-    "__version__",
+    "Snapshot", "Step", "StreamParser", "ValidationFailed", "astream", "llm", "loads", "loads_all", "parse",
+    "repair", "repair_all", "repair_json", "stream", "__version__",
 ]
 
 # Everything else loads on first use (PEP 562), so `import repair` costs almost nothing:
@@ -26,6 +26,7 @@ _LAZY = {
     "loads": "core", "repair": "core", "repair_json": "core", "parse": "core", "RepairResult": "core",
     "repair_all": "core", "loads_all": "core",
     "CODES": "steps", "Step": "steps",
+    "StreamParser": "streaming", "Snapshot": "streaming", "stream": "streaming", "astream": "streaming",
     "ActionNode": "action", "Attempt": "action", "FillFailed": "action", "FillResult": "action",
 }
 
