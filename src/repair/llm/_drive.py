@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 
-from ._protocol import Reply, Wait
+from ._protocol import Reply, Wait, _messages
 from ._stream_protocol import Fail, Open, Read, ReadAll, _Streaming
 
 
@@ -130,9 +130,9 @@ class _StreamState:
     """What both streams hold: the text so far and, once it is complete, how it ended."""
 
     def __init__(self, adapter, messages: list[dict]) -> None:
+        _messages(messages)  # bad messages fail here; nothing is sent before the first piece is asked for
         self._adapter = adapter
         self._steps = adapter._stream_exchange(messages)
-        self._first = next(self._steps)  # builds the body: bad messages fail before any I/O
         self._pieces: list[str] = []
         self._chars = 0
         self.finish_reason: str | None = None
@@ -176,7 +176,7 @@ class TextStream(_StreamState):
 
     def __init__(self, adapter, messages: list[dict]) -> None:
         super().__init__(adapter, messages)
-        self._run = _run(adapter, self._steps, self._first, self)
+        self._run = _run(adapter, self._steps, self)
 
     def __iter__(self) -> TextStream:
         return self
@@ -201,7 +201,7 @@ class AsyncTextStream(_StreamState):
 
     def __init__(self, adapter, messages: list[dict]) -> None:
         super().__init__(adapter, messages)
-        self._run = _arun(adapter, self._steps, self._first, self)
+        self._run = _arun(adapter, self._steps, self)
 
     def __aiter__(self) -> AsyncTextStream:
         return self
@@ -243,11 +243,12 @@ class _Budget:
             raise httpx.ReadTimeout(f"the answer was still arriving after {self.timeout:g} s")
 
 
-def _run(adapter, steps, step, owner):
+def _run(adapter, steps, owner):
     """Run a streaming exchange with httpx.Client and time.sleep, yielding the text pieces."""
     import httpx
 
     failures = (httpx.RequestError, httpx.InvalidURL)
+    step = next(steps)
     with httpx.Client(timeout=adapter.timeout) as client:
         while isinstance(step, (Open, Wait)):
             if isinstance(step, Wait):
@@ -278,7 +279,7 @@ def _run(adapter, steps, step, owner):
     owner._end(step)
 
 
-async def _arun(adapter, steps, step, owner):
+async def _arun(adapter, steps, owner):
     """`_run` with httpx.AsyncClient and asyncio.sleep (an async generator cannot delegate
     to another, so the attempt is written out here too)."""
     import asyncio
@@ -286,6 +287,7 @@ async def _arun(adapter, steps, step, owner):
     import httpx
 
     failures = (httpx.RequestError, httpx.InvalidURL)
+    step = next(steps)
     async with httpx.AsyncClient(timeout=adapter.timeout) as client:
         while isinstance(step, (Open, Wait)):
             if isinstance(step, Wait):
