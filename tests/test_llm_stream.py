@@ -353,7 +353,9 @@ def test_a_malformed_event_says_which(serve):
     pieces, error = failure(openai(server, max_retries=3).stream(MESSAGES))
     assert pieces == ["ok "] and len(server.requests) == 1 and not error.retryable
     message = str(error)
-    assert "event 3 (line 5) is not JSON" in message and "column" in message and "base_url" in message
+    assert "event 3 (line 5) is not JSON" in message and "column" in message
+    assert "3 characters of the answer had arrived" in message
+    assert "base_url" not in message  # the endpoint was right: it had streamed text
     assert 'data: {"choices": [' not in message and '{"choices": [' in message  # the event's data, quoted
     assert error.__cause__ is None and error.__context__ is None  # no json traceback behind it
     assert "JSONDecodeError" not in everything(error)
@@ -378,6 +380,7 @@ def test_malformed_openai_events(serve, event, problem):
     server = serve(Raw([event]))
     _, error = failure(openai(server).stream(MESSAGES))
     assert problem in str(error) and error.status == 200
+    assert "is base_url the OpenAI-compatible endpoint" in str(error)  # nothing readable came: a wrong URL?
 
 
 @pytest.mark.parametrize("line,problem", [

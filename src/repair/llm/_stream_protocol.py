@@ -285,7 +285,8 @@ class _Streaming(_Adapter):
     def _relay(self, chunk, status: int, attempt: int):
         """Decode the streamed body chunk by chunk (the first is `chunk`), handing out the text
         pieces; no retry from here on."""
-        max_line = None if self.max_size is None else 12 * self.max_size + _LINE_SLACK  # \ud83d\ude00: 12 bytes
+        # an event carries at most max_size characters, each at most 12 bytes of JSON (\ud83d\ude00)
+        max_line = None if self.max_size is None else 12 * self.max_size + _LINE_SLACK
         framing = self._framing(max_line)
         progress = _Progress()
         while True:
@@ -349,8 +350,9 @@ class _Streaming(_Adapter):
         return f"{progress.chars:,} characters of the answer had arrived"
 
     def _malformed(self, problem: str, status: int, attempt: int, progress: _Progress) -> LLMError:
-        msg = (f"{self.url}: the {self._protocol} stream is malformed: {problem} ({self._so_far(progress)}); "
-               f"is base_url the {self._protocol} endpoint ({self._hint})?")
+        msg = f"{self.url}: the {self._protocol} stream is malformed: {problem} ({self._so_far(progress)})"
+        if not progress.chars:  # nothing readable yet: perhaps not the endpoint it should be
+            msg += f"; is base_url the {self._protocol} endpoint ({self._hint})?"
         return LLMError(self._redact(msg), status=status, attempts=attempt)
 
     def _broken(self, exc: BaseException, status: int, attempt: int, progress: _Progress) -> LLMError:
