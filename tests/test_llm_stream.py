@@ -1,7 +1,8 @@
 """Streaming from the model: `stream` / `astream` of both adapters against a real server on
 127.0.0.1 (tests/stream_server.py) that streams with chunked transfer encoding, as vLLM,
 OpenAI and Ollama do; no other network. No assertion depends on how long anything takes:
-the tiny timeouts are only used where the server deliberately never answers."""
+short timeouts are only used where the server deliberately never answers, and are long enough
+(SLOW, 1 s) for every answer that must arrive in time on a loaded machine."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from repair.llm import Reply as LLMReply
 KEY = "sk-test-SECRET-0123456789abcdef"
 MESSAGES = [{"role": "system", "content": "Answer in JSON."}, {"role": "user", "content": "Name a colour"}]
 PIECES = ['{"colour"', ': "blü', "e 😀 青", '", "n": 1', "}"]  # multi-byte characters of 2, 3 and 4 bytes
+
+SLOW = 1.0  # seconds: the timeout where the server stalls on purpose, but earlier bytes must be in time
 
 pytestmark = pytest.mark.usefixtures("loopback_without_proxy")
 
@@ -240,7 +243,7 @@ def test_failures_before_the_first_byte_are_retried(serve, make, reader, method,
 def test_a_hang_before_the_answer_begins_is_retried(serve, make):
     # no response head, then a head and no body byte: both end by the timeout, both retried
     server = serve(Delay(60), Raw([], then="stall"), Stream(["ok"]))
-    stream = make(server, timeout=0.3, max_retries=2).stream(MESSAGES)
+    stream = make(server, timeout=SLOW, max_retries=2).stream(MESSAGES)
     assert read(stream) == ["ok"] and len(server.requests) == 3
 
 
@@ -290,9 +293,9 @@ def test_a_clean_end_before_the_model_finished_is_an_error(serve, make):
 @READERS
 def test_a_stall_mid_stream_times_out_and_is_not_retried(serve, make, reader, method):
     server = serve(Stream(["partial"], end=False, then="stall"), Stream(["never asked"]))
-    pieces, error = failure(getattr(make(server, timeout=0.3, max_retries=3), method)(MESSAGES), reader)
+    pieces, error = failure(getattr(make(server, timeout=SLOW, max_retries=3), method)(MESSAGES), reader)
     assert pieces == ["partial"] and len(server.requests) == 1
-    assert "timed out after 0.3 s" in str(error) and "timeout=" in str(error) and error.retryable
+    assert "timed out after 1 s" in str(error) and "timeout=" in str(error) and error.retryable
 
 
 @ADAPTERS
@@ -301,9 +304,9 @@ def test_a_stream_that_never_ends_is_bounded_by_the_timeout(serve, make):
     # time spent waiting for the server adds up to the timeout
     keep_alive = Raw([b": keep-alive\n\n"]) if make is openai else Raw([b"\n"], "application/x-ndjson")
     server = serve(Raw(keep_alive.chunks, keep_alive.content_type, then="repeat"))
-    pieces, error = failure(make(server, timeout=0.3, max_retries=3).stream(MESSAGES))
+    pieces, error = failure(make(server, timeout=SLOW, max_retries=3).stream(MESSAGES))
     assert pieces == [] and len(server.requests) == 1
-    assert "still arriving after 0.3 s" in str(error)
+    assert "still arriving after 1 s" in str(error)
 
 
 # --------------------------------------------------------------------------- size bound
