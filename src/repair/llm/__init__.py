@@ -18,6 +18,20 @@ message says what to try next. The API key never appears in an error, a log reco
 repr, nor does a password given in base_url (`http://user:password@host/v1` is sent as
 Basic auth).
 
+`stream(messages)` asks for a streamed answer and returns a `TextStream`, an iterator of
+the text pieces as they arrive (`astream` gives an `AsyncTextStream` for `async for`);
+once it is exhausted, its `finish_reason`, `usage`, `text` and `reply` say how it ended:
+
+    >>> for piece in vllm.stream(messages):
+    ...     print(piece, end="")
+
+It keeps the one-shot guarantees: the same retries, but only until the first byte of the
+streamed body has arrived (after that a failure raises `LLMError`: part of the answer has
+been handed out); `timeout` bounds each wait for the server and their sum in each attempt
+(the time you take between pieces does not count); `max_size` (characters, off by
+default, for one-shot answers too) bounds the text; a malformed event or line raises
+`LLMError` saying which; the key stays hidden.
+
 `from_config(path)` reads a MetaGPT-style YAML file (`llm: {api_type, base_url, model,
 api_key}`, top-level `repair_llm_output` and `max_retries`).
 
@@ -26,13 +40,16 @@ httpx and PyYAML are imported only when a request is made or a file is read, so
 
 One concern a file: openai.py and ollama.py hold one adapter each, _protocol.py what they
 share without I/O (Reply, LLMError, the retry loop as a generator, classifying answers and
-failures, the retry decision), _drive.py the httpx I/O that runs that loop sync or async,
+failures, the retry decision), _stream_protocol.py the same for streaming (the SSE and
+NDJSON framing, fed bytes, and the streaming exchange), _drive.py the httpx I/O that runs
+both sync or async (and the TextStream classes),
 _secrets.py the hiding and masking of credentials, config.py from_config.
 """
 
 from __future__ import annotations
 
 from ._protocol import MAX_RETRY_AFTER, LLMError, Reply  # noqa: F401 (public, outside __all__ as before)
+from ._drive import AsyncTextStream, TextStream
 from .config import LLMConfig, from_config
 from .ollama import Ollama
 from .openai import OpenAICompatible
@@ -43,4 +60,5 @@ from .openai import OpenAICompatible
 from ._protocol import _rebuild_error  # noqa: F401
 from ._secrets import _mask_secrets, _Secret  # noqa: F401
 
-__all__ = ["LLMConfig", "LLMError", "Ollama", "OpenAICompatible", "Reply", "from_config"]
+__all__ = ["AsyncTextStream", "LLMConfig", "LLMError", "Ollama", "OpenAICompatible", "Reply", "TextStream",
+           "from_config"]

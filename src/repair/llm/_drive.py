@@ -1,16 +1,23 @@
 """The I/O: run an adapter's retry loop (`_Adapter._exchange`) over httpx, blocking with
 `call` or async with `acall`. The loop and every decision in it live in _protocol.py; a
-driver only POSTs, reads the whole answer within the timeout, and sleeps when told to."""
+driver only POSTs, reads the whole answer within the timeout, and sleeps when told to.
+
+The same for a streamed answer: `TextStream` and `AsyncTextStream` run
+`_Streaming._stream_exchange` (_stream_protocol.py), reading the body piece by piece and
+handing out the text pieces the exchange decodes from it."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 
-from ._protocol import Reply, Wait, _Adapter
+from ._protocol import Reply, Wait, _messages
+from ._stream_protocol import Fail, Open, Read, ReadAll, _Streaming
 
 
-class Driven(_Adapter):
-    """An adapter that can be called: the retry loop of _Adapter run over httpx."""
+class Driven(_Streaming):
+    """An adapter that can be called: the retry loop of _Adapter run over httpx, and the
+    streaming exchange of _Streaming."""
 
     def __call__(self, messages: list[dict]) -> Reply:
         """Send `messages` and return the model's `Reply` (blocking; httpx.Client)."""
@@ -19,6 +26,17 @@ class Driven(_Adapter):
     async def acall(self, messages: list[dict]) -> Reply:
         """Send `messages` and return the model's `Reply` (async; httpx.AsyncClient)."""
         return await acall(self, messages)
+
+    def stream(self, messages: list[dict]) -> TextStream:
+        """Send `messages` asking for a streamed answer; iterate the returned `TextStream`
+        for the text pieces as they arrive (blocking; httpx.Client). Nothing is sent before
+        the first `next()`; bad messages raise ValueError here."""
+        return TextStream(self, messages)
+
+    def astream(self, messages: list[dict]) -> AsyncTextStream:
+        """`stream` for async code: `async for piece in llm.astream(messages)`
+        (httpx.AsyncClient)."""
+        return AsyncTextStream(self, messages)
 
 
 def call(adapter, messages: list[dict]) -> Reply:
@@ -105,3 +123,246 @@ def _check_deadline(deadline: float, timeout: float) -> None:
         import httpx
 
         raise httpx.ReadTimeout(f"the answer was still arriving after {timeout:g} s")
+
+
+# ------------------------------------------------------------------ streaming
+class _StreamState:
+    """What both streams hold: the text so far and, once it is complete, how it ended."""
+
+    def __init__(self, adapter, messages: list[dict]) -> None:
+        _messages(messages)  # bad messages fail here; nothing is sent before the first piece is asked for
+        self._adapter = adapter
+        self._steps = adapter._stream_exchange(messages)
+        self._pieces: list[str] = []
+        self._chars = 0
+        self.finish_reason: str | None = None
+        self.usage: dict | None = None
+        self.done = False
+
+    @property
+    def text(self) -> str:
+        """The text handed out so far (all of it once `done`)."""
+        return "".join(self._pieces)
+
+    @property
+    def reply(self) -> Reply | None:
+        """The whole answer as the one-shot call returns it, once `done`; None before."""
+        return Reply(self.text, self.finish_reason, self.usage) if self.done else None
+
+    def _hand(self, piece: str) -> str:
+        self._pieces.append(piece)
+        self._chars += len(piece)
+        return piece
+
+    def _end(self, step) -> None:
+        if isinstance(step, Fail):
+            raise step.error
+        self.finish_reason, self.usage, self.done = step.finish_reason, step.usage, True
+
+    def __repr__(self) -> str:
+        state = "done" if self.done else "open"
+        return f"{type(self).__name__}({self._adapter!r}, {state}, {self._chars} characters)"
+
+
+class TextStream(_StreamState):
+    """A streamed answer: an iterator of its text pieces (str), each as it arrives.
+
+    Once the iterator is exhausted, `done` is True and `finish_reason`, `usage` (the
+    shapes `Reply` has) and `text` (the whole answer) are set; `reply` is the `Reply` the
+    one-shot call would have returned. A failure raises `LLMError` from `next()`, after the
+    pieces that arrived intact before it. Use it in a `with` block, or call `close()`, to
+    let go of the connection when you stop reading early.
+    """
+
+    def __init__(self, adapter, messages: list[dict]) -> None:
+        super().__init__(adapter, messages)
+        self._run = _run(adapter, self._steps, self)
+
+    def __iter__(self) -> TextStream:
+        return self
+
+    def __next__(self) -> str:
+        return next(self._run)
+
+    def close(self) -> None:
+        """Stop reading and close the connection (nothing happens when already finished)."""
+        self._run.close()
+
+    def __enter__(self) -> TextStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class AsyncTextStream(_StreamState):
+    """`TextStream` for async code: an async iterator of the text pieces, with the same
+    attributes; `aclose()` or `async with` lets go of the connection early."""
+
+    def __init__(self, adapter, messages: list[dict]) -> None:
+        super().__init__(adapter, messages)
+        self._run = _arun(adapter, self._steps, self)
+
+    def __aiter__(self) -> AsyncTextStream:
+        return self
+
+    async def __anext__(self) -> str:
+        return await self._run.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop reading and close the connection (nothing happens when already finished)."""
+        await self._run.aclose()
+
+    async def __aenter__(self) -> AsyncTextStream:
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
+
+
+class _Budget:
+    """The time an attempt has spent waiting for the server. httpx's timeout bounds each
+    wait; this bounds their sum, against a server that trickles its answer, while the time
+    the caller takes between pieces does not count."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.spent = 0.0
+        self._since = 0.0
+
+    def __enter__(self) -> None:
+        self._since = time.monotonic()
+
+    def __exit__(self, *exc) -> None:
+        self.spent += time.monotonic() - self._since
+
+    def check(self) -> None:
+        if self.spent > self.timeout:
+            import httpx
+
+            raise httpx.ReadTimeout(f"the answer was still arriving after {self.timeout:g} s")
+
+
+def _run(adapter, steps, owner):
+    """Run a streaming exchange with httpx.Client and time.sleep, yielding the text pieces."""
+    import httpx
+
+    failures = (httpx.RequestError, httpx.InvalidURL)
+    step = next(steps)
+    with httpx.Client(timeout=adapter.timeout) as client:
+        while isinstance(step, (Open, Wait)):
+            if isinstance(step, Wait):
+                time.sleep(step.seconds)
+                step = next(steps)
+                continue
+            budget = _Budget(adapter.timeout)
+            with contextlib.ExitStack() as attempt:  # closes this attempt's response
+                try:
+                    with budget:
+                        response = attempt.enter_context(client.stream(
+                            "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
+                            auth=_auth(adapter)))
+                except failures as exc:
+                    step = steps.send(exc)
+                    continue
+                step = steps.send((response.status_code, response.headers))
+                chunks = response.iter_bytes()
+                while isinstance(step, (Read, ReadAll)):
+                    if isinstance(step, ReadAll):
+                        step = steps.send(_read_all(chunks, budget, failures))
+                        continue
+                    for piece in step.pieces:
+                        yield owner._hand(piece)
+                    step = steps.send(_read_next(chunks, budget, failures))
+    for piece in step.pieces:  # Done or Fail: the connection is closed by now
+        yield owner._hand(piece)
+    owner._end(step)
+
+
+async def _arun(adapter, steps, owner):
+    """`_run` with httpx.AsyncClient and asyncio.sleep (an async generator cannot delegate
+    to another, so the attempt is written out here too)."""
+    import asyncio
+
+    import httpx
+
+    failures = (httpx.RequestError, httpx.InvalidURL)
+    step = next(steps)
+    async with httpx.AsyncClient(timeout=adapter.timeout) as client:
+        while isinstance(step, (Open, Wait)):
+            if isinstance(step, Wait):
+                await asyncio.sleep(step.seconds)
+                step = next(steps)
+                continue
+            budget = _Budget(adapter.timeout)
+            async with contextlib.AsyncExitStack() as attempt:
+                try:
+                    with budget:
+                        response = await attempt.enter_async_context(client.stream(
+                            "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
+                            auth=_auth(adapter)))
+                except failures as exc:
+                    step = steps.send(exc)
+                    continue
+                step = steps.send((response.status_code, response.headers))
+                chunks = response.aiter_bytes()
+                while isinstance(step, (Read, ReadAll)):
+                    if isinstance(step, ReadAll):
+                        step = steps.send(await _aread_all(chunks, budget, failures))
+                        continue
+                    for piece in step.pieces:
+                        yield owner._hand(piece)
+                    step = steps.send(await _aread_next(chunks, budget, failures))
+    for piece in step.pieces:
+        yield owner._hand(piece)
+    owner._end(step)
+
+
+def _read_next(chunks, budget: _Budget, failures):
+    """The next non-empty piece of the body, b"" at its end, or the exception it failed with."""
+    try:
+        with budget:
+            chunk = b""
+            for chunk in chunks:
+                if chunk:
+                    break
+        budget.check()
+    except failures as exc:
+        return exc
+    return chunk
+
+
+def _read_all(chunks, budget: _Budget, failures):
+    """The rest of the body, or the exception reading it failed with."""
+    content = bytearray()
+    while True:
+        chunk = _read_next(chunks, budget, failures)
+        if isinstance(chunk, BaseException):
+            return chunk
+        if not chunk:
+            return bytes(content)
+        content += chunk
+
+
+async def _aread_next(chunks, budget: _Budget, failures):
+    try:
+        with budget:
+            chunk = b""
+            async for chunk in chunks:
+                if chunk:
+                    break
+        budget.check()
+    except failures as exc:
+        return exc
+    return chunk
+
+
+async def _aread_all(chunks, budget: _Budget, failures):
+    content = bytearray()
+    while True:
+        chunk = await _aread_next(chunks, budget, failures)
+        if isinstance(chunk, BaseException):
+            return chunk
+        if not chunk:
+            return bytes(content)
+        content += chunk

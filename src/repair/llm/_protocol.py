@@ -76,13 +76,16 @@ class _Adapter:
     _protocol = ""
     _hint = ""
 
-    def __init__(self, base_url: str, model: str, *, timeout: float, max_retries: int, backoff: float) -> None:
+    def __init__(self, base_url: str, model: str, *, timeout: float, max_retries: int, backoff: float,
+                 max_size: int | None = None) -> None:
         if not isinstance(base_url, str) or not base_url.strip():
             raise ValueError("base_url must be a non-empty URL such as http://127.0.0.1:8000/v1")
         if not isinstance(model, str) or not model.strip():
             raise ValueError("model must be a non-empty model name")
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
+        if max_size is not None and (type(max_size) is not int or max_size < 1):
+            raise ValueError(f"max_size must be a whole number of characters >= 1 or None, not {max_size!r}")
         # user:password@ in the URL becomes Basic auth kept out of base_url, so that neither
         # our messages nor httpx's own "HTTP Request: POST <url>" log line can show it
         self.base_url, self._basic = _split_userinfo(base_url.strip().rstrip("/"))
@@ -90,6 +93,7 @@ class _Adapter:
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
         self.backoff = float(backoff)
+        self.max_size = max_size
         self._key: _Secret | None = None
 
     # what subclasses provide
@@ -104,8 +108,8 @@ class _Adapter:
         """The endpoint every request is POSTed to."""
         return self.base_url + self._path
 
-    def _headers(self) -> dict:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    def _headers(self, accept: str = "application/json") -> dict:
+        headers = {"Content-Type": "application/json", "Accept": accept}
         if self._key is not None:
             headers["Authorization"] = "Bearer " + self._key.value
         return headers
@@ -142,6 +146,8 @@ class _Adapter:
             else:
                 status, content, headers = result
                 outcome = self._response(status, content, attempt, headers)
+                if isinstance(outcome, Reply) and self.max_size is not None and len(outcome.text) > self.max_size:
+                    outcome = self._oversize(status, attempt), False, "over max_size"
             delay = self._next(outcome, attempt)
             if isinstance(outcome, Reply):
                 yield outcome
@@ -169,6 +175,12 @@ class _Adapter:
 
     def _tries(self, attempt: int) -> str:
         return f"{attempt} attempt" + ("s" if attempt != 1 else "")
+
+    def _oversize(self, status: int, attempt: int) -> LLMError:
+        """The answer's text is longer than max_size characters (never retried: it would be again)."""
+        msg = (f"{self.url}: the answer passed max_size={self.max_size:,} characters; raise max_size "
+               "(or leave it unset) if answers this long are expected, or lower max_tokens")
+        return LLMError(msg, status=status, attempts=attempt)
 
     def _transport_failure(self, exc, attempt: int):
         """(error, retryable, brief) for a timeout, a refused or a dropped connection."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ._drive import Driven
-from ._protocol import Reply, _Missing
+from ._protocol import Reply, _Missing, _server_message
+from ._stream_protocol import _NDJSON, _json_object, _Malformed, _Progress, _ServerSaid, _Unit
 
 
 class Ollama(Driven):
@@ -13,22 +14,53 @@ class Ollama(Driven):
     (base_url like http://127.0.0.1:11434/api); `options` are Ollama's model options
     (temperature, num_ctx, num_predict, seed, ...) and are left out when none are given.
     `done_reason` becomes `finish_reason`, prompt_eval_count and eval_count become usage.
+
+    `stream(messages)` sends "stream": true and reads the newline-delimited JSON answer,
+    one object a line, handing out each `message.content` until the line with "done": true.
     """
 
     _path = "/chat"
     _protocol = "Ollama"
     _hint = "for Ollama http://127.0.0.1:11434/api"
+    _accept = "application/x-ndjson"
 
     def __init__(self, base_url: str, model: str, *, timeout: float = 60.0, max_retries: int = 2,
-                 backoff: float = 0.5, **options) -> None:
-        super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff)
+                 backoff: float = 0.5, max_size: int | None = None, **options) -> None:
+        super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff,
+                         max_size=max_size)
         self.options = options
 
-    def _body(self, messages: list[dict]) -> dict:
-        body = {"model": self.model, "messages": messages, "stream": False}
+    def _body(self, messages: list[dict], stream: bool = False) -> dict:
+        body = {"model": self.model, "messages": messages, "stream": stream}
         if self.options:
             body["options"] = dict(self.options)
         return body
+
+    def _stream_body(self, messages: list[dict]) -> dict:
+        return self._body(messages, stream=True)
+
+    def _framing(self, max_line: int | None) -> _NDJSON:
+        return _NDJSON(max_line)
+
+    def _stream_piece(self, unit: _Unit, progress: _Progress) -> str | None:
+        """One line: text in message.content; the last line has "done": true, done_reason
+        and the token counts. Ollama reports a failure as a line {"error": "..."}."""
+        line = _json_object(unit)
+        if line.get("error"):
+            raise _ServerSaid(_server_message(line, unit.data))
+        message = line.get("message")
+        if message is None and not line.get("done"):
+            raise _Malformed(f"{unit.where} has neither message nor \"done\": true")
+        if message is not None and not isinstance(message, dict):
+            raise _Malformed(f"{unit.where}: message is not an object")
+        content = message.get("content") if message else None
+        if content is not None and not isinstance(content, str):
+            raise _Malformed(f"{unit.where}: message.content is not a string")
+        if line.get("done") is True:
+            progress.finished = True
+            progress.finish_reason = line.get("done_reason")
+            progress.usage = _usage(line)
+        return content or None
 
     def _read(self, data: dict) -> Reply:
         message = data.get("message")
@@ -37,10 +69,14 @@ class Ollama(Driven):
         content = message.get("content")
         if not isinstance(content, str):
             raise _Missing("message.content")
-        prompt, completion = data.get("prompt_eval_count"), data.get("eval_count")
-        usage = None
-        if isinstance(prompt, int) or isinstance(completion, int):
-            prompt = prompt if isinstance(prompt, int) else 0
-            completion = completion if isinstance(completion, int) else 0
-            usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-        return Reply(content, data.get("done_reason"), usage)
+        return Reply(content, data.get("done_reason"), _usage(data))
+
+
+def _usage(data: dict) -> dict | None:
+    """prompt_eval_count and eval_count as OpenAI-style usage (None when neither is there)."""
+    prompt, completion = data.get("prompt_eval_count"), data.get("eval_count")
+    if not (isinstance(prompt, int) or isinstance(completion, int)):
+        return None
+    prompt = prompt if isinstance(prompt, int) else 0
+    completion = completion if isinstance(completion, int) else 0
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}

@@ -4,8 +4,9 @@ llama.cpp's server, OpenAI itself)."""
 from __future__ import annotations
 
 from ._drive import Driven
-from ._protocol import Reply, _Missing, _Refused
+from ._protocol import Reply, _Missing, _Refused, _server_message
 from ._secrets import _Secret
+from ._stream_protocol import _SSE, _json_object, _Malformed, _Progress, _ServerSaid, _Unit
 
 
 class OpenAICompatible(Driven):
@@ -14,20 +15,68 @@ class OpenAICompatible(Driven):
     POSTs {"model", "messages", "stream": false, **params} to `{base_url}/chat/completions`,
     with `Authorization: Bearer <api_key>` only when a key is given. `params` are sent as
     they are (temperature, max_tokens, top_p, stop, seed, response_format, ...).
+
+    `stream(messages)` sends "stream": true and reads the Server-Sent Events
+    (`data: {chunk}` ... `data: [DONE]`), handing out each `choices[0].delta.content`; it
+    asks for the usage with "stream_options": {"include_usage": true} unless `params` has
+    its own `stream_options`.
     """
 
     _path = "/chat/completions"
     _protocol = "OpenAI-compatible"
     _hint = "for vLLM, FastChat or LLaMA-Factory something like http://host:8000/v1"
+    _accept = "text/event-stream"
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, *, timeout: float = 60.0,
-                 max_retries: int = 2, backoff: float = 0.5, **params) -> None:
-        super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff)
+                 max_retries: int = 2, backoff: float = 0.5, max_size: int | None = None, **params) -> None:
+        super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff,
+                         max_size=max_size)
         self._key = _Secret(api_key) if api_key else None
         self.params = params
 
     def _body(self, messages: list[dict]) -> dict:
         return {"model": self.model, "messages": messages, "stream": False, **self.params}
+
+    def _stream_body(self, messages: list[dict]) -> dict:
+        body = {"model": self.model, "messages": messages, **self.params, "stream": True}
+        body.setdefault("stream_options", {"include_usage": True})
+        return body
+
+    def _framing(self, max_line: int | None) -> _SSE:
+        return _SSE(max_line)
+
+    def _stream_piece(self, unit: _Unit, progress: _Progress) -> str | None:
+        """One chat.completion.chunk: text in choices[0].delta.content (role-only and empty
+        deltas carry none), finish_reason in the last choice, usage in a chunk of its own."""
+        if unit.data.strip() == "[DONE]":
+            progress.finished = True
+            return None
+        chunk = _json_object(unit)
+        if chunk.get("error"):
+            raise _ServerSaid(_server_message(chunk, unit.data))
+        if chunk.get("usage") is not None:
+            progress.usage = _openai_usage(chunk["usage"])
+        choices = chunk.get("choices")
+        if not choices:
+            return None  # the usage chunk has "choices": []
+        if not isinstance(choices, list) or not all(isinstance(c, dict) for c in choices):
+            raise _Malformed(f"{unit.where}: choices is not a list of objects")
+        choice = next((c for c in choices if c.get("index", 0) == 0), None)
+        if choice is None:
+            return None  # another of n choices
+        if choice.get("finish_reason") is not None:
+            progress.finish_reason = choice["finish_reason"]
+        delta = choice.get("delta")
+        if delta is None:
+            return None
+        if not isinstance(delta, dict):
+            raise _Malformed(f"{unit.where}: choices[0].delta is not an object")
+        if isinstance(delta.get("refusal"), str):
+            progress.refusal += delta["refusal"]
+        content = delta.get("content")
+        if content is not None and not isinstance(content, str):
+            raise _Malformed(f"{unit.where}: choices[0].delta.content is not a string")
+        return content or None
 
     def _read(self, data: dict) -> Reply:
         choices = data.get("choices")
