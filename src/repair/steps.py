@@ -268,6 +268,22 @@ PYTHON_LITERAL = "repair_python_literal"
 # repairs that may rebuild structure, so that two members with one key meet in one object
 REBUILDING = frozenset(["repair_missing_bracket", "repair_extra_bracket", "repair_wrong_bracket",
                         "repair_missing_quote", "repair_unescaped_quote", "repair_missing_comma"])
+# what the stream reader asks of a reading's steps (streaming.py)
+TRUNCATED = "repair_truncated"
+MISSING_BRACKET = "repair_missing_bracket"
+COMMENT = "repair_comment"
+ESCAPED_JSON = "repair_escaped_json"
+LEADING_TEXT = "repair_leading_text"
+# extraction's wrappers: a value inside one is the answer for sure
+WRAPPERS = frozenset(["repair_markdown_fence", "repair_content_tag", "repair_xml_tag"])
+# repairs of one token (and extraction's own) that no later text reads differently; any
+# other repair may be read again once more text comes
+TOKEN_LOCAL = WRAPPERS | frozenset([
+    "repair_think_block", "repair_leading_text", "repair_trailing_text", "repair_single_quotes",
+    "repair_triple_quotes", "repair_smart_quotes", "repair_unquoted_key", "repair_python_literal",
+    "repair_literal", "repair_comment", "repair_trailing_comma", "repair_invalid_escape", "repair_number",
+    "repair_stray_char",
+])
 # what a Python tuple written as a whole text may need: its parentheses, quotes, literals, a comma
 TUPLE_REPAIRS = frozenset(["repair_python_tuple", "repair_single_quotes", "repair_python_literal",
                            "repair_trailing_comma"])

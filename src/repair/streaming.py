@@ -41,6 +41,7 @@ from json.decoder import scanstring
 
 from .core import RepairResult, repair
 from .errors import RepairError
+from .steps import COMMENT, ESCAPED_JSON, LEADING_TEXT, MISSING_BRACKET, TOKEN_LOCAL, TRUNCATED, WRAPPERS
 from .extract.think import _THINK_OPEN, THINK_CLOSE
 from .schema.align import path_join
 
@@ -51,14 +52,6 @@ RUN_EVERY = 1  # the fewest new characters that make the engine read the text ag
 GROWTH = 8  # ... and at least 1/GROWTH of the text: the readings cost about GROWTH + 1 times the text
 HOLD = 200  # a comma or line break in a cut string this close to the end holds back what follows it
 
-_WRAPPED = frozenset(["repair_markdown_fence", "repair_content_tag", "repair_xml_tag"])
-# repairs of one token, which no later text reads differently (extraction's own, too);
-# any other repair near the end holds the snapshot back (see _read)
-_LOCAL = _WRAPPED | frozenset([
-    "repair_think_block", "repair_leading_text", "repair_trailing_text", "repair_single_quotes",
-    "repair_triple_quotes", "repair_smart_quotes", "repair_unquoted_key", "repair_python_literal",
-    "repair_literal", "repair_comment", "repair_trailing_comma", "repair_invalid_escape", "repair_number", "repair_stray_char",
-])
 _QUOTES = frozenset("\"'`\u201c\u201d\u2018\u2019")
 # what a growing string may gain between readings without the engine: no quote, no
 # backslash but complete standard escapes, no control character, no character a stop
@@ -215,7 +208,7 @@ class StreamParser:
         steps = result.steps
         codes = {s.code for s in steps}
         # the value is the answer for sure when it is wrapped, or nothing but reasoning comes before it
-        self._tentative = not (codes & _WRAPPED) and "repair_leading_text" in codes
+        self._tentative = not (codes & WRAPPERS) and LEADING_TEXT in codes
         if text[result.span[1]:].strip():
             self._tentative = True  # text after a closed value: a second answer may follow
         closer = None
@@ -225,7 +218,7 @@ class StreamParser:
             self._waiting = _VALUE_MAY_START
             return frozenset()  # (a draft inside the reasoning: the answer has not begun)
         value, open_path, cut, tail = _honest_end(result, text)
-        if any(s.code not in _LOCAL and s.pos >= len(text) - SETTLE for s in cut):
+        if any(s.code not in TOKEN_LOCAL and s.pos >= len(text) - SETTLE for s in cut):
             # a structural repair near the end: what follows may still change how it reads,
             # so the snapshot stays as it was until that repair lies SETTLE characters back
             return frozenset()
@@ -340,27 +333,27 @@ def _honest_end(result: RepairResult, text: str):
     the growing string's tail record or None)."""
     end = len(text.rstrip(" \t\r\n"))
     steps = result.steps
-    if any(s.code == "repair_escaped_json" for s in steps):
+    if any(s.code == ESCAPED_JSON for s in steps):
         end = 0  # (stringified JSON: every step is placed at the value's start)
-    cut = [s for s in steps if s.pos >= end - 1 and s.code in ("repair_truncated", "repair_missing_bracket")]
+    cut = [s for s in steps if s.pos >= end - 1 and s.code in (TRUNCATED, MISSING_BRACKET)]
     # the truncation steps of the cut token sit at its start: include them by their found text
-    cut += [s for s in steps if s.code == "repair_truncated" and s not in cut and s.found and s.pos + len(str(s.found)) >= end]
+    cut += [s for s in steps if s.code == TRUNCATED and s not in cut and s.found and s.pos + len(str(s.found)) >= end]
     kept = tuple(s for s in steps if s not in cut)
     value = result.value
     depth = 0
     for s in cut:
-        if s.code == "repair_missing_bracket" and s.pos >= end - 1:
+        if s.code == MISSING_BRACKET and s.pos >= end - 1:
             depth = len(str(s.put))
     if result.span[1] < end:
         depth = 0  # (the value closed before the end: text after it is not part of it)
-    cut_string = any(s.code == "repair_truncated" and s.put in _QUOTES for s in cut)
-    no_value = any(s.code == "repair_truncated" and s.put in ("null", ": null") for s in cut)
+    cut_string = any(s.code == TRUNCATED and s.put in _QUOTES for s in cut)
+    no_value = any(s.code == TRUNCATED and s.put in ("null", ": null") for s in cut)
     # (a comma the text ends on is dropped with a truncation step too: that cuts no token)
     # (a number or literal completed at the end; one dropped leaves its key without a value)
-    cut_token = any(s.code == "repair_truncated" and s.found and s.put and s.found != "," and s.put not in _QUOTES
+    cut_token = any(s.code == TRUNCATED and s.found and s.put and s.found != "," and s.put not in _QUOTES
                     for s in cut)
     last = text[-1:]
-    in_comment = any(s.code == "repair_comment" and s.pos + len(str(s.found)) >= end for s in steps)
+    in_comment = any(s.code == COMMENT and s.pos + len(str(s.found)) >= end for s in steps)
     open_token = result.span[1] >= len(text) and (last.isalnum() or last in "._+-") and not cut_string \
         and not in_comment
     # the rightmost path: the containers still open at the end

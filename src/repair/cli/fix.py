@@ -16,6 +16,7 @@ FIX_EXAMPLES = """examples:
   repair fix --check *.txt      # exit 1 if any file needed repair
   repair fix --schema myapp.models:Invoice invoice_answer.txt
   repair fix --in-place --indent 2 outputs/*.json
+  curl -sN $URL/v1/chat/completions -d @req.json | repair fix --stream   # a snapshot per line as it grows
 """
 
 
@@ -36,6 +37,12 @@ def add_parser(subparsers) -> None:
     fix.add_argument("--max-size", type=positive_int, metavar="CHARS", help="refuse inputs longer than this (default: no limit)")
     fix.add_argument("--max-depth", type=positive_int, metavar="N", help="refuse values nested deeper than N containers (default: no limit)")
     fix.add_argument("--in-place", action="store_true", help="write each repaired file back (temp file + rename; never half-written)")
+    fix.add_argument("--stream", action="store_true",
+                     help="read one input as it arrives and print a JSON snapshot line each time the value grows "
+                          "({\"value\", \"complete\", \"tentative\", \"changed\"}), then the final value with \"final\": true")
+    fix.add_argument("--format", choices=("auto", "text", "sse", "ndjson"), default="auto",
+                     help="with --stream: the input is the model's text, an OpenAI-style SSE stream or Ollama's NDJSON "
+                          "(default: auto, from the first bytes)")
 
 
 def write_atomically(path: str, body: str) -> None:
@@ -95,6 +102,13 @@ def run(args) -> int:
     if args.in_place and "-" in files:
         err("--in-place needs file names, not stdin (-): the result has nowhere to go")
         return Exit.USAGE
+    if args.stream:
+        if len(files) > 1 or args.in_place or args.check:
+            err("--stream reads one input (a file, or - for stdin) and prints snapshots; it goes with neither --in-place nor --check")
+            return Exit.USAGE
+        from .stream import run_stream
+
+        return run_stream(files[0], args, schema)
     for path in files:
         name = display_name(path)
         try:
