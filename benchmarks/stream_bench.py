@@ -1,0 +1,181 @@
+"""Streaming benchmark (issue 14): an answer fed in 4-character and 1-character chunks,
+the value read after every chunk, side by side in one run:
+
+- `repair.StreamParser` (feed, then `.value`);
+- `repair.loads` of the whole buffer after every chunk (what Instructor-style streaming does);
+- json_repair's `repair_json(buffer, stream_stable=True)` after every chunk;
+- partial-json-parser's `loads(buffer)` after every chunk (it reads bare JSON only, so it
+  is given the answer without the prose and fence around it);
+- one-shot `repair.repair` of the whole text, for scale.
+
+Sizes from 2.5 KB to 160 KB, each 4x the one before; growth t(4n)/t(n) per reader; µs per character at
+40 KB. A reader whose projected time for a size passes --cap seconds is not run there.
+Target: StreamParser linear (t(4n)/t(n) <= 4.5) and <= 5 µs per character at 40 KB.
+
+    python benchmarks/stream_bench.py            # -> benchmarks/STREAM_RESULTS.md
+    python benchmarks/stream_bench.py --out /tmp/s.md --cap 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import repair  # noqa: E402
+from corruption import random_value  # noqa: E402
+
+SIZES = (2_500, 10_000, 40_000, 160_000)
+
+
+def answer(size: int, seed: int = 7) -> tuple[str, str]:
+    """(the model's text, the bare JSON in it): prose, a fence, records with text fields."""
+    rng = random.Random(seed)
+    records = []
+    body = ""
+    while len(body) < size - 60:
+        records.append({"id": len(records), "summary": "The quarterly figures, as reported, rose by "
+                        f"{rng.randint(1, 40)}% over the year.", "detail": random_value(rng)})
+        body = json.dumps({"status": "ok", "records": records}, indent=2, ensure_ascii=False)
+    return f"Here is the JSON you asked for:\n```json\n{body}\n```\n", body
+
+
+def _stream_parser(text, step):
+    p = repair.StreamParser()
+    for i in range(0, len(text), step):
+        p.feed(text[i:i + step]).value
+    return p.close().value
+
+
+def _reloads(text, step):
+    value = None
+    for i in range(step, len(text) + step, step):
+        try:
+            value = repair.loads(text[:i])
+        except repair.RepairError:
+            pass
+    return value
+
+
+def _json_repair(text, step):
+    import json_repair
+
+    value = None
+    for i in range(step, len(text) + step, step):
+        value = json_repair.repair_json(text[:i], stream_stable=True, return_objects=True)
+    return value
+
+
+def _partial_json(text, step):
+    import partial_json_parser
+
+    value = None
+    for i in range(step, len(text) + step, step):
+        try:
+            value = partial_json_parser.loads(text[:i])
+        except Exception:  # noqa: BLE001 - it raises on some prefixes; the reader goes on
+            pass
+    return value
+
+
+def _one_shot(text, step):
+    return repair.repair(text).value
+
+
+READERS = [
+    ("repair.StreamParser", _stream_parser, "full", None),
+    ("repair.loads on the buffer", _reloads, "full", None),
+    ("json_repair stream_stable", _json_repair, "full", "json_repair"),
+    ("partial-json-parser", _partial_json, "bare", "partial_json_parser"),
+    ("repair.repair, one shot", _one_shot, "full", None),
+]
+
+
+def measure(fn, text, step, repeats):
+    best = None
+    for _ in range(repeats):
+        t0 = time.process_time()
+        fn(text, step)
+        dt = time.process_time() - t0
+        best = dt if best is None else min(best, dt)
+    return best
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "STREAM_RESULTS.md"))
+    ap.add_argument("--cap", type=float, default=30.0, help="skip a run projected to take longer (seconds)")
+    args = ap.parse_args(argv)
+    docs = {size: answer(size) for size in SIZES}
+    rows = []
+    for name, fn, which, module in READERS:
+        if module is not None:
+            try:
+                __import__(module)
+            except ImportError:
+                rows.append((name, None, "not installed"))
+                continue
+        for step in (4, 1):
+            times = {}
+            for size in SIZES:
+                text = docs[size][0 if which == "full" else 1]
+                if times:
+                    last_size = max(times)
+                    projected = times[last_size] * (size / last_size) ** 2
+                    if projected > args.cap:
+                        times[size] = None
+                        break
+                times[size] = measure(fn, text, step, 3 if name.startswith("repair.S") or "one shot" in name else 1)
+            rows.append((name, step, times))
+            print(name, step, {k: (round(v, 3) if v else v) for k, v in times.items()}, flush=True)
+    lines = ["# Streaming benchmark", "",
+             f"Generated by `python benchmarks/stream_bench.py` (cap {args.cap:g} s per run). "
+             "CPU time (process_time), best of 3 for the fast readers, 1 run for the others; "
+             "the value is read after every chunk.", "",
+             f"- Python {platform.python_version()}, {platform.platform()}, commit "
+             f"{subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True, cwd=ROOT).stdout.strip()}",
+             f"- the answer: prose, a ```json fence, records with text fields; "
+             + ", ".join(f"{len(docs[s][0]):,} chars" for s in SIZES)
+             + " (partial-json-parser gets the bare JSON inside the fence)", "",
+             "| reader | chunk | " + " | ".join(f"µs/char at {len(docs[s][0]) // 1000} KB" for s in SIZES)
+             + " | " + " | ".join(f"t(4n)/t(n), {len(docs[a][0]) // 1000}→{len(docs[b][0]) // 1000} KB"
+                                  for a, b in zip(SIZES, SIZES[1:])) + " |",
+             "|---|---|" + "---|" * (2 * len(SIZES) - 1)]
+    verdict = []
+    for name, step, times in rows:
+        if step is None:
+            lines.append(f"| {name} | | {times} |" + " |" * (2 * len(SIZES) - 2))
+            continue
+        cells = []
+        for s in SIZES:
+            t = times.get(s)
+            cells.append("skipped (projected > cap)" if t is None and s in times else
+                         ("-" if t is None else f"{t * 1e6 / len(docs[s][0]):.2f}"))
+        grow = []
+        for a, b in zip(SIZES, SIZES[1:]):
+            ta, tb = times.get(a), times.get(b)
+            grow.append(f"{tb / ta:.2f}" if ta and tb else "-")
+        lines.append(f"| {name} | {step} | " + " | ".join(cells) + " | " + " | ".join(grow) + " |")
+        if name == "repair.StreamParser":
+            t40 = times[40_000] * 1e6 / len(docs[40_000][0])
+            worst = max(times[b] / times[a] for a, b in zip(SIZES, SIZES[1:]))
+            verdict.append(f"- StreamParser, {step}-character chunks: {t40:.2f} µs/char at 40 KB (target <= 5), "
+                           f"worst t(4n)/t(n) {worst:.2f} (target <= 4.5): "
+                           + ("**PASS**" if t40 <= 5 and worst <= 4.5 else "**FAIL**"))
+    lines += ["", "## Targets", "", *verdict, ""]
+    Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
