@@ -11,7 +11,6 @@ import asyncio
 import logging
 import pickle
 import random
-import time
 import traceback
 from dataclasses import dataclass
 from typing import Literal
@@ -355,15 +354,12 @@ def make_llm(request):
 def test_a_server_that_hangs_on_every_request(make_llm):
     with start_server([Delay(60)]) as server:
         llm = make_llm(server, timeout=0.2, max_retries=1)
-        start = time.monotonic()
         with pytest.raises(FillFailed) as info:
             ActionNode.from_model(Ticket).fill("ctx", llm, max_retries=2)
-        elapsed = time.monotonic() - start
         requests = len(server.requests)
     assert requests == 6  # (max_retries + 1) calls x (adapter max_retries + 1) HTTP attempts
-    # each request hangs 60 s unless the timeout ends it: under 60 s in all means none was
-    # waited out (about 6 x 0.2 s in fact; the bound is a hang guard, 50 times that)
-    assert elapsed < 60
+    # each request is answered after 60 s unless the timeout ends it: every attempt failing
+    # with an LLMError means none was waited out
     err = info.value
     assert len(err.attempts) == 3 and all(a.error.startswith("LLMError: ") for a in err.attempts)
     assert str(err).count("no answer within 0.2 s (ReadTimeout) after 2 attempts") == 3

@@ -221,12 +221,10 @@ def test_429_out_of_quota_is_not_retried(serve):
 
 def test_a_hang_past_the_timeout_is_retried_then_fails(serve):
     server = serve(Delay(60))
-    start = time.monotonic()
     with pytest.raises(LLMError) as info:
         openai(server, timeout=0.3, max_retries=1)(MESSAGES)
-    # the server answers after 60 s: an error well before that means the timeout ended
-    # both attempts (about 2 x 0.3 s; the bound is a hang guard, 50 times that)
-    assert time.monotonic() - start < 30
+    # the server answers after 60 s: had the timeout not ended both attempts, the call
+    # would have returned that answer instead of raising
     assert info.value.attempts == 2 and info.value.status is None
     assert len(server.requests) == 2
     message = str(info.value)
@@ -235,22 +233,19 @@ def test_a_hang_past_the_timeout_is_retried_then_fails(serve):
 
 @pytest.mark.parametrize("make", [openai, ollama])
 def test_a_trickling_answer_is_bounded_by_the_timeout(serve, make):
-    # one byte every 0.05 s: each read is quick, the whole answer would take over 60 s; the
-    # bounds below are hang guards (the timeout ends each attempt after 0.3 s, so about
-    # 0.6 s in all), far from both that and the 60 s a client reading it all would take
+    # one byte every 0.05 s: each read is quick, the whole answer would take over 60 s and
+    # then succeed; an LLMError saying "no answer within 0.3 s" shows the timeout bounds
+    # the whole attempt, not each read
     server = serve(Trickle(0.05, Reply("x" * 1200)))
     llm = make(server, timeout=0.3, max_retries=1)
-    start = time.monotonic()
     with pytest.raises(LLMError) as info:
         llm(MESSAGES)
-    assert time.monotonic() - start < 30
     assert len(server.requests) == 2 and info.value.attempts == 2 and info.value.retryable
     assert "no answer within 0.3 s" in str(info.value) and "timeout=" in str(info.value)
 
-    start = time.monotonic()
     with pytest.raises(LLMError):
         asyncio.run(make(server, timeout=0.3, max_retries=0).acall(MESSAGES))
-    assert time.monotonic() - start < 30 and len(server.requests) == 3
+    assert len(server.requests) == 3
 
 
 def test_a_trickling_answer_within_the_timeout_is_fine(serve):

@@ -1,5 +1,5 @@
 """Streaming (repair.StreamParser, repair.stream, repair.astream): the guarantees of
-docs/policy.md §9, checked over every split point of the fixtures and over generated
+docs/policy.md §7, checked over every split point of the fixtures and over generated
 documents split at random points."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from corruption import KINDS, corrupt, random_value
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Text that holds more than one answer: the stream describes the first until close()
-# chooses (documented in docs/policy.md §9); these fixtures are checked for consistency only.
+# chooses (documented in docs/policy.md §7); these fixtures are checked for consistency only.
 _SEVERAL = {"repair_missing_list", "repair_candidate_choice"}
 
 
