@@ -36,11 +36,13 @@ already done replaces its value (JSON keeps the last), and a second root value (
 from __future__ import annotations
 
 import codecs
+import copy
 import re
 from json.decoder import scanstring
 
 from .core import RepairResult, repair
 from .errors import RepairError
+from .schema.coerce import NULL_WORDS
 from .steps import COMMENT, ESCAPED_JSON, LEADING_TEXT, MISSING_BRACKET, TOKEN_LOCAL, TRUNCATED, WRAPPERS
 from .extract.think import _THINK_OPEN, THINK_CLOSE
 from .schema.align import path_join
@@ -207,6 +209,7 @@ class StreamParser:
             return frozenset()  # no value yet (prose so far)
         steps = result.steps
         codes = {s.code for s in steps}
+        was_decided = self._started and not self._tentative
         # the value is the answer for sure when it is wrapped, or nothing but reasoning comes before it
         self._tentative = not (codes & WRAPPERS) and LEADING_TEXT in codes
         if text[result.span[1]:].strip():
@@ -224,17 +227,26 @@ class StreamParser:
             return frozenset()
         self._steps = cut
         old = self._value if self._started else _NOTHING
+        # paths complete now, with their values (found on the value as read: alignment may
+        # rename, unwrap or reorder, so with a schema a path counts only where it is the same
+        # path in the aligned value)
+        complete = _complete_paths(value, open_path) if value is not _NOTHING else {}
         if self._compiled is not None and value is not _NOTHING:
             value = self._aligned(value, tail)
             tail = None  # (a growing string is shown at readings only: alignment may coerce it)
+        if was_decided and not _extends(self._value, value):
+            # (a safety net: a reading that would take back what a decided snapshot showed,
+            # as a schema's shape repairs may while the value is incomplete, is not shown)
+            return frozenset()
         self._started = value is not _NOTHING
         self._value = None if value is _NOTHING else value
         self._complete = self._started and not open_path
         if tail is not None:
             self._tail = tail
-        # paths complete now, with their values; done = complete both now and in a reading
-        # at least SETTLE characters older, with the same value
-        complete = _complete_paths(self._value, open_path) if self._started else {}
+        if self._compiled is not None and complete:
+            aligned = dict(_walk(self._value))
+            complete = {p: aligned[p] for p in complete if p in aligned}
+        # done = complete both now and in a reading at least SETTLE characters older, with the same value
         reading = _Reading(len(text), complete)
         older = None
         for r in self._readings:
@@ -279,35 +291,41 @@ class StreamParser:
         return frozenset(_ancestors(path))
 
     def _aligned(self, value, tail):
-        """The value aligned to the schema (no validation: it is not complete). A string
-        still growing is kept only where alignment keeps it a string (`"age": "3` would
-        become 3 and then 36: a flip)."""
-        from .schema.align import Aligner
-
-        def align(v):
-            try:
-                return Aligner(0).align(v, self._compiled.shape)
-            except (ValueError, TypeError, RecursionError):
-                return v
-
+        """The value aligned to the schema (not validated: it is not complete). A string
+        still growing is kept only where the schema expects a string and alignment keeps
+        it as it is: `"age": "3` would become 3 and then 36, `"n/` may become "n/a", which
+        a nullable field reads as null."""
         if tail is None:
-            return align(value)
-        container, key, shown = tail[0], tail[1], None
+            return self._align(value)
+        container, key = tail[0], tail[1]
+        shown = value if container is None else container[key]
+        maybe_null = any(word.startswith(shown.strip().casefold()) for word in NULL_WORDS)
         if container is None:
-            return _NOTHING if not isinstance(align(value), str) else align(value)
-        shown = container[key]
-        with_tail = align(value)
+            aligned = self._align(value)
+            fits = _shape_at(self._compiled.shape, aligned, "$") in ("string", "any")
+            return aligned if aligned == shown and fits and not maybe_null else _NOTHING
+        with_tail = self._align(copy.deepcopy(value))  # (alignment may hand back parts of its input)
         if isinstance(container, dict):
             del container[key]
         else:
             container.pop()
-        without = align(value)
-        changed = [p for p in _diff(without, with_tail, "$")]
+        without = self._align(value)
+        if maybe_null:
+            return without
+        changed = list(_diff(without, with_tail, "$"))
         deepest = max(changed, key=len) if changed else None
         if deepest is not None and _at(with_tail, deepest) == shown and all(deepest.startswith(p) for p in changed) \
                 and _shape_at(self._compiled.shape, with_tail, deepest) in ("string", "any"):
             return with_tail
         return without
+
+    def _align(self, value):
+        from .schema.align import Aligner
+
+        try:
+            return Aligner(0).align(value, self._compiled.shape)
+        except (ValueError, TypeError, RecursionError):
+            return value
 
     def _snapshot(self, changed) -> Snapshot:
         if len(self._done_view) != len(self._done):
@@ -543,6 +561,30 @@ def _paths(value, path: str = "$"):
             stack.extend((path_join(path, k), v) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend((path_join(path, i), v) for i, v in enumerate(node))
+
+
+def _extends(old, new) -> bool:
+    """Does `new` keep everything `old` shows: strings only grown, other scalars equal,
+    containers of the same kind holding at least the same keys or items?"""
+    if new is _NOTHING:
+        return False
+    stack = [(old, new)]
+    while stack:
+        a, b = stack.pop()
+        if isinstance(a, str):
+            if not isinstance(b, str) or not b.startswith(a):
+                return False
+        elif isinstance(a, dict):
+            if not isinstance(b, dict) or any(k not in b for k in a):
+                return False
+            stack.extend((v, b[k]) for k, v in a.items())
+        elif isinstance(a, list):
+            if not isinstance(b, list) or len(b) < len(a):
+                return False
+            stack.extend(zip(a, b))
+        elif not _same(a, b):
+            return False
+    return True
 
 
 def _same(a, b) -> bool:
