@@ -204,10 +204,10 @@ class ActionNode:
         reply = None
         while True:
             try:
-                messages = loop.send(reply)
+                call = loop.send(reply)
             except StopIteration as done:
                 return done.value
-            reply = _call_sync(llm, messages)
+            reply = _call_sync(llm, call.messages)
 
     async def afill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
                     repair_llm_output: bool = True, system: str | None = None) -> FillResult:
@@ -218,23 +218,24 @@ class ActionNode:
         reply = None
         while True:
             try:
-                messages = loop.send(reply)
+                call = loop.send(reply)
             except StopIteration as done:
                 return done.value
-            reply = await _call_async(llm, messages)
+            reply = await _call_async(llm, call.messages)
 
     def _loop(self, context, max_retries, max_tokens, repair_llm_output, system):
-        """The retry loop as a generator: it yields the messages to send and receives each
-        reply (or a `_CallFailed`), so `fill` and `afill` share every decision."""
+        """The retry loop as a generator: it yields each `_Call` to make and receives its
+        reply (or a `_CallFailed`), so `fill`, `afill`, `stream` and `astream` share every
+        decision."""
         model = self.output_model()
         prompt = self.compile(context)
         base = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
         attempts: list[Attempt] = []
         best = None  # (error count, value, errors) of the best answer so far
         previous = None  # the errors of the last answer checked
-        messages, kind, asks = base, "ask", 0
+        messages, kind, asks, why = base, "ask", 0, None
         while True:
-            received = yield messages
+            received = yield _Call(messages, kind, why)
             if isinstance(received, _CallFailed):
                 attempts.append(received.attempt(kind))
                 reason = None
@@ -246,6 +247,7 @@ class ActionNode:
                 if reason:
                     raise self._failed(attempts, reason, best) from received.exc
                 asks += 1
+                why = attempts[-1].errors
                 continue  # the same messages again: the model never saw them
             reply = _as_reply(received)
             text = reply.text
@@ -256,7 +258,8 @@ class ActionNode:
             instance, value, steps, errors = _check(text, model, repair_llm_output)
             while _cut_off(reply, text, steps, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
                 continued += 1
-                received = yield base + [{"role": "assistant", "content": text}, {"role": "user", "content": CONTINUE_PROMPT}]
+                received = yield _Call(base + [{"role": "assistant", "content": text},
+                                               {"role": "user", "content": CONTINUE_PROMPT}], "continue")
                 if isinstance(received, _CallFailed):
                     attempts.append(received.attempt("continue"))
                     _log_failed_call(self.key, len(attempts), "continue", received.text, False)
@@ -286,7 +289,7 @@ class ActionNode:
             if reason:
                 raise self._failed(attempts, reason, best)
             asks += 1
-            kind = "reask"
+            kind, why = "reask", errors
             messages = base + [
                 {"role": "assistant", "content": _clip(text)},
                 {"role": "user", "content": self.reask_prompt(errors)},
@@ -307,6 +310,17 @@ class ActionNode:
 
 
 # ---------------------------------------------------------------------- replies
+@dataclass(frozen=True)
+class _Call:
+    """One model call the loop asks for: the messages, which kind of call it is, and why
+    it is made (the errors of the answer or failed call before it; None for the first
+    ask and for a continuation)."""
+
+    messages: list
+    kind: str  # "ask", "reask" or "continue"
+    why: list | None = None
+
+
 @dataclass(frozen=True)
 class _Reply:
     text: str
