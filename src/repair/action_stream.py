@@ -37,7 +37,8 @@ class StreamEvent:
       it to keep it;
     - `errors`: set on the last event of a call that is followed by a new ask: why (the
       answer's validation errors, "the answer was empty", "the call failed: ..."), in the
-      shape of `Attempt.errors`; empty otherwise;
+      shape of `Attempt.errors`; empty otherwise (when the fill fails, the last answer's
+      errors are `FillFailed.errors`: no event comes before it is raised);
     - `result`: set on the very last event only: the `FillResult` (its snapshot then holds
       the validated value, complete, every path done).
     """
