@@ -21,6 +21,7 @@ import re
 import typing
 from dataclasses import dataclass, field
 
+from .action_stream import StreamEvent, _Answer
 from .errors import RepairError
 from .extract.tags import last_content_block
 from .steps import ends_cut_off, text_end
@@ -204,10 +205,10 @@ class ActionNode:
         reply = None
         while True:
             try:
-                messages = loop.send(reply)
+                call = loop.send(reply)
             except StopIteration as done:
                 return done.value
-            reply = _call_sync(llm, messages)
+            reply = _call_sync(llm, call.messages)
 
     async def afill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
                     repair_llm_output: bool = True, system: str | None = None) -> FillResult:
@@ -218,23 +219,118 @@ class ActionNode:
         reply = None
         while True:
             try:
-                messages = loop.send(reply)
+                call = loop.send(reply)
             except StopIteration as done:
                 return done.value
-            reply = await _call_async(llm, messages)
+            reply = await _call_async(llm, call.messages)
+
+    # ------------------------------------------------------------------ streaming
+    def stream(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
+               repair_llm_output: bool = True, system: str | None = None):
+        """`fill`, showing each answer while the model writes it: a generator of
+        `StreamEvent`s (repair.action.StreamEvent).
+
+            for event in node.stream("Build a todo app", llm=llm):
+                show(event.attempt, event.value)      # the partial instance, as it grows
+            result = event.result                     # the FillResult, on the last event
+
+        Each event has `.attempt` (the number of the call, as counted in `.attempts`),
+        `.kind` ("ask", "reask", "continue") and `.snapshot`, the answer's value so far as
+        `repair.StreamParser` reads it with the node's schema (`.value`, `.done`,
+        `.changed`, ...); an event comes whenever that value changes. When an answer does
+        not validate, the call's last event carries `.errors` and the re-ask is streamed
+        next, exactly as `fill` makes it (the same messages, budget, `Attempt` records,
+        continuation of a cut-off answer, whose value goes on growing). The last event
+        carries `.result`, the `FillResult` (also the generator's return value);
+        `FillFailed` is raised as `fill` raises it. Closing the generator early closes the
+        model's stream.
+
+        `llm`: an adapter (anything with `.stream(messages)`, used for every call), a
+        callable returning an iterable of text pieces (str or bytes; its `finish_reason`
+        and `usage`, if it has them, are read once it is exhausted), or a one-shot
+        callable as for `fill` (then one snapshot per answer). Snapshots are read with
+        local repair even when `repair_llm_output` is false; the check of each answer is
+        `fill`'s.
+        """
+        llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        answer = _Answer(self.output_model(), join_continuation)
+        number, kind, reply = 0, "ask", None
+        try:
+            while True:
+                try:
+                    call = loop.send(reply)
+                except StopIteration as done:
+                    yield _last_event(answer, number, kind, done.value)
+                    return done.value
+                if call.why:  # the previous call's answer is done with: say why a new one is asked
+                    yield StreamEvent(number, kind, answer.snapshot, list(call.why))
+                number, kind = number + 1, call.kind
+                answer.begin(continuing=kind == "continue")
+                items = _stream_call(llm, call.messages, answer)
+                try:
+                    for item in items:  # snapshots, then the reply
+                        if isinstance(item, (_Reply, _CallFailed)):
+                            reply = item
+                        else:
+                            yield StreamEvent(number, kind, item)
+                finally:
+                    items.close()
+        finally:
+            loop.close()
+
+    async def astream(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
+                      repair_llm_output: bool = True, system: str | None = None):
+        """`stream` for async code: an async generator of the same `StreamEvent`s.
+
+            async for event in node.astream("Build a todo app", llm=llm):
+                ...
+
+        `llm`: an adapter (its `.astream(messages)`), a callable returning an async or sync
+        iterable of text pieces (or an awaitable of one), or a one-shot callable as for
+        `afill` (`.acall`, async or sync). The last event carries `.result`; `FillFailed`
+        is raised as `afill` raises it. `aclose()` the generator to stop early.
+        """
+        llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        answer = _Answer(self.output_model(), join_continuation)
+        number, kind, reply = 0, "ask", None
+        try:
+            while True:
+                try:
+                    call = loop.send(reply)
+                except StopIteration as done:
+                    yield _last_event(answer, number, kind, done.value)
+                    return
+                if call.why:
+                    yield StreamEvent(number, kind, answer.snapshot, list(call.why))
+                number, kind = number + 1, call.kind
+                answer.begin(continuing=kind == "continue")
+                items = _astream_call(llm, call.messages, answer)
+                try:
+                    async for item in items:
+                        if isinstance(item, (_Reply, _CallFailed)):
+                            reply = item
+                        else:
+                            yield StreamEvent(number, kind, item)
+                finally:
+                    await items.aclose()
+        finally:
+            loop.close()
 
     def _loop(self, context, max_retries, max_tokens, repair_llm_output, system):
-        """The retry loop as a generator: it yields the messages to send and receives each
-        reply (or a `_CallFailed`), so `fill` and `afill` share every decision."""
+        """The retry loop as a generator: it yields each `_Call` to make and receives its
+        reply (or a `_CallFailed`), so `fill`, `afill`, `stream` and `astream` share every
+        decision."""
         model = self.output_model()
         prompt = self.compile(context)
         base = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
         attempts: list[Attempt] = []
         best = None  # (error count, value, errors) of the best answer so far
         previous = None  # the errors of the last answer checked
-        messages, kind, asks = base, "ask", 0
+        messages, kind, asks, why = base, "ask", 0, None
         while True:
-            received = yield messages
+            received = yield _Call(messages, kind, why)
             if isinstance(received, _CallFailed):
                 attempts.append(received.attempt(kind))
                 reason = None
@@ -246,6 +342,7 @@ class ActionNode:
                 if reason:
                     raise self._failed(attempts, reason, best) from received.exc
                 asks += 1
+                why = attempts[-1].errors
                 continue  # the same messages again: the model never saw them
             reply = _as_reply(received)
             text = reply.text
@@ -256,7 +353,8 @@ class ActionNode:
             instance, value, steps, errors = _check(text, model, repair_llm_output)
             while _cut_off(reply, text, steps, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
                 continued += 1
-                received = yield base + [{"role": "assistant", "content": text}, {"role": "user", "content": CONTINUE_PROMPT}]
+                received = yield _Call(base + [{"role": "assistant", "content": text},
+                                               {"role": "user", "content": CONTINUE_PROMPT}], "continue")
                 if isinstance(received, _CallFailed):
                     attempts.append(received.attempt("continue"))
                     _log_failed_call(self.key, len(attempts), "continue", received.text, False)
@@ -286,7 +384,7 @@ class ActionNode:
             if reason:
                 raise self._failed(attempts, reason, best)
             asks += 1
-            kind = "reask"
+            kind, why = "reask", errors
             messages = base + [
                 {"role": "assistant", "content": _clip(text)},
                 {"role": "user", "content": self.reask_prompt(errors)},
@@ -307,6 +405,17 @@ class ActionNode:
 
 
 # ---------------------------------------------------------------------- replies
+@dataclass(frozen=True)
+class _Call:
+    """One model call the loop asks for: the messages, which kind of call it is, and why
+    it is made (the errors of the answer or failed call before it; None for the first
+    ask and for a continuation)."""
+
+    messages: list
+    kind: str  # "ask", "reask" or "continue"
+    why: list | None = None
+
+
 @dataclass(frozen=True)
 class _Reply:
     text: str
@@ -396,6 +505,130 @@ async def _call_async(llm, messages):
     except Exception as exc:
         return _CallFailed(exc, llm)
     return result
+
+
+def _stream_call(llm, messages, answer):
+    """Make one call for `stream`, streamed when `llm` can: yields a Snapshot whenever the
+    answer's value changes, then the reply (a _Reply, or a _CallFailed if the call raised,
+    also after some pieces: the loop then sends the same messages again)."""
+    opener = getattr(llm, "stream", None)
+    if callable(opener):
+        try:
+            source = opener(messages)
+        except Exception as exc:
+            source = _CallFailed(exc, llm)
+    else:
+        source = _call_sync(llm, messages)  # (an async callback is run as fill runs it)
+    if isinstance(source, _CallFailed):
+        yield source
+        return
+    if not _is_stream(source, asynchronous=False):
+        yield from _whole_answer(source, answer)
+        return
+    try:
+        try:
+            pieces = iter(source)
+        except Exception as exc:
+            yield _CallFailed(exc, llm)
+            return
+        while True:
+            try:
+                piece = next(pieces)
+            except StopIteration:
+                break
+            except Exception as exc:
+                yield _CallFailed(exc, llm)
+                return
+            snap = answer.feed(piece)
+            if snap is not None:
+                yield snap
+    finally:
+        close = getattr(source, "close", None)
+        if callable(close):
+            close()  # (a TextStream lets go of its connection; nothing happens once it has ended)
+    yield from _streamed_reply(source, answer)
+
+
+async def _astream_call(llm, messages, answer):
+    """`_stream_call` for `astream`: the adapter's `.astream`, or a callback's async (or
+    sync) iterable of pieces, or its whole answer."""
+    opener = getattr(llm, "astream", None)
+    if callable(opener):
+        try:
+            source = opener(messages)
+        except Exception as exc:
+            source = _CallFailed(exc, llm)
+    else:
+        source = await _call_async(llm, messages)  # (`.acall`, or the callback, awaited if async)
+    if isinstance(source, _CallFailed):
+        yield source
+        return
+    if not _is_stream(source, asynchronous=True):
+        for item in _whole_answer(source, answer):
+            yield item
+        return
+    is_async = hasattr(source, "__aiter__")
+    try:
+        try:
+            pieces = source.__aiter__() if is_async else iter(source)
+        except Exception as exc:
+            yield _CallFailed(exc, llm)
+            return
+        while True:
+            try:
+                piece = await pieces.__anext__() if is_async else next(pieces)
+            except (StopIteration, StopAsyncIteration):
+                break
+            except Exception as exc:
+                yield _CallFailed(exc, llm)
+                return
+            snap = answer.feed(piece)
+            if snap is not None:
+                yield snap
+    finally:
+        close = getattr(source, "aclose", None) if is_async else None
+        if callable(close):
+            await close()
+        elif callable(getattr(source, "close", None)):
+            source.close()
+    for item in _streamed_reply(source, answer):
+        yield item
+
+
+def _is_stream(result, *, asynchronous: bool) -> bool:
+    """Is a callback's result a stream of text pieces, rather than a whole answer?"""
+    if result is None or isinstance(result, (str, bytes, bytearray, dict)):
+        return False  # (a dict is neither: _as_reply says so)
+    if hasattr(result, "__aiter__") and (asynchronous or not hasattr(result, "__iter__")):
+        if not asynchronous:
+            raise TypeError(f"the LLM callback returned an async iterable ({type(result).__name__}): "
+                            "use `async for event in node.astream(...)`")
+        return True
+    return hasattr(result, "__iter__")  # (checked before .text: a TextStream has a .text too)
+
+
+def _whole_answer(result, answer):
+    """A one-shot answer in a streaming fill: one snapshot, then the reply."""
+    reply = _as_reply(result)
+    fed, ended = answer.feed(reply.text), answer.end()
+    if ended is not None or fed is not None:
+        yield ended or fed
+    yield reply
+
+
+def _streamed_reply(source, answer):
+    """The last snapshot of a streamed answer (if it changed), then its reply: the text
+    read, with the stream's finish_reason and usage when it has them."""
+    snap = answer.end()
+    if snap is not None:
+        yield snap
+    yield _Reply(answer.text, getattr(source, "finish_reason", None), getattr(source, "usage", None))
+
+
+def _last_event(answer, number: int, kind: str, result: FillResult):
+    """The event that ends a streaming fill: the validated value, and the result."""
+    steps = next((a.steps for a in reversed(result.attempts) if a.error is None), ())
+    return StreamEvent(number, kind, answer.settled(result.value, steps), result=result)
 
 
 def _unpack_config(llm, max_retries, repair_llm_output):
