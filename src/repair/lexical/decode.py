@@ -65,6 +65,39 @@ def int_text(value: int) -> str:
 
 _BIG_INTS = JSONDecoder(parse_int=to_int, parse_constant=_refuse)
 
+# The engine's output pieces are freed just before a large decode; the C allocator keeps
+# such memory for reuse, but the value's many small objects come from elsewhere, so the
+# freed pieces would stay in the process's footprint under the value. Handing them back
+# first keeps the peak near the text and the value (50 MB with a defect per KB: 2.4x
+# json.loads's peak without, 1.8x with). glibc only; elsewhere this does nothing.
+_TRIM_AT = 4 << 20  # characters: below this the pieces are too few to matter
+
+
+def _find_trim():
+    try:
+        import ctypes
+        import ctypes.util
+
+        name = ctypes.util.find_library("c")
+        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except (OSError, AttributeError, ImportError):
+        return None
+    return trim
+
+
+_trim = _find_trim
+
+
+def release_freed_memory(size: int) -> None:
+    """Before decoding `size` characters: return freed memory to the system (see above)."""
+    global _trim
+    if size < _TRIM_AT:
+        return
+    if _trim is _find_trim:
+        _trim = _find_trim()
+    if _trim is not None:
+        _trim(0)
+
 
 def decode_json(text: str, duplicates: list | None = None):
     """The value of `text`, which the engine wrote and is valid JSON, at any depth or size.
@@ -74,6 +107,7 @@ def decode_json(text: str, duplicates: list | None = None):
     two members with one key into one object, and the earlier one is then lost.
 
     Raises JSONDecodeError when `text` is not valid JSON after all (an engine bug)."""
+    release_freed_memory(len(text))
     if duplicates is not None:
         def pairs(items: list):
             obj = dict(items)
