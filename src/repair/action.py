@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from .action_stream import StreamEvent, _Answer
 from .errors import RepairError
 from .extract.tags import last_content_block
-from .steps import ends_cut_off, text_end
+from .steps import ends_cut_off, log_steps, text_end, unlogged_steps
 
 logger = logging.getLogger("repair.action")
 
@@ -366,6 +366,7 @@ class ActionNode:
                 text = join_continuation(text, reply.text)
                 instance, value, steps, errors = _check(text, model, repair_llm_output)
             answer.steps, answer.errors = steps, errors
+            log_steps(steps)  # once per answer: the checks above log nothing (a cut-off part was read twice)
             _log_attempt(self.key, number, answer.kind, errors)
             if not errors:
                 self.content, self.instruct_content = text, instance
@@ -640,7 +641,13 @@ def _unpack_config(llm, max_retries, repair_llm_output):
 
 # ---------------------------------------------------------------------- checking
 def _check(text: str, model, repair_llm_output: bool):
-    """(instance, plain value, steps, errors) for one answer."""
+    """(instance, plain value, steps, errors) for one answer. Logs no steps: the loop logs
+    those of the reading it keeps (a cut-off answer is checked again once continued)."""
+    with unlogged_steps():
+        return _check_quietly(text, model, repair_llm_output)
+
+
+def _check_quietly(text: str, model, repair_llm_output: bool):
     if not text.strip():
         return None, None, (), [{"loc": (), "msg": "the answer was empty", "type": "empty"}]
     if repair_llm_output:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass, field
 
+from .steps import unlogged_steps
 from .streaming import _NOTHING, Snapshot, StreamParser, _diff, _paths
 
 __all__ = ["StreamEvent"]
@@ -71,7 +72,7 @@ class _Answer:
     same parser goes on, its first JOIN_LOOKAHEAD characters held back until `join`
     (action.join_continuation, passed in) can drop a re-opened fence and the overlap.
     `feed` reads a piece; `end` makes sure the parser has read exactly the text the retry
-    loop will check.
+    loop will check. The readings log no steps: the loop logs those of its check, once.
     """
 
     def __init__(self, schema, join) -> None:
@@ -137,7 +138,8 @@ class _Answer:
         # the early join differs from the one on the whole continuation: read that afresh
         before = self.snapshot
         self._parser, self._read = StreamParser(self._schema), [whole]
-        self.snapshot = self._parser.feed(whole)
+        with unlogged_steps():
+            self.snapshot = self._parser.feed(whole)
         self.snapshot.changed = frozenset(_diff(before.value if before.started else _NOTHING,
                                                 self.snapshot.value if self.snapshot.started else _NOTHING, "$"))
         return self.snapshot
@@ -146,7 +148,8 @@ class _Answer:
         if not text:
             return None
         self._read.append(text)
-        snap = self._parser.feed(text)
+        with unlogged_steps():  # (a partial reading: the fill logs the steps of the answer's check)
+            snap = self._parser.feed(text)
         self.snapshot = snap
         return snap if snap.changed else None
 

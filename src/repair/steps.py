@@ -8,8 +8,9 @@ computed in one sweep over the text (so many steps cost O(n), not O(n * steps)).
 from __future__ import annotations
 
 import logging
-from operator import itemgetter
 from collections import namedtuple
+from contextvars import ContextVar
+from operator import itemgetter
 
 logger = logging.getLogger("repair")
 logger.addHandler(logging.NullHandler())  # a library logs; the application decides where it goes
@@ -175,10 +176,37 @@ _new_step = tuple.__new__
 
 
 def log_steps(steps: tuple[Step, ...]) -> None:
-    """Emit every step on the `repair` logger at INFO, each line starting with its code."""
-    if steps and logger.isEnabledFor(logging.INFO):
+    """Emit every step on the `repair` logger at INFO, each line starting with its code.
+
+    Each record also carries the step as fields (`extra=`), for JSON log formatters:
+    `repair_code`, `repair_pos`, `repair_line`, `repair_col`, `repair_lossy` and
+    `repair_path` ("" unless a schema step). Nothing is logged inside `unlogged_steps()`.
+    """
+    if steps and logger.isEnabledFor(logging.INFO) and not _unlogged.get():
         for step in steps:
-            logger.info("%s", step)
+            logger.info("%s", step, extra=log_fields(step))
+
+
+def log_fields(step: Step) -> dict:
+    """The fields a step's log record carries (see `log_steps`)."""
+    return {"repair_code": step.code, "repair_pos": step.pos, "repair_line": step.line, "repair_col": step.col,
+            "repair_lossy": CODES[step.code].lossy, "repair_path": step.path}
+
+
+_unlogged: ContextVar[bool] = ContextVar("repair_unlogged_steps", default=False)
+
+
+class unlogged_steps:
+    """`with unlogged_steps():` repairs made inside log no steps. For a caller that repairs
+    the same text more than once (ActionNode re-reads a cut-off answer joined with its
+    continuation, and a streamed answer at every piece) and logs the steps of the
+    reading it keeps itself, so that each step is logged once. Per thread and per task."""
+
+    def __enter__(self) -> None:
+        self._token = _unlogged.set(True)
+
+    def __exit__(self, *exc) -> None:
+        _unlogged.reset(self._token)
 
 
 def snippet(text: str, limit: int = 40) -> str:
