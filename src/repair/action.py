@@ -32,7 +32,13 @@ CONTINUE_PROMPT = (
     "Your previous answer was cut off. Continue exactly where it stopped, without repeating "
     "anything and without any introduction."
 )
+CONTINUE_TAIL_PROMPT = (
+    "Your previous answer was cut off. Above are only its last {shown:,} characters (of {total:,}: the start "
+    "is left out to keep this request small). Continue exactly where it stopped, without repeating anything "
+    "and without any introduction."
+)
 MAX_CONTINUATIONS = 3
+CONTINUATION_TAIL_CHARS = 8000  # a cut-off answer is sent back for its continuation as at most its last this many characters
 SHOWN_ANSWER_CHARS = 4000  # a failed answer is shown back in a re-ask clipped to this (head and tail)
 MAX_FEEDBACK_ERRORS = 20  # errors listed in a re-ask, each line clipped to FEEDBACK_LINE_CHARS
 FEEDBACK_LINE_CHARS = 300
@@ -120,8 +126,15 @@ class ActionNode:
     - The prompt never grows: a re-ask is the original messages plus the failed answer,
       clipped to SHOWN_ANSWER_CHARS (4,000) characters (head and tail), plus at most
       MAX_FEEDBACK_ERRORS (20) error lines of at most FEEDBACK_LINE_CHARS (300) characters,
-      however many attempts came before and however large they were.
+      however many attempts came before and however large they were. A continuation is the
+      original messages plus the last `continuation_tail_chars` (CONTINUATION_TAIL_CHARS,
+      8,000) characters of the answer so far, the request saying that only its end is shown
+      when it is longer: the whole answer is kept and joined locally, never resent.
+
+    Set the bounds on a node (`node.continuation_tail_chars = 2000`) or a subclass.
     """
+
+    continuation_tail_chars: int = CONTINUATION_TAIL_CHARS
 
     def __init__(self, key: str, expected_type=str, instruction: str = "", example=None, children=None) -> None:
         self.key = key
@@ -353,8 +366,7 @@ class ActionNode:
             instance, value, steps, errors = _check(text, model, repair_llm_output)
             while _cut_off(reply, text, steps, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
                 continued += 1
-                received = yield _Call(base + [{"role": "assistant", "content": text},
-                                               {"role": "user", "content": CONTINUE_PROMPT}], "continue")
+                received = yield _Call(continuation(base, text, self.continuation_tail_chars), "continue")
                 if isinstance(received, _CallFailed):
                     attempts.append(received.attempt("continue"))
                     _log_failed_call(self.key, len(attempts), "continue", received.text, False)
@@ -685,6 +697,15 @@ def _cut_off(reply: _Reply, text: str, steps, repair_llm_output: bool) -> bool:
     if reply.finish_reason == "length":
         return True
     return repair_llm_output and ends_cut_off(steps, text_end(text))
+
+
+def continuation(base: list, text: str, tail_chars: int) -> list:
+    """The messages asking to continue the cut-off answer `text`: `base`, then the answer's
+    last `tail_chars` characters as the assistant's turn (all of it when it is no longer),
+    then the request to continue, which says so when only the end is shown."""
+    shown = text[max(len(text) - max(tail_chars, 0), 0):]
+    prompt = CONTINUE_PROMPT if len(shown) == len(text) else CONTINUE_TAIL_PROMPT.format(shown=len(shown), total=len(text))
+    return base + [{"role": "assistant", "content": shown}, {"role": "user", "content": prompt}]
 
 
 def join_continuation(head: str, tail: str) -> str:

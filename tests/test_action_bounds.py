@@ -1,0 +1,129 @@
+"""ActionNode's bounds against hostile answers: what a continuation resends, what a failed
+fill keeps of each answer, and a token budget that odd usage reports cannot defeat.
+
+Scripted callbacks, then the real server on 127.0.0.1 (tests/llm_server.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel
+
+from llm_server import Reply, Status, start_server
+from repair import ActionNode
+from repair.action import CONTINUATION_TAIL_CHARS, CONTINUE_PROMPT
+from repair.llm import Ollama, OpenAICompatible
+
+
+class Ticket(BaseModel):
+    title: str
+    severity: Literal["low", "high"]
+
+
+GOOD = '[CONTENT]{"title": "Crash on save", "severity": "high"}[/CONTENT]'
+
+
+@dataclass
+class Answer:
+    text: str
+    finish_reason: str | None = None
+    usage: object = None
+
+
+class Script:
+    """A fake model: replies in order (the last one repeats), records what it was sent."""
+
+    def __init__(self, *replies) -> None:
+        self.replies = list(replies)
+        self.sent: list[list[dict]] = []
+
+    def __call__(self, messages):
+        self.sent.append([dict(m) for m in messages])
+        return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+
+
+def size(messages) -> int:
+    return sum(len(m["content"]) for m in messages)
+
+
+# --------------------------------------------------------------------------- the continuation
+def cut_off(n: int) -> tuple[str, str]:
+    """A [CONTENT] answer cut off inside an n-character title, and the rest of it."""
+    return '[CONTENT]{"title": "' + "x" * n, '", "severity": "high"}[/CONTENT]'
+
+
+def test_a_huge_cut_off_answer_is_continued_from_its_tail_only():
+    head, rest = cut_off(2_000_000)
+    llm = Script(Answer(head, "length"), Answer(rest))
+    node = ActionNode.from_model(Ticket)
+    result = node.fill("ctx", llm)
+    assert len(result.instance.title) == 2_000_000 and result.content == head + rest  # joined locally, whole
+    ask, cont = llm.sent
+    assert cont[:-2] == ask  # the original messages, then the tail and the request
+    assert cont[-2] == {"role": "assistant", "content": head[-CONTINUATION_TAIL_CHARS:]}
+    request = cont[-1]["content"]
+    assert f"only its last {CONTINUATION_TAIL_CHARS:,} characters (of {len(head):,}" in request
+    assert "Continue exactly where it stopped" in request
+    assert size(cont) < size(ask) + CONTINUATION_TAIL_CHARS + 400
+
+
+def test_each_continuation_sends_a_bounded_tail_however_long_the_answer_grows():
+    parts = ["[CONTENT]{\"title\": \"" + "a" * 300_000, "b" * 300_000, "c" * 300_000]  # no overlap to drop
+    llm = Script(*[Answer(p, "length") for p in parts], Answer('", "severity": "low"}[/CONTENT]'))
+    result = ActionNode.from_model(Ticket).fill("ctx", llm)
+    assert [a.kind for a in result.attempts] == ["ask", "continue", "continue", "continue"]
+    assert len(result.instance.title) == 900_000
+    for sent in llm.sent[1:]:
+        assert len(sent[-2]["content"]) == CONTINUATION_TAIL_CHARS and "of " in sent[-1]["content"]
+    assert len({size(sent) for sent in llm.sent[1:]}) <= 2  # (only the total's digits may differ)
+    assert llm.sent[3][-2]["content"] == "c" * CONTINUATION_TAIL_CHARS  # the end of the joined answer
+
+
+def test_a_short_cut_off_answer_is_sent_whole_with_the_plain_request():
+    head, rest = cut_off(100)
+    llm = Script(Answer(head, "length"), Answer(rest))
+    ActionNode.from_model(Ticket).fill("ctx", llm)
+    assert llm.sent[1][-2]["content"] == head and llm.sent[1][-1]["content"] == CONTINUE_PROMPT
+
+
+def test_the_tail_length_is_set_on_the_node():
+    head, rest = cut_off(5000)
+    llm = Script(Answer(head, "length"), Answer(rest))
+    node = ActionNode.from_model(Ticket)
+    node.continuation_tail_chars = 500
+    assert node.fill("ctx", llm).instance.title == "x" * 5000
+    assert llm.sent[1][-2]["content"] == head[-500:]
+    assert f"last 500 characters (of {len(head):,}:" in llm.sent[1][-1]["content"]
+    assert ActionNode.continuation_tail_chars == CONTINUATION_TAIL_CHARS  # other nodes keep the default
+
+
+def test_a_streamed_fill_continues_from_the_tail_too():
+    head, rest = cut_off(50_000)
+    llm = Script(Answer(head, "length"), Answer(rest))
+    events = list(ActionNode.from_model(Ticket).stream("ctx", llm))
+    assert len(events[-1].result.instance.title) == 50_000
+    assert llm.sent[1][-2]["content"] == head[-CONTINUATION_TAIL_CHARS:]
+
+
+@pytest.fixture(params=["openai", "ollama"])
+def make_llm(request, loopback_without_proxy):
+    def make(server, **kw):
+        kw.setdefault("backoff", 0)
+        if request.param == "openai":
+            return OpenAICompatible(server.openai_url, "test-model", **kw)
+        return Ollama(server.ollama_url, "test-model", **kw)
+
+    return make
+
+
+def test_a_huge_cut_off_answer_over_http_is_not_resent(make_llm):
+    head, rest = cut_off(1_000_000)
+    with start_server([Reply(head, finish_reason="length"), Reply(rest)]) as server:
+        result = ActionNode.from_model(Ticket).fill("ctx", make_llm(server))
+        ask, cont = server.requests
+    assert len(result.instance.title) == 1_000_000
+    assert cont.json["messages"][-2]["content"] == head[-CONTINUATION_TAIL_CHARS:]
+    assert len(cont.body) < len(ask.body) + CONTINUATION_TAIL_CHARS + 1000
