@@ -6,6 +6,7 @@ Scripted callbacks, then the real server on 127.0.0.1 (tests/llm_server.py).
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from typing import Literal
 
@@ -13,8 +14,8 @@ import pytest
 from pydantic import BaseModel
 
 from llm_server import Reply, Status, start_server
-from repair import ActionNode
-from repair.action import CONTINUATION_TAIL_CHARS, CONTINUE_PROMPT
+from repair import ActionNode, FillFailed
+from repair.action import ATTEMPT_EXCERPT_CHARS, CONTINUATION_TAIL_CHARS, CONTINUE_PROMPT
 from repair.llm import Ollama, OpenAICompatible
 
 
@@ -127,3 +128,58 @@ def test_a_huge_cut_off_answer_over_http_is_not_resent(make_llm):
     assert len(result.instance.title) == 1_000_000
     assert cont.json["messages"][-2]["content"] == head[-CONTINUATION_TAIL_CHARS:]
     assert len(cont.body) < len(ask.body) + CONTINUATION_TAIL_CHARS + 1000
+
+
+# --------------------------------------------------------------------------- what a failed fill keeps
+def test_a_failed_fill_keeps_an_excerpt_of_each_answer_not_every_answer():
+    no_title = '[CONTENT]{"severity": "high"}[/CONTENT]'
+    no_severity = '[CONTENT]{"title": "Crash"}[/CONTENT]'
+    # 21 answers of 500,000 characters each, alternating errors so that the loop goes on
+    replies = [f"Thinking {k}. " + "." * 500_000 + (no_title if k % 2 else no_severity) for k in range(21)]
+    llm = Script(*replies)
+    with pytest.raises(FillFailed) as info:
+        ActionNode.from_model(Ticket).fill("ctx", llm, max_retries=20)
+    attempts = info.value.attempts
+    assert len(llm.sent) == len(attempts) == 21
+    for reply, attempt in zip(replies, attempts):
+        assert attempt.raw_length == len(reply) and attempt.clipped
+        head, tail = ATTEMPT_EXCERPT_CHARS // 2, ATTEMPT_EXCERPT_CHARS - ATTEMPT_EXCERPT_CHARS // 2
+        assert attempt.raw.startswith(reply[:head]) and attempt.raw.endswith(reply[-tail:])
+        assert f"[... {len(reply) - ATTEMPT_EXCERPT_CHARS:,} characters left out ...]" in attempt.raw
+        assert len(attempt.raw) < ATTEMPT_EXCERPT_CHARS + 60
+        assert attempt.errors  # the check read the whole answer
+    # all a FillFailed holds: the excerpts, steps (a dropped text is kept as 4,000 characters), errors
+    assert len(pickle.dumps(info.value)) < 21 * (ATTEMPT_EXCERPT_CHARS + 6000) < sum(map(len, replies)) / 20
+
+
+def test_short_answers_are_kept_whole_and_the_valid_one_is_whole_in_content():
+    big = "Let me see. " * 10_000 + GOOD
+    llm = Script("nothing useful", big)
+    result = ActionNode.from_model(Ticket).fill("ctx", llm)
+    first, second = result.attempts
+    assert first.raw == "nothing useful" and not first.clipped and first.raw_length == 14
+    assert second.clipped and second.raw_length == len(big) and result.content == big
+
+
+def test_the_excerpt_length_is_set_on_the_node():
+    node = ActionNode.from_model(Ticket)
+    node.attempt_excerpt_chars = 100
+    with pytest.raises(FillFailed) as info:
+        node.fill("ctx", Script("x" * 1000), max_retries=1)
+    raw = info.value.attempts[0].raw
+    assert raw == "x" * 50 + "\n[... 900 characters left out ...]\n" + "x" * 50
+
+
+def test_a_continued_answer_is_described_by_its_whole_length():
+    head = '[CONTENT]{"title": "' + "x" * 50_000
+    llm = Script(Answer(head, "length"), Answer('", "severity": "urgent"}[/CONTENT]'), Answer("no"))
+    with pytest.raises(FillFailed) as info:
+        ActionNode.from_model(Ticket).fill("ctx", llm, max_retries=0)
+    assert f"call 1 (ask): {len(head)} characters, joined with the next part" in str(info.value)
+
+
+def test_a_huge_blank_answer_at_the_limit_still_gets_the_max_tokens_advice():
+    llm = Script(Answer(" \n" * 20_000, "length"))
+    with pytest.raises(FillFailed) as info:
+        ActionNode.from_model(Ticket).fill("ctx", llm, max_retries=3)
+    assert info.value.attempts[0].clipped and "raise the model's max_tokens" in str(info.value)

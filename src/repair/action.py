@@ -39,6 +39,7 @@ CONTINUE_TAIL_PROMPT = (
 )
 MAX_CONTINUATIONS = 3
 CONTINUATION_TAIL_CHARS = 8000  # a cut-off answer is sent back for its continuation as at most its last this many characters
+ATTEMPT_EXCERPT_CHARS = 10_000  # an Attempt keeps at most this many characters of its answer (head and tail)
 SHOWN_ANSWER_CHARS = 4000  # a failed answer is shown back in a re-ask clipped to this (head and tail)
 MAX_FEEDBACK_ERRORS = 20  # errors listed in a re-ask, each line clipped to FEEDBACK_LINE_CHARS
 FEEDBACK_LINE_CHARS = 300
@@ -49,12 +50,28 @@ class Attempt:
     """One model call: what came back, what local repair did, what was still wrong."""
 
     kind: str  # "ask", "reask" or "continue": which messages were sent
-    raw: str  # the reply's text ("" when the call failed)
+    raw: str  # the reply's text ("" when the call failed), an excerpt of it when it is long: see below
     steps: tuple = ()
     errors: list = field(default_factory=list)
     usage: dict | None = None
     finish_reason: str | None = None
     error: str | None = None  # the call itself failed: "LLMError: ...", "TimeoutError: ..." (key redacted)
+    raw_length: int | None = None  # the length of the whole reply (that of `raw` unless set)
+
+    # `raw` is bounded so that the attempts of a fill, and a FillFailed that carries them,
+    # never hold every answer in full: a reply longer than the node's
+    # `attempt_excerpt_chars` (ATTEMPT_EXCERPT_CHARS, 10,000) keeps its first and last
+    # halves of that many characters around a line saying how many were left out. The
+    # validated answer is whole in `FillResult.content`.
+
+    def __post_init__(self) -> None:
+        if self.raw_length is None:
+            self.raw_length = len(self.raw)
+
+    @property
+    def clipped(self) -> bool:
+        """Is `raw` an excerpt (the reply was longer)?"""
+        return self.raw_length != len(self.raw)
 
 
 @dataclass
@@ -77,7 +94,8 @@ class FillResult:
 class FillFailed(RepairError):
     """The model never produced a valid answer within the budget.
 
-    `.attempts` holds every call (a failed call has `.error` set), `.value` the best
+    `.attempts` holds every call (a failed call has `.error` set; a long answer is kept as
+    an excerpt, its head and tail, with `.raw_length` its whole length), `.value` the best
     partial value (from the answer with the fewest errors; None when no answer came) and
     `.errors` that answer's errors (or the last failed call's). The message lists what
     happened in each call and what to try next. When the last call raised, that exception
@@ -130,11 +148,15 @@ class ActionNode:
       original messages plus the last `continuation_tail_chars` (CONTINUATION_TAIL_CHARS,
       8,000) characters of the answer so far, the request saying that only its end is shown
       when it is longer: the whole answer is kept and joined locally, never resent.
+    - Memory stays bounded too: each `Attempt` keeps at most `attempt_excerpt_chars`
+      (ATTEMPT_EXCERPT_CHARS, 10,000) characters of its answer, head and tail, so a
+      `FillFailed` after many huge answers does not hold them all.
 
     Set the bounds on a node (`node.continuation_tail_chars = 2000`) or a subclass.
     """
 
     continuation_tail_chars: int = CONTINUATION_TAIL_CHARS
+    attempt_excerpt_chars: int = ATTEMPT_EXCERPT_CHARS
 
     def __init__(self, key: str, expected_type=str, instruction: str = "", example=None, children=None) -> None:
         self.key = key
@@ -359,7 +381,7 @@ class ActionNode:
                 continue  # the same messages again: the model never saw them
             reply = _as_reply(received)
             text = reply.text
-            answer = Attempt(kind, text, usage=reply.usage, finish_reason=reply.finish_reason)
+            answer = self._attempt(kind, reply)
             attempts.append(answer)
             number = len(attempts)  # the call whose attempt carries the check of the (joined) text
             continued = 0
@@ -372,7 +394,7 @@ class ActionNode:
                     _log_failed_call(self.key, len(attempts), "continue", received.text, False)
                     break  # check what came so far; a re-ask, if needed, retries the call
                 reply = _as_reply(received)
-                answer = Attempt("continue", reply.text, usage=reply.usage, finish_reason=reply.finish_reason)
+                answer = self._attempt("continue", reply)
                 attempts.append(answer)
                 number = len(attempts)
                 text = join_continuation(text, reply.text)
@@ -402,6 +424,11 @@ class ActionNode:
                 {"role": "assistant", "content": _clip(text)},
                 {"role": "user", "content": self.reask_prompt(errors)},
             ]
+
+    def _attempt(self, kind: str, reply: _Reply) -> Attempt:
+        """The record of one answer: its text clipped to `attempt_excerpt_chars`."""
+        return Attempt(kind, _excerpt(reply.text, self.attempt_excerpt_chars), usage=reply.usage,
+                       finish_reason=reply.finish_reason, raw_length=len(reply.text))
 
     def _failed(self, attempts: list, reason: str, best) -> FillFailed:
         """The final error: what happened in every call, and what to try next."""
@@ -751,7 +778,7 @@ def _attempt_line(number: int, attempt: Attempt) -> str:
         shown = "; ".join(_error_line(e) for e in attempt.errors[:3])
         more = f" (+{len(attempt.errors) - 3} more)" if len(attempt.errors) > 3 else ""
         return head + _brief(f"{len(attempt.errors)} error(s): {shown}{more}", 400)
-    return head + f"{len(attempt.raw)} characters, joined with the next part"
+    return head + f"{attempt.raw_length} characters, joined with the next part"
 
 
 def _advice(attempts: list) -> str:
@@ -762,7 +789,7 @@ def _advice(attempts: list) -> str:
         tips.append("for failed calls, do what the error says" +
                     (" (the last exception is chained as __cause__)" if attempts[-1].error else ""))
     if "empty" in types:
-        empty_cut = any(a.finish_reason == "length" and not a.raw.strip() for a in attempts)
+        empty_cut = any(a.finish_reason == "length" and (not a.raw.strip() or _has_error(a, "empty")) for a in attempts)
         tips.append("for empty answers, " + ("raise the model's max_tokens (it stopped at the limit before "
                                               "answering)" if empty_cut else "check the server's chat template and log"))
     if "no_json" in types or "json_invalid" in types:
@@ -770,6 +797,10 @@ def _advice(attempts: list) -> str:
     if types - {"call_failed", "empty", "no_json", "json_invalid"}:
         tips.append("for invalid fields, describe them more precisely in the instructions or raise max_retries")
     return "Next: " + "; ".join(tips) + ". Every attempt is in .attempts, the best partial value in .value."
+
+
+def _has_error(attempt: Attempt, kind: str) -> bool:
+    return any(e.get("type") == kind for e in attempt.errors)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -783,6 +814,17 @@ def _clip(text: str, limit: int = SHOWN_ANSWER_CHARS) -> str:
         text = text[:head] + "\n...\n" + text[len(text) - (limit - 5 - head):]
     text = _CONTROL.sub("\ufffd", text)
     return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def _excerpt(text: str, limit: int) -> str:
+    """`text`, or when it is longer than `limit` its first and last halves of `limit`
+    characters around a line saying how many were left out."""
+    if len(text) <= limit:
+        return text
+    head = max(limit, 0) // 2
+    tail = max(limit, 0) - head
+    left_out = len(text) - head - tail
+    return f"{text[:head]}\n[... {left_out:,} characters left out ...]\n{text[len(text) - tail:]}"
 
 
 def _brief(text: str, limit: int) -> str:
