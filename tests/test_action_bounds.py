@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from llm_server import Reply, Status, start_server
 from repair import ActionNode, FillFailed
-from repair.action import ATTEMPT_EXCERPT_CHARS, CONTINUATION_TAIL_CHARS, CONTINUE_PROMPT
+from repair.action import ATTEMPT_EXCERPT_CHARS, BYTES_PER_TOKEN_ESTIMATE, CONTINUATION_TAIL_CHARS, CONTINUE_PROMPT, FillResult
 from repair.llm import Ollama, OpenAICompatible
 
 
@@ -35,7 +35,8 @@ class Answer:
 
 
 class Script:
-    """A fake model: replies in order (the last one repeats), records what it was sent."""
+    """A fake model: replies in order (the last one repeats; an exception is raised),
+    records what it was sent."""
 
     def __init__(self, *replies) -> None:
         self.replies = list(replies)
@@ -43,7 +44,10 @@ class Script:
 
     def __call__(self, messages):
         self.sent.append([dict(m) for m in messages])
-        return self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        reply = self.replies.pop(0) if len(self.replies) > 1 else self.replies[0]
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
 
 
 def size(messages) -> int:
@@ -183,3 +187,107 @@ def test_a_huge_blank_answer_at_the_limit_still_gets_the_max_tokens_advice():
     with pytest.raises(FillFailed) as info:
         ActionNode.from_model(Ticket).fill("ctx", llm, max_retries=3)
     assert info.value.attempts[0].clipped and "raise the model's max_tokens" in str(info.value)
+
+
+# --------------------------------------------------------------------------- the token budget
+BAD = '[CONTENT]{"title": "x", "severity": "urgent"}[/CONTENT]'
+WORSE = '[CONTENT]{"severity": "low"}[/CONTENT]'
+
+
+def estimate(messages, text: str) -> int:
+    size = sum(len(m["content"].encode("utf-8")) for m in messages) + len(text.encode("utf-8"))
+    return -(-size // BYTES_PER_TOKEN_ESTIMATE)
+
+
+def alternating(usage, n: int = 12):
+    """n invalid answers whose errors differ from one to the next (so only the budget or
+    max_retries stops the loop), each with `usage`."""
+    return Script(*[Answer(BAD if k % 2 else WORSE, usage=usage) for k in range(n)])
+
+
+def test_usage_with_a_none_total_is_estimated_not_a_type_error():
+    llm = Script(Answer(GOOD, usage={"total_tokens": None}))
+    result = ActionNode.from_model(Ticket).fill("ctx", llm, max_tokens=100_000)
+    assert result.attempts[0].tokens == estimate(llm.sent[0], GOOD) > 0
+    assert result.usage == {}  # nothing usable was reported
+
+
+@pytest.mark.parametrize("usage", [
+    {"total_tokens": None}, {"total_tokens": -1_000_000}, {"total_tokens": -1}, {"total_tokens": 0},
+    {"total_tokens": "600"}, {"total_tokens": float("nan")}, {"total_tokens": float("-inf")},
+    {"total_tokens": True}, {"total_tokens": [600]}, {}, None, "600 tokens", ["total_tokens", 600],
+    {"prompt_tokens": -500, "completion_tokens": 10},
+], ids=repr)
+def test_unusable_usage_is_estimated_and_the_budget_still_stops_the_loop(usage):
+    llm = alternating(usage)
+    node = ActionNode.from_model(Ticket)
+    per_call = estimate([{"content": node.compile("ctx")}], BAD)  # about the least a call counts
+    budget = 3 * per_call
+    with pytest.raises(FillFailed, match="token budget") as info:
+        node.fill("ctx", llm, max_retries=10, max_tokens=budget)
+    attempts = info.value.attempts
+    assert len(llm.sent) == len(attempts) <= 3  # without the budget, 11 calls
+    assert all(a.tokens == estimate(sent, raw) for a, sent, raw in zip(attempts, llm.sent, [a.raw for a in attempts]))
+    assert sum(a.tokens for a in attempts) >= budget > sum(a.tokens for a in attempts[:-1])
+    reported = FillResult(None, None, "", attempts).usage  # what was reported, summed: no error, nothing negative
+    assert all(isinstance(v, int) and v >= 0 for v in reported.values())
+
+
+def test_a_negative_report_never_gives_budget_back():
+    llm = Script(Answer(WORSE, usage={"total_tokens": 600}), Answer(BAD, usage={"total_tokens": -600}),
+                 Answer(WORSE, usage={"total_tokens": 600}), Answer(GOOD, usage={"total_tokens": 10}))
+    with pytest.raises(FillFailed, match="token budget of 1300"):
+        ActionNode.from_model(Ticket).fill("ctx", llm, max_tokens=1300)
+    assert len(llm.sent) == 3  # 600 + (an estimate) + 600: the good fourth answer is never asked for
+
+
+def test_total_tokens_is_trusted_and_prompt_plus_completion_stands_in_for_it():
+    llm = Script(Answer(WORSE, usage={"total_tokens": 7}),
+                 Answer(BAD, usage={"prompt_tokens": 10, "completion_tokens": 0, "total_tokens": None}),
+                 Answer(GOOD, usage={"prompt_tokens": 2.5, "completion_tokens": 3}))
+    result = ActionNode.from_model(Ticket).fill("ctx", llm, max_tokens=1000)
+    assert [a.tokens for a in result.attempts] == [7, 10, 6]  # (a fraction rounds up)
+    assert result.usage == {"total_tokens": 7, "prompt_tokens": 10, "completion_tokens": 3}
+
+
+def test_answers_without_usage_spend_the_budget_by_estimate():
+    llm = Script(WORSE, BAD, WORSE, BAD, GOOD)  # plain str answers: no usage at all
+    node = ActionNode.from_model(Ticket)
+    budget = 2 * estimate([{"content": node.compile("ctx")}], BAD)
+    with pytest.raises(FillFailed, match="token budget"):
+        node.fill("ctx", llm, max_tokens=budget, max_retries=10)
+    assert len(llm.sent) == 2
+
+
+def test_a_failed_call_counts_nothing():
+    llm = Script(ConnectionError("reset"), GOOD)
+    result = ActionNode.from_model(Ticket).fill("ctx", llm, max_tokens=10**6)
+    assert [a.tokens for a in result.attempts] == [0, estimate(llm.sent[1], GOOD)]
+
+
+def openai_body(text: str, usage) -> dict:
+    return {"choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": usage}
+
+
+def ollama_body(text: str, prompt_eval_count, eval_count) -> dict:
+    return {"model": "m", "message": {"role": "assistant", "content": text}, "done": True, "done_reason": "stop",
+            "prompt_eval_count": prompt_eval_count, "eval_count": eval_count}
+
+
+@pytest.mark.parametrize("protocol, bodies", [
+    ("openai", [openai_body(t, {"total_tokens": -10**9}) for t in (WORSE, BAD)]),
+    ("openai", [openai_body(t, {"total_tokens": None, "prompt_tokens": None}) for t in (WORSE, BAD)]),
+    ("ollama", [ollama_body(t, -10**9, 5) for t in (WORSE, BAD)]),
+    ("ollama", [ollama_body(t, None, None) for t in (WORSE, BAD)]),
+], ids=["openai-negative", "openai-null", "ollama-negative", "ollama-missing"])
+def test_odd_usage_over_http_does_not_defeat_the_budget(protocol, bodies, loopback_without_proxy):
+    node = ActionNode.from_model(Ticket)
+    budget = 3 * estimate([{"content": node.compile("ctx")}], BAD)
+    script = [Status(200, bodies[k % 2]) for k in range(12)]
+    with start_server(script) as server:
+        url = server.openai_url if protocol == "openai" else server.ollama_url
+        llm = (OpenAICompatible if protocol == "openai" else Ollama)(url, "m", backoff=0)
+        with pytest.raises(FillFailed, match="token budget"):
+            node.fill("ctx", llm, max_retries=10, max_tokens=budget)
+        assert len(server.requests) <= 3

@@ -17,8 +17,10 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import math
 import re
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .action_stream import StreamEvent, _Answer
@@ -40,6 +42,7 @@ CONTINUE_TAIL_PROMPT = (
 MAX_CONTINUATIONS = 3
 CONTINUATION_TAIL_CHARS = 8000  # a cut-off answer is sent back for its continuation as at most its last this many characters
 ATTEMPT_EXCERPT_CHARS = 10_000  # an Attempt keeps at most this many characters of its answer (head and tail)
+BYTES_PER_TOKEN_ESTIMATE = 3  # without usable usage, a call counts one token per this many UTF-8 bytes sent and received
 SHOWN_ANSWER_CHARS = 4000  # a failed answer is shown back in a re-ask clipped to this (head and tail)
 MAX_FEEDBACK_ERRORS = 20  # errors listed in a re-ask, each line clipped to FEEDBACK_LINE_CHARS
 FEEDBACK_LINE_CHARS = 300
@@ -57,6 +60,7 @@ class Attempt:
     finish_reason: str | None = None
     error: str | None = None  # the call itself failed: "LLMError: ...", "TimeoutError: ..." (key redacted)
     raw_length: int | None = None  # the length of the whole reply (that of `raw` unless set)
+    tokens: int = 0  # what the call counted against `max_tokens` (see ActionNode; 0 for a failed call)
 
     # `raw` is bounded so that the attempts of a fill, and a FillFailed that carries them,
     # never hold every answer in full: a reply longer than the node's
@@ -83,10 +87,13 @@ class FillResult:
 
     @property
     def usage(self) -> dict:
+        """The usage the server reported, summed over the attempts (counts that are not
+        whole numbers of at least 0 are left out; `Attempt.tokens` is what the budget counted)."""
         total: dict = {}
         for attempt in self.attempts:
-            for k, v in (attempt.usage or {}).items():
-                if isinstance(v, int):
+            usage = attempt.usage if isinstance(attempt.usage, Mapping) else {}
+            for k, v in usage.items():
+                if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
                     total[k] = total.get(k, 0) + v
         return total
 
@@ -141,6 +148,12 @@ class ActionNode:
     - The loop also stops early when two answers in a row have the same errors (two empty
       answers, two without JSON, the same invalid fields; a failed call in between does
       not count), and at the `max_tokens` budget.
+    - The budget counts, for each answer, the `total_tokens` of its usage; when that is
+      missing, None, not a number, 0 or negative, `prompt_tokens + completion_tokens` if both
+      are usable; else an estimate, one token per BYTES_PER_TOKEN_ESTIMATE (3) UTF-8 bytes
+      of the messages sent and the answer (more than most tokenizers make of them). A
+      report never adds budget back. A failed call counts nothing. Each `Attempt.tokens`
+      says what was counted.
     - The prompt never grows: a re-ask is the original messages plus the failed answer,
       clipped to SHOWN_ANSWER_CHARS (4,000) characters (head and tail), plus at most
       MAX_FEEDBACK_ERRORS (20) error lines of at most FEEDBACK_LINE_CHARS (300) characters,
@@ -381,20 +394,21 @@ class ActionNode:
                 continue  # the same messages again: the model never saw them
             reply = _as_reply(received)
             text = reply.text
-            answer = self._attempt(kind, reply)
+            answer = self._attempt(kind, reply, messages)
             attempts.append(answer)
             number = len(attempts)  # the call whose attempt carries the check of the (joined) text
             continued = 0
             instance, value, steps, errors = _check(text, model, repair_llm_output)
             while _cut_off(reply, text, steps, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
                 continued += 1
-                received = yield _Call(continuation(base, text, self.continuation_tail_chars), "continue")
+                asked = continuation(base, text, self.continuation_tail_chars)
+                received = yield _Call(asked, "continue")
                 if isinstance(received, _CallFailed):
                     attempts.append(received.attempt("continue"))
                     _log_failed_call(self.key, len(attempts), "continue", received.text, False)
                     break  # check what came so far; a re-ask, if needed, retries the call
                 reply = _as_reply(received)
-                answer = self._attempt("continue", reply)
+                answer = self._attempt("continue", reply, asked)
                 attempts.append(answer)
                 number = len(attempts)
                 text = join_continuation(text, reply.text)
@@ -425,10 +439,12 @@ class ActionNode:
                 {"role": "user", "content": self.reask_prompt(errors)},
             ]
 
-    def _attempt(self, kind: str, reply: _Reply) -> Attempt:
-        """The record of one answer: its text clipped to `attempt_excerpt_chars`."""
+    def _attempt(self, kind: str, reply: _Reply, sent: list) -> Attempt:
+        """The record of one answer to the messages `sent`: its text clipped to
+        `attempt_excerpt_chars`, and the tokens it counts against the budget."""
         return Attempt(kind, _excerpt(reply.text, self.attempt_excerpt_chars), usage=reply.usage,
-                       finish_reason=reply.finish_reason, raw_length=len(reply.text))
+                       finish_reason=reply.finish_reason, raw_length=len(reply.text),
+                       tokens=_tokens(reply.usage, sent, reply.text))
 
     def _failed(self, attempts: list, reason: str, best) -> FillFailed:
         """The final error: what happened in every call, and what to try next."""
@@ -748,8 +764,35 @@ def join_continuation(head: str, tail: str) -> str:
 def _over_budget(attempts: list, max_tokens) -> bool:
     if max_tokens is None:
         return False
-    used = sum(int((a.usage or {}).get("total_tokens", 0)) for a in attempts)
-    return used >= max_tokens
+    return sum(a.tokens for a in attempts) >= max_tokens
+
+
+def _tokens(usage, sent: list, text: str) -> int:
+    """What one answer counts against the budget: the usage the server reported when it is
+    usable, else an estimate from the size of what was sent and received. Never negative,
+    so no report can give budget back."""
+    if isinstance(usage, Mapping):
+        total = _count(usage.get("total_tokens"))
+        if total:  # (0 is no usable count: the prompt alone has tokens)
+            return total
+        prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
+        if prompt and completion is not None:
+            return prompt + completion
+    size = sum(_utf8_size(m.get("content")) for m in sent) + _utf8_size(text)
+    return -(-size // BYTES_PER_TOKEN_ESTIMATE)
+
+
+def _count(value) -> int | None:
+    """A token count as reported, rounded up; None unless it is a finite number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if not (math.isfinite(value) and value >= 0):
+        return None
+    return math.ceil(value)
+
+
+def _utf8_size(text) -> int:
+    return len(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else 0
 
 
 def _error_keys(errors: list) -> set:
