@@ -350,3 +350,17 @@ def test_work_is_linear_in_the_text_by_count():
     for ch in prose:
         parser.feed(ch)
     assert parser._read_chars <= (PROMPT_BUDGET + GROWTH + 2) * len(prose)
+
+
+def test_steps_are_logged_once_at_close_not_at_every_reading(caplog):
+    import logging
+
+    text = "{'a': [1, 2,], 'b': None}"
+    with caplog.at_level(logging.INFO, logger="repair"):
+        parser = StreamParser()
+        for ch in text:
+            parser.feed(ch)
+        assert not [r for r in caplog.records if r.getMessage().startswith("repair_")]
+        result = parser.close()
+    logged = [r.getMessage().split()[0] for r in caplog.records if r.getMessage().startswith("repair_")]
+    assert logged == [s.code for s in result.steps] and logged

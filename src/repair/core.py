@@ -17,7 +17,7 @@ from .lexical.decode import STRICT
 from .lexical.parser import Engine, NoValue
 from .limits import check_depth, check_options, check_size
 from .serialize import dumps
-from .steps import CODES, Step, build_steps, ends_cut_off, log_steps, logger, text_end
+from .steps import CODES, Step, build_steps, ends_cut_off, log_steps, logger, text_end, unlogged_steps
 
 
 _strict_decode = STRICT.decode  # NaN and Infinity are not JSON: they go to the repair path
@@ -235,6 +235,13 @@ def _result(text: str, value, steps, strict: bool) -> RepairResult:
     return result
 
 
+def _reparse(inner: str):
+    """JSON written inside a string, read for alignment: its steps belong to the string's
+    own repair, not to the log (the alignment step that used it is logged)."""
+    with unlogged_steps():
+        return repair(inner).value
+
+
 def _repair_with_schema(text: str, schema, strict: bool, max_depth: int | None = None):
     """Align every candidate value to the schema, validate it, keep the best; return
     (result, validated value or model instance)."""
@@ -248,7 +255,7 @@ def _repair_with_schema(text: str, schema, strict: bool, max_depth: int | None =
     else:
         ex, candidates = None, [Candidate(RANK_TAG, len(text) - len(text.lstrip()), len(text), value, [])]
     # alignment reads JSON written inside a string with this same repair, handed down
-    fit = best_fit(candidates, choose(candidates, text), compiled, reparse=lambda inner: repair(inner).value)
+    fit = best_fit(candidates, choose(candidates, text), compiled, reparse=_reparse)
     chosen = fit.candidate
     raw = [] if ex is None else extraction_steps(text, chosen, candidates, ex.think_spans, choice_step=False)
     steps = build_steps(text, raw + choice_steps(fit, candidates) + chosen.steps + fit.steps)
@@ -316,7 +323,7 @@ def repair_all(text, *, schema=None, strict: bool = False, max_size: int | None 
         raw = list(cand.wrap_steps) + cand.steps
         value, errors = cand.value, None
         if compiled is not None:
-            fit = best_fit([cand], cand, compiled, reparse=lambda inner: repair(inner).value)
+            fit = best_fit([cand], cand, compiled, reparse=_reparse)
             value, errors = fit.value, fit.errors
             raw += fit.steps
         steps = build_steps(text, raw)

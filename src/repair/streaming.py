@@ -43,7 +43,7 @@ from json.decoder import scanstring
 from .core import RepairResult, repair
 from .errors import RepairError
 from .schema.coerce import NULL_WORDS
-from .steps import COMMENT, ESCAPED_JSON, LEADING_TEXT, MISSING_BRACKET, TOKEN_LOCAL, TRUNCATED, WRAPPERS
+from .steps import COMMENT, ESCAPED_JSON, LEADING_TEXT, MISSING_BRACKET, TOKEN_LOCAL, TRUNCATED, WRAPPERS, unlogged_steps
 from .extract.think import _THINK_OPEN, THINK_CLOSE
 from .schema.align import path_join
 
@@ -203,7 +203,8 @@ class StreamParser:
         self._tail = None
         self._read_chars += len(text)
         try:
-            result = repair(text)
+            with unlogged_steps():  # (a reading of a partial text: close() logs the whole text's steps once)
+                result = repair(text)
         except RepairError:
             self._waiting = _VALUE_MAY_START
             return frozenset()  # no value yet (prose so far)
