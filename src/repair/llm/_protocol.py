@@ -123,6 +123,11 @@ class _Adapter:
                 text = text.replace(secret, "***")
         return _mask_secrets(text)
 
+    def _quote(self, text: str) -> str:
+        """An excerpt of a server's `text` for an error message: masked first, then cut, so a
+        key that straddles the cut is masked whole rather than cut to a prefix no pattern knows."""
+        return _excerpt(self._redact(text))
+
     # ------------------------------------------------------------------ calling
     # (`__call__` and `acall`, the I/O, are added by _drive.Driven, which the adapters
     # subclass: this module stays free of I/O and imports nothing from the drivers)
@@ -215,18 +220,18 @@ class _Adapter:
         if status >= 300:
             return self._status_failure(status, data, text, attempt, headers or {})
         if not isinstance(data, dict):
-            excerpt = self._redact(_excerpt(text)) or "an empty body"
+            excerpt = self._quote(text) or "an empty body"
             msg = (f"{self.url} answered HTTP {status} with a body that is not a JSON object: {excerpt!r}; "
                    f"is base_url the {self._protocol} endpoint ({self._hint})?")
             return LLMError(msg, status=status, attempts=attempt), False, "not JSON"
         if "error" in data and data["error"]:
-            server = self._redact(_server_message(data, text))
+            server = self._quote(_server_message(data, text))
             msg = f"{self.url} answered HTTP {status} with an error: {server}"
             return LLMError(msg, status=status, attempts=attempt), False, server
         try:
             return self._read(data)
         except _Refused as refused:
-            msg = (f"{self.url}: the model refused to answer: {_excerpt(str(refused))}; "
+            msg = (f"{self.url}: the model refused to answer: {self._quote(str(refused))}; "
                    "rephrase the request or use another model")
             return LLMError(self._redact(msg), status=status, attempts=attempt), False, "refused"
         except _Missing as missing:
@@ -236,7 +241,7 @@ class _Adapter:
             return LLMError(self._redact(msg), status=status, attempts=attempt), False, f"no {missing}"
 
     def _status_failure(self, status: int, data, text: str, attempt: int, headers):
-        server = self._redact(_server_message(data, text))
+        server = self._quote(_server_message(data, text))
         said = f": {server}" if server else ""
         brief = f"HTTP {status}{said}"
         retryable = status >= 500 or (status == 429 and not _quota_used_up(data))
@@ -292,17 +297,18 @@ def _messages(messages) -> list[dict]:
 
 def _server_message(data, text: str) -> str:
     """The error message a server put in its body: OpenAI's {"error": {"message"}}, Ollama's
-    {"error": "..."}, vLLM/FastChat's {"message"}, FastAPI's {"detail"}; else a text excerpt."""
+    {"error": "..."}, vLLM/FastChat's {"message"}, FastAPI's {"detail"}; else the whole text.
+    Uncut: the caller masks credentials in it before cutting it to an excerpt (`_Adapter._quote`)."""
     if isinstance(data, dict):
         error = data.get("error")
         if isinstance(error, dict) and error.get("message"):
-            return _excerpt(str(error["message"]))
+            return str(error["message"])
         if isinstance(error, str) and error:
-            return _excerpt(error)
+            return error
         for key in ("message", "detail"):
             if data.get(key):
-                return _excerpt(str(data[key]))
-    return _excerpt(text)
+                return str(data[key])
+    return text
 
 
 def _quota_used_up(data) -> bool:

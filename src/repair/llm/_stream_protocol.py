@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 
 from ._protocol import LLMError, Reply, Wait, _Adapter, _excerpt, _messages, logger
+from ._secrets import _mask_secrets
 
 __all__ = ["Done", "Fail", "Open", "Read", "ReadAll", "Wait"]
 
@@ -64,7 +65,19 @@ class Fail:
 
 # ------------------------------------------------------------------ framing
 class _Malformed(Exception):
-    """The stream broke its protocol; the message says where (internal)."""
+    """The stream broke its protocol: `problem` says where, `quoted` is the offending data
+    when there is some to show (kept whole, so that credentials are masked before it is cut
+    to an excerpt) (internal)."""
+
+    def __init__(self, problem: str, quoted: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.quoted = quoted
+
+    def __str__(self) -> str:
+        if self.quoted is None:
+            return self.problem
+        return f"{self.problem}: {_excerpt(_mask_secrets(self.quoted))!r}"
 
 
 class _ServerSaid(Exception):
@@ -201,9 +214,9 @@ def _json_object(unit: _Unit) -> dict:
         value = json.loads(unit.data)
     except ValueError as exc:
         why = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise _Malformed(f"{unit.where} is not JSON ({why}): {_excerpt(unit.data)!r}") from None
+        raise _Malformed(f"{unit.where} is not JSON ({why})", unit.data) from None
     if not isinstance(value, dict):
-        raise _Malformed(f"{unit.where} is JSON but not an object: {_excerpt(unit.data)!r}")
+        raise _Malformed(f"{unit.where} is JSON but not an object", unit.data)
     return value
 
 
@@ -297,7 +310,7 @@ class _Streaming(_Adapter):
                 try:
                     units = framing.feed(chunk) if chunk else framing.end()
                 except _Malformed as exc:
-                    raise _Failed(self._malformed(str(exc), status, attempt, progress)) from None
+                    raise _Failed(self._malformed(exc, status, attempt, progress)) from None
                 for unit in units:
                     self._take(unit, progress, status, attempt)
                     if progress.finished:
@@ -320,9 +333,9 @@ class _Streaming(_Adapter):
         try:
             piece = self._stream_piece(unit, progress)
         except _Malformed as exc:
-            raise _Failed(self._malformed(str(exc), status, attempt, progress)) from None
+            raise _Failed(self._malformed(exc, status, attempt, progress)) from None
         except _ServerSaid as exc:
-            msg = (f"{self.url}: the server reported an error in the stream at {unit.where}: {exc} "
+            msg = (f"{self.url}: the server reported an error in the stream at {unit.where}: {self._quote(str(exc))} "
                    f"({self._so_far(progress)})")
             raise _Failed(LLMError(self._redact(msg), status=status, attempts=attempt)) from None
         if piece:
@@ -341,7 +354,7 @@ class _Streaming(_Adapter):
                    "server's log if it keeps happening")
             raise _Failed(LLMError(self._redact(msg), status=status, attempts=attempt, retryable=True))
         if progress.refusal and not progress.chars:
-            msg = (f"{self.url}: the model refused to answer: {_excerpt(progress.refusal)}; "
+            msg = (f"{self.url}: the model refused to answer: {self._quote(progress.refusal)}; "
                    "rephrase the request or use another model")
             raise _Failed(LLMError(self._redact(msg), status=status, attempts=attempt))
 
@@ -349,7 +362,8 @@ class _Streaming(_Adapter):
     def _so_far(self, progress: _Progress) -> str:
         return f"{progress.chars:,} characters of the answer had arrived"
 
-    def _malformed(self, problem: str, status: int, attempt: int, progress: _Progress) -> LLMError:
+    def _malformed(self, exc: _Malformed, status: int, attempt: int, progress: _Progress) -> LLMError:
+        problem = exc.problem if exc.quoted is None else f"{exc.problem}: {self._quote(exc.quoted)!r}"
         msg = f"{self.url}: the {self._protocol} stream is malformed: {problem} ({self._so_far(progress)})"
         if not progress.chars:  # nothing readable yet: perhaps not the endpoint it should be
             msg += f"; is base_url the {self._protocol} endpoint ({self._hint})?"
