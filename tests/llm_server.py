@@ -21,7 +21,13 @@ used up the last step repeats (so `[Status(500)]` is a server that always fails)
 - `Drop()`: close the connection without answering;
 - `Trickle(interval, then=None)`: send the headers of `then` (default a Reply) at once, then
   its body one byte every `interval` seconds, so every read is quick but the whole answer
-  takes long (a client must bound the whole request, not each read).
+  takes long (a client must bound the whole request, not each read);
+- `TrickleHead(interval, then=None, padding=300)`: send the status line at once, then the
+  headers (`padding` bytes of an extra header first) one byte every `interval` seconds,
+  then the body of `then` (default a Reply) at once: a client must bound the wait for the
+  response head too;
+- `Encoded(body, encoding="gzip", status=200)`: `body` (bytes, already compressed) sent
+  with `Content-Encoding: encoding`, e.g. a small gzip body that expands to a huge one.
 
 Every request is recorded in `server.requests` as a `Request` with `.method`, `.path`,
 `.headers` (lower-case names) and `.json` (the parsed body, or None) and `.body` (text).
@@ -35,7 +41,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-__all__ = ["Delay", "Drop", "Reply", "Request", "Status", "Trickle", "start_server"]
+__all__ = ["Delay", "Drop", "Encoded", "Reply", "Request", "Status", "Trickle", "TrickleHead", "start_server"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,20 @@ class Drop:
 class Trickle:
     interval: float
     then: object = None
+
+
+@dataclass(frozen=True)
+class TrickleHead:
+    interval: float
+    then: object = None
+    padding: int = 300
+
+
+@dataclass(frozen=True)
+class Encoded:
+    body: bytes
+    encoding: str = "gzip"
+    status: int = 200
 
 
 @dataclass
@@ -124,6 +144,26 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 code, body = 200, self._reply_body(inner, request)
             self._send(code, body, trickle=step.interval)
+        elif isinstance(step, TrickleHead):
+            inner = step.then if step.then is not None else Reply("late")
+            if isinstance(inner, str):
+                inner = Reply(inner)
+            data = json.dumps(self._reply_body(inner, request)).encode("utf-8")
+            head = (b"X-Padding: " + b"p" * step.padding + b"\r\nContent-Type: application/json\r\n"
+                    + b"Content-Length: %d\r\n\r\n" % len(data))
+            try:
+                self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+                self.wfile.flush()
+                for i in range(len(head)):
+                    self.wfile.write(head[i:i + 1])
+                    self.wfile.flush()
+                    if self.server._stop.wait(step.interval):
+                        return  # the server is closing
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up
+        elif isinstance(step, Encoded):
+            self._send(step.status, step.body, headers=(("Content-Encoding", step.encoding),))
         elif isinstance(step, Drop):
             self.close_connection = True  # the handler returns without a byte; the socket closes
         elif isinstance(step, Status):
@@ -166,10 +206,13 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _send(self, code: int, body, trickle: float | None = None, headers=()) -> None:
-        data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
+        if isinstance(body, bytes):
+            data = body
+        else:
+            data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
         try:
             self.send_response(code)
-            self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
+            self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
             self.send_header("Content-Length", str(len(data)))
             for name, value in headers:
                 self.send_header(name, value)

@@ -11,7 +11,7 @@ import traceback
 
 import pytest
 
-from llm_server import Status
+from llm_server import Encoded, Reply, Status, TrickleHead
 from stream_server import Raw, openai_event, start_stream_server
 from repair.llm import LLMError, Ollama, OpenAICompatible
 
@@ -77,3 +77,36 @@ def test_a_key_straddling_the_excerpt_cut_is_masked_whole(serve, secret, offset)
     for error in errors:
         assert not leaked(everything(error), secret), str(error)
     assert [e.status for e in errors] == [401, 200, 200, 200]
+
+
+# --------------------------------------------------------------------------- a response head trickled
+@pytest.mark.parametrize("make", [openai, ollama])
+def test_a_trickled_response_head_is_bounded_by_the_timeout(serve, make):
+    # the status line at once, then one header byte every 0.2 s: every read is quick, and the
+    # head would be complete after over 60 s, followed by a valid answer. An LLMError naming
+    # the timeout shows the timeout bounded the wait for the head.
+    server = serve(TrickleHead(0.2, Reply("too late")))
+    with pytest.raises(LLMError) as info:
+        make(server, timeout=2, max_retries=1)(MESSAGES)
+    assert info.value.attempts == 2 and len(server.requests) == 2 and info.value.retryable
+    assert "no answer within 2 s" in str(info.value) and "timeout=" in str(info.value)
+
+
+@pytest.mark.parametrize("make", [openai, ollama])
+def test_a_trickled_response_head_is_bounded_async_and_when_streaming(serve, make):
+    server = serve(TrickleHead(0.2, Reply("too late")))
+    with pytest.raises(LLMError, match="no answer within 2 s"):
+        asyncio.run(make(server, timeout=2).acall(MESSAGES))
+    with pytest.raises(LLMError, match="no answer within 2 s"):
+        list(make(server, timeout=2).stream(MESSAGES))
+
+    async def astream():
+        return [piece async for piece in make(server, timeout=2).astream(MESSAGES)]
+    with pytest.raises(LLMError, match="no answer within 2 s"):
+        asyncio.run(astream())
+    assert len(server.requests) == 3
+
+
+def test_a_head_within_the_timeout_is_fine(serve):
+    server = serve(TrickleHead(0.001, Reply("slow head, fine"), padding=20))
+    assert openai(server, timeout=10)(MESSAGES).text == "slow head, fine"

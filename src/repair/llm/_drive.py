@@ -1,6 +1,7 @@
 """The I/O: run an adapter's retry loop (`_Adapter._exchange`) over httpx, blocking with
 `call` or async with `acall`. The loop and every decision in it live in _protocol.py; a
-driver only POSTs, reads the whole answer within the timeout, and sleeps when told to.
+driver only POSTs, reads the whole answer, and sleeps when told to; the client's network
+backend keeps each attempt's waits within the timeout (_budget.py).
 
 The same for a streamed answer: `TextStream` and `AsyncTextStream` run
 `_Streaming._stream_exchange` (_stream_protocol.py), reading the body piece by piece and
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import time
 
+from ._budget import _Budget, bound_client
 from ._protocol import Reply, Wait, _messages
 from ._stream_protocol import Fail, Open, Read, ReadAll, _Streaming
 
@@ -45,12 +47,14 @@ def call(adapter, messages: list[dict]) -> Reply:
 
     steps = adapter._exchange(messages)
     step = next(steps)  # builds the body: bad messages fail before a client is made
-    with httpx.Client(timeout=adapter.timeout) as client:
+    budget = _Budget(adapter.timeout)
+    with bound_client(httpx.Client(timeout=adapter.timeout), budget) as client:
         while not isinstance(step, Reply):
             if isinstance(step, Wait):
                 time.sleep(step.seconds)
                 step = next(steps)
             else:
+                budget.reset()
                 step = steps.send(_post(client, adapter, step.body))
     return step
 
@@ -63,28 +67,29 @@ async def acall(adapter, messages: list[dict]) -> Reply:
 
     steps = adapter._exchange(messages)
     step = next(steps)  # builds the body: bad messages fail before a client is made
-    async with httpx.AsyncClient(timeout=adapter.timeout) as client:
+    budget = _Budget(adapter.timeout)
+    async with bound_client(httpx.AsyncClient(timeout=adapter.timeout), budget) as client:
         while not isinstance(step, Reply):
             if isinstance(step, Wait):
                 await asyncio.sleep(step.seconds)
                 step = next(steps)
             else:
+                budget.reset()
                 step = steps.send(await _apost(client, adapter, step.body))
     return step
 
 
 def _post(client, adapter, body: dict):
-    """One attempt: (status, content, headers), or the transport exception it failed with."""
+    """One attempt: (status, content, headers), or the transport exception it failed with.
+    The client's network backend bounds the attempt's waits (_budget.py)."""
     import httpx
 
-    deadline = time.monotonic() + adapter.timeout
     try:
         with client.stream("POST", adapter.url, json=body, headers=adapter._headers(),
                            auth=_auth(adapter)) as response:
             content = bytearray()
             for chunk in response.iter_bytes():
                 content += chunk
-                _check_deadline(deadline, adapter.timeout)
     except (httpx.TransportError, httpx.InvalidURL) as exc:
         return exc
     return response.status_code, bytes(content), response.headers
@@ -94,14 +99,12 @@ async def _apost(client, adapter, body: dict):
     """`_post` for httpx.AsyncClient."""
     import httpx
 
-    deadline = time.monotonic() + adapter.timeout
     try:
         async with client.stream("POST", adapter.url, json=body, headers=adapter._headers(),
                                  auth=_auth(adapter)) as response:
             content = bytearray()
             async for chunk in response.aiter_bytes():
                 content += chunk
-                _check_deadline(deadline, adapter.timeout)
     except (httpx.TransportError, httpx.InvalidURL) as exc:
         return exc
     return response.status_code, bytes(content), response.headers
@@ -114,15 +117,6 @@ def _auth(adapter):
     import httpx
 
     return httpx.BasicAuth(*adapter._basic.value)
-
-
-def _check_deadline(deadline: float, timeout: float) -> None:
-    """httpx's timeout bounds each read; this bounds the whole answer, for a server that
-    trickles it a few bytes at a time."""
-    if time.monotonic() > deadline:
-        import httpx
-
-        raise httpx.ReadTimeout(f"the answer was still arriving after {timeout:g} s")
 
 
 # ------------------------------------------------------------------ streaming
@@ -220,48 +214,25 @@ class AsyncTextStream(_StreamState):
         await self.aclose()
 
 
-class _Budget:
-    """The time an attempt has spent waiting for the server. httpx's timeout bounds each
-    wait; this bounds their sum, against a server that trickles its answer, while the time
-    the caller takes between pieces does not count."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self.spent = 0.0
-        self._since = 0.0
-
-    def __enter__(self) -> None:
-        self._since = time.monotonic()
-
-    def __exit__(self, *exc) -> None:
-        self.spent += time.monotonic() - self._since
-
-    def check(self) -> None:
-        if self.spent > self.timeout:
-            import httpx
-
-            raise httpx.ReadTimeout(f"the answer was still arriving after {self.timeout:g} s")
-
-
 def _run(adapter, steps, owner):
     """Run a streaming exchange with httpx.Client and time.sleep, yielding the text pieces."""
     import httpx
 
     failures = (httpx.RequestError, httpx.InvalidURL)
     step = next(steps)
-    with httpx.Client(timeout=adapter.timeout) as client:
+    budget = _Budget(adapter.timeout)
+    with bound_client(httpx.Client(timeout=adapter.timeout), budget) as client:
         while isinstance(step, (Open, Wait)):
             if isinstance(step, Wait):
                 time.sleep(step.seconds)
                 step = next(steps)
                 continue
-            budget = _Budget(adapter.timeout)
+            budget.reset()
             with contextlib.ExitStack() as attempt:  # closes this attempt's response
                 try:
-                    with budget:
-                        response = attempt.enter_context(client.stream(
-                            "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
-                            auth=_auth(adapter)))
+                    response = attempt.enter_context(client.stream(
+                        "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
+                        auth=_auth(adapter)))
                 except failures as exc:
                     step = steps.send(exc)
                     continue
@@ -269,11 +240,11 @@ def _run(adapter, steps, owner):
                 chunks = response.iter_bytes()
                 while isinstance(step, (Read, ReadAll)):
                     if isinstance(step, ReadAll):
-                        step = steps.send(_read_all(chunks, budget, failures))
+                        step = steps.send(_read_all(chunks, failures))
                         continue
                     for piece in step.pieces:
                         yield owner._hand(piece)
-                    step = steps.send(_read_next(chunks, budget, failures))
+                    step = steps.send(_read_next(chunks, failures))
     for piece in step.pieces:  # Done or Fail: the connection is closed by now
         yield owner._hand(piece)
     owner._end(step)
@@ -288,19 +259,19 @@ async def _arun(adapter, steps, owner):
 
     failures = (httpx.RequestError, httpx.InvalidURL)
     step = next(steps)
-    async with httpx.AsyncClient(timeout=adapter.timeout) as client:
+    budget = _Budget(adapter.timeout)
+    async with bound_client(httpx.AsyncClient(timeout=adapter.timeout), budget) as client:
         while isinstance(step, (Open, Wait)):
             if isinstance(step, Wait):
                 await asyncio.sleep(step.seconds)
                 step = next(steps)
                 continue
-            budget = _Budget(adapter.timeout)
+            budget.reset()
             async with contextlib.AsyncExitStack() as attempt:
                 try:
-                    with budget:
-                        response = await attempt.enter_async_context(client.stream(
-                            "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
-                            auth=_auth(adapter)))
+                    response = await attempt.enter_async_context(client.stream(
+                        "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
+                        auth=_auth(adapter)))
                 except failures as exc:
                     step = steps.send(exc)
                     continue
@@ -308,35 +279,33 @@ async def _arun(adapter, steps, owner):
                 chunks = response.aiter_bytes()
                 while isinstance(step, (Read, ReadAll)):
                     if isinstance(step, ReadAll):
-                        step = steps.send(await _aread_all(chunks, budget, failures))
+                        step = steps.send(await _aread_all(chunks, failures))
                         continue
                     for piece in step.pieces:
                         yield owner._hand(piece)
-                    step = steps.send(await _aread_next(chunks, budget, failures))
+                    step = steps.send(await _aread_next(chunks, failures))
     for piece in step.pieces:
         yield owner._hand(piece)
     owner._end(step)
 
 
-def _read_next(chunks, budget: _Budget, failures):
+def _read_next(chunks, failures):
     """The next non-empty piece of the body, b"" at its end, or the exception it failed with."""
     try:
-        with budget:
-            chunk = b""
-            for chunk in chunks:
-                if chunk:
-                    break
-        budget.check()
+        chunk = b""
+        for chunk in chunks:
+            if chunk:
+                break
     except failures as exc:
         return exc
     return chunk
 
 
-def _read_all(chunks, budget: _Budget, failures):
+def _read_all(chunks, failures):
     """The rest of the body, or the exception reading it failed with."""
     content = bytearray()
     while True:
-        chunk = _read_next(chunks, budget, failures)
+        chunk = _read_next(chunks, failures)
         if isinstance(chunk, BaseException):
             return chunk
         if not chunk:
@@ -344,23 +313,21 @@ def _read_all(chunks, budget: _Budget, failures):
         content += chunk
 
 
-async def _aread_next(chunks, budget: _Budget, failures):
+async def _aread_next(chunks, failures):
     try:
-        with budget:
-            chunk = b""
-            async for chunk in chunks:
-                if chunk:
-                    break
-        budget.check()
+        chunk = b""
+        async for chunk in chunks:
+            if chunk:
+                break
     except failures as exc:
         return exc
     return chunk
 
 
-async def _aread_all(chunks, budget: _Budget, failures):
+async def _aread_all(chunks, failures):
     content = bytearray()
     while True:
-        chunk = await _aread_next(chunks, budget, failures)
+        chunk = await _aread_next(chunks, failures)
         if isinstance(chunk, BaseException):
             return chunk
         if not chunk:
