@@ -13,6 +13,7 @@ import contextlib
 import time
 
 from ._budget import _Budget, bound_client
+from ._body import _BodyError
 from ._protocol import Reply, Wait, _messages
 from ._stream_protocol import Fail, Open, Read, ReadAll, _Streaming
 
@@ -87,10 +88,12 @@ def _post(client, adapter, body: dict):
     try:
         with client.stream("POST", adapter.url, json=body, headers=adapter._headers(),
                            auth=_auth(adapter)) as response:
+            decoder = adapter._decoder(response.status_code, response.headers)
             content = bytearray()
-            for chunk in response.iter_bytes():
-                content += chunk
-    except (httpx.TransportError, httpx.InvalidURL) as exc:
+            for chunk in response.iter_raw():
+                content += decoder.feed(chunk)
+            content += decoder.end()
+    except (httpx.TransportError, httpx.InvalidURL, _BodyError) as exc:
         return exc
     return response.status_code, bytes(content), response.headers
 
@@ -102,10 +105,12 @@ async def _apost(client, adapter, body: dict):
     try:
         async with client.stream("POST", adapter.url, json=body, headers=adapter._headers(),
                                  auth=_auth(adapter)) as response:
+            decoder = adapter._decoder(response.status_code, response.headers)
             content = bytearray()
-            async for chunk in response.aiter_bytes():
-                content += chunk
-    except (httpx.TransportError, httpx.InvalidURL) as exc:
+            async for chunk in response.aiter_raw():
+                content += decoder.feed(chunk)
+            content += decoder.end()
+    except (httpx.TransportError, httpx.InvalidURL, _BodyError) as exc:
         return exc
     return response.status_code, bytes(content), response.headers
 
@@ -218,7 +223,7 @@ def _run(adapter, steps, owner):
     """Run a streaming exchange with httpx.Client and time.sleep, yielding the text pieces."""
     import httpx
 
-    failures = (httpx.RequestError, httpx.InvalidURL)
+    failures = (httpx.RequestError, httpx.InvalidURL, _BodyError)
     step = next(steps)
     budget = _Budget(adapter.timeout)
     with bound_client(httpx.Client(timeout=adapter.timeout), budget) as client:
@@ -237,7 +242,7 @@ def _run(adapter, steps, owner):
                     step = steps.send(exc)
                     continue
                 step = steps.send((response.status_code, response.headers))
-                chunks = response.iter_bytes()
+                chunks = _decoded(response.iter_raw(), adapter._decoder(response.status_code, response.headers))
                 while isinstance(step, (Read, ReadAll)):
                     if isinstance(step, ReadAll):
                         step = steps.send(_read_all(chunks, failures))
@@ -257,7 +262,7 @@ async def _arun(adapter, steps, owner):
 
     import httpx
 
-    failures = (httpx.RequestError, httpx.InvalidURL)
+    failures = (httpx.RequestError, httpx.InvalidURL, _BodyError)
     step = next(steps)
     budget = _Budget(adapter.timeout)
     async with bound_client(httpx.AsyncClient(timeout=adapter.timeout), budget) as client:
@@ -276,7 +281,7 @@ async def _arun(adapter, steps, owner):
                     step = steps.send(exc)
                     continue
                 step = steps.send((response.status_code, response.headers))
-                chunks = response.aiter_bytes()
+                chunks = _adecoded(response.aiter_raw(), adapter._decoder(response.status_code, response.headers))
                 while isinstance(step, (Read, ReadAll)):
                     if isinstance(step, ReadAll):
                         step = steps.send(await _aread_all(chunks, failures))
@@ -287,6 +292,19 @@ async def _arun(adapter, steps, owner):
     for piece in step.pieces:
         yield owner._hand(piece)
     owner._end(step)
+
+
+def _decoded(raw, decoder):
+    """The body's raw chunks, decoded (and bounded) as they arrive."""
+    for chunk in raw:
+        yield decoder.feed(chunk)
+    yield decoder.end()
+
+
+async def _adecoded(raw, decoder):
+    async for chunk in raw:
+        yield decoder.feed(chunk)
+    yield decoder.end()
 
 
 def _read_next(chunks, failures):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from ._body import ACCEPT_ENCODING, MAX_RESPONSE_BYTES, _BodyError, _Decoder
 from ._secrets import _mask_secrets, _Secret, _split_userinfo
 
 logger = logging.getLogger("repair.llm")
@@ -75,9 +76,10 @@ class _Adapter:
     _path = ""
     _protocol = ""
     _hint = ""
+    max_response_bytes: int | None = MAX_RESPONSE_BYTES  # (for adapters pickled before it existed)
 
     def __init__(self, base_url: str, model: str, *, timeout: float, max_retries: int, backoff: float,
-                 max_size: int | None = None) -> None:
+                 max_size: int | None = None, max_response_bytes: int | None = MAX_RESPONSE_BYTES) -> None:
         if not isinstance(base_url, str) or not base_url.strip():
             raise ValueError("base_url must be a non-empty URL such as http://127.0.0.1:8000/v1")
         if not isinstance(model, str) or not model.strip():
@@ -86,6 +88,9 @@ class _Adapter:
             raise ValueError("max_retries must be 0 or more")
         if max_size is not None and (type(max_size) is not int or max_size < 1):
             raise ValueError(f"max_size must be a whole number of characters >= 1 or None, not {max_size!r}")
+        if max_response_bytes is not None and (type(max_response_bytes) is not int or max_response_bytes < 1):
+            raise ValueError("max_response_bytes must be a whole number of bytes >= 1 or None, "
+                             f"not {max_response_bytes!r}")
         # user:password@ in the URL becomes Basic auth kept out of base_url, so that neither
         # our messages nor httpx's own "HTTP Request: POST <url>" log line can show it
         self.base_url, self._basic = _split_userinfo(base_url.strip().rstrip("/"))
@@ -94,6 +99,7 @@ class _Adapter:
         self.max_retries = int(max_retries)
         self.backoff = float(backoff)
         self.max_size = max_size
+        self.max_response_bytes = max_response_bytes
         self._key: _Secret | None = None
 
     # what subclasses provide
@@ -109,10 +115,14 @@ class _Adapter:
         return self.base_url + self._path
 
     def _headers(self, accept: str = "application/json") -> dict:
-        headers = {"Content-Type": "application/json", "Accept": accept}
+        headers = {"Content-Type": "application/json", "Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
         if self._key is not None:
             headers["Authorization"] = "Bearer " + self._key.value
         return headers
+
+    def _decoder(self, status: int, headers) -> _Decoder:
+        """Decodes the raw body of a response with these headers, within max_response_bytes."""
+        return _Decoder(str(headers.get("content-encoding", "")), self.max_response_bytes, status)
 
     def _redact(self, text: str) -> str:
         """`text` without the API key, the URL's password, or anything shaped like a key."""
@@ -188,8 +198,13 @@ class _Adapter:
         return LLMError(msg, status=status, attempts=attempt)
 
     def _transport_failure(self, exc, attempt: int):
-        """(error, retryable, brief) for a timeout, a refused or a dropped connection."""
+        """(error, retryable, brief) for a timeout, a refused or a dropped connection, or a
+        body too large, corrupt or in an encoding we did not ask for."""
         import httpx
+
+        if isinstance(exc, _BodyError):
+            msg = self._redact(f"{self.url}: {exc}")
+            return LLMError(msg, status=exc.status, attempts=attempt), exc.retryable, str(exc)
 
         detail = self._redact(str(exc) or type(exc).__name__)
         if isinstance(exc, httpx.TimeoutException):

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass, field
 
 from ._protocol import LLMError, Reply, Wait, _Adapter, _excerpt, _messages, logger
+from ._body import _BodyError
 from ._secrets import _mask_secrets
 
 __all__ = ["Done", "Fail", "Open", "Read", "ReadAll", "Wait"]
@@ -371,8 +372,13 @@ class _Streaming(_Adapter):
 
     def _broken(self, exc: BaseException, status: int, attempt: int, progress: _Progress) -> LLMError:
         """The connection failed, stalled or ran out of time once the body had begun: worth
-        asking again (`.retryable`), but not retried here."""
+        asking again (`.retryable`), but not retried here; or the body passed
+        max_response_bytes, or was corrupt."""
         import httpx
+
+        if isinstance(exc, _BodyError):
+            msg = f"{self.url}: {exc} ({self._so_far(progress)})"
+            return LLMError(self._redact(msg), status=status, attempts=attempt, retryable=exc.retryable)
 
         detail = str(exc) or type(exc).__name__
         if isinstance(exc, httpx.TimeoutException):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._body import MAX_RESPONSE_BYTES
 from ._drive import Driven
 from ._protocol import Reply, _Missing, _server_message
 from ._stream_protocol import _NDJSON, _json_object, _Malformed, _Progress, _ServerSaid, _Unit
@@ -25,9 +26,10 @@ class Ollama(Driven):
     _accept = "application/x-ndjson"
 
     def __init__(self, base_url: str, model: str, *, timeout: float = 60.0, max_retries: int = 2,
-                 backoff: float = 0.5, max_size: int | None = None, **options) -> None:
+                 backoff: float = 0.5, max_size: int | None = None,
+                 max_response_bytes: int | None = MAX_RESPONSE_BYTES, **options) -> None:
         super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff,
-                         max_size=max_size)
+                         max_size=max_size, max_response_bytes=max_response_bytes)
         self.options = options
 
     def _body(self, messages: list[dict], stream: bool = False) -> dict:

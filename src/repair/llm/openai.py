@@ -3,6 +3,7 @@ llama.cpp's server, OpenAI itself)."""
 
 from __future__ import annotations
 
+from ._body import MAX_RESPONSE_BYTES
 from ._drive import Driven
 from ._protocol import Reply, _Missing, _Refused, _server_message
 from ._secrets import _Secret
@@ -28,9 +29,10 @@ class OpenAICompatible(Driven):
     _accept = "text/event-stream"
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, *, timeout: float = 60.0,
-                 max_retries: int = 2, backoff: float = 0.5, max_size: int | None = None, **params) -> None:
+                 max_retries: int = 2, backoff: float = 0.5, max_size: int | None = None,
+                 max_response_bytes: int | None = MAX_RESPONSE_BYTES, **params) -> None:
         super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff,
-                         max_size=max_size)
+                         max_size=max_size, max_response_bytes=max_response_bytes)
         self._key = _Secret(api_key) if api_key else None
         self.params = params
 
