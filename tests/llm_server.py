@@ -10,8 +10,11 @@ answers POST /v1/chat/completions (OpenAI-compatible) and POST /api/chat (Ollama
 request takes the next step of the SCRIPT, whichever path it came on; when the script is
 used up the last step repeats (so `[Status(500)]` is a server that always fails). Steps:
 
-- `Reply(content, finish_reason="stop", prompt_tokens=None, completion_tokens=None)`, or a
-  plain str: a chat answer in the protocol of the path (token counts default to word counts);
+- `Reply(content, finish_reason="stop", prompt_tokens=None, completion_tokens=None,
+  tool_calls=())`, or a plain str: a chat answer in the protocol of the path (token counts
+  default to word counts); `tool_calls` are `ToolCall(name, arguments)`s, sent as OpenAI
+  sends them (`function.arguments` a JSON string, content null when it is "") or as Ollama
+  does (`function.arguments` an object);
 - `Status(code, body=None, headers=())`: that HTTP status with `body` (a dict is sent as
   JSON, a str as it is; None gives the protocol's usual error body) and extra headers
   (`(("Retry-After", "2"),)`). `Status(200, {...})` sends a 200 with
@@ -41,7 +44,21 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-__all__ = ["Delay", "Drop", "Encoded", "Reply", "Request", "Status", "Trickle", "TrickleHead", "start_server"]
+__all__ = ["Delay", "Drop", "Encoded", "ToolCall", "Reply", "Request", "Status", "Trickle", "TrickleHead", "start_server"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: dict
+    id: str = "call_1"
+
+    def openai(self) -> dict:
+        return {"id": self.id, "type": "function",
+                "function": {"name": self.name, "arguments": json.dumps(self.arguments)}}
+
+    def ollama(self) -> dict:
+        return {"function": {"name": self.name, "arguments": self.arguments}}
 
 
 @dataclass(frozen=True)
@@ -50,6 +67,7 @@ class Reply:
     finish_reason: str | None = "stop"
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    tool_calls: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -188,19 +206,23 @@ class _Handler(BaseHTTPRequestHandler):
             return {
                 "model": model,
                 "created_at": "2024-01-01T00:00:00Z",
-                "message": {"role": "assistant", "content": step.content},
+                "message": {"role": "assistant", "content": step.content,
+                            **({"tool_calls": [c.ollama() for c in step.tool_calls]} if step.tool_calls else {})},
                 "done": True,
                 "done_reason": step.finish_reason,
                 "prompt_eval_count": prompt,
                 "eval_count": completion,
             }
+        message = {"role": "assistant", "content": step.content}
+        if step.tool_calls:
+            message = {"role": "assistant", "content": step.content or None,
+                       "tool_calls": [c.openai() for c in step.tool_calls]}
         return {
             "id": f"chatcmpl-{len(self.server.requests)}",
             "object": "chat.completion",
             "created": 1704067200,
             "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": step.content},
-                         "finish_reason": step.finish_reason}],
+            "choices": [{"index": 0, "message": message, "finish_reason": step.finish_reason}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
                       "total_tokens": prompt + completion},
         }

@@ -15,7 +15,7 @@ import time
 from ._budget import _Budget, bound_client
 from ._body import _BodyError
 from ._protocol import Reply, Wait, _messages
-from ._stream_protocol import Fail, Open, Read, ReadAll, _Streaming
+from ._stream_protocol import Fail, Open, Read, ReadAll, ToolCallDelta, _Streaming
 
 
 class Driven(_Streaming):
@@ -30,16 +30,20 @@ class Driven(_Streaming):
         """Send `messages` and return the model's `Reply` (async; httpx.AsyncClient)."""
         return await acall(self, messages)
 
-    def stream(self, messages: list[dict]) -> TextStream:
+    def stream(self, messages: list[dict], *, on_tool_call_delta=None) -> TextStream:
         """Send `messages` asking for a streamed answer; iterate the returned `TextStream`
         for the text pieces as they arrive (blocking; httpx.Client). Nothing is sent before
-        the first `next()`; bad messages raise ValueError here."""
-        return TextStream(self, messages)
+        the first `next()`; bad messages raise ValueError here.
 
-    def astream(self, messages: list[dict]) -> AsyncTextStream:
+        `on_tool_call_delta(delta)` is called with each piece of a tool call as it arrives
+        (a dict as the server sent it), in order with the text pieces; the calls they make
+        up are the stream's `tool_calls` once it is done."""
+        return TextStream(self, messages, on_tool_call_delta=on_tool_call_delta)
+
+    def astream(self, messages: list[dict], *, on_tool_call_delta=None) -> AsyncTextStream:
         """`stream` for async code: `async for piece in llm.astream(messages)`
         (httpx.AsyncClient)."""
-        return AsyncTextStream(self, messages)
+        return AsyncTextStream(self, messages, on_tool_call_delta=on_tool_call_delta)
 
 
 def call(adapter, messages: list[dict]) -> Reply:
@@ -128,14 +132,19 @@ def _auth(adapter):
 class _StreamState:
     """What both streams hold: the text so far and, once it is complete, how it ended."""
 
-    def __init__(self, adapter, messages: list[dict]) -> None:
+    def __init__(self, adapter, messages: list[dict], on_tool_call_delta=None) -> None:
         _messages(messages)  # bad messages fail here; nothing is sent before the first piece is asked for
+        if on_tool_call_delta is not None and not callable(on_tool_call_delta):
+            raise TypeError("on_tool_call_delta must be a callable taking one dict")
         self._adapter = adapter
         self._steps = adapter._stream_exchange(messages)
         self._pieces: list[str] = []
         self._chars = 0
+        self._on_tool_call_delta = on_tool_call_delta
         self.finish_reason: str | None = None
         self.usage: dict | None = None
+        self.tool_calls: list | None = None
+        self.tool_call_deltas: list[dict] = []
         self.done = False
 
     @property
@@ -146,9 +155,15 @@ class _StreamState:
     @property
     def reply(self) -> Reply | None:
         """The whole answer as the one-shot call returns it, once `done`; None before."""
-        return Reply(self.text, self.finish_reason, self.usage) if self.done else None
+        return Reply(self.text, self.finish_reason, self.usage, self.tool_calls) if self.done else None
 
-    def _hand(self, piece: str) -> str:
+    def _hand(self, piece) -> str | None:
+        """A text piece to hand out, or None for a tool-call delta (given to the callback)."""
+        if isinstance(piece, ToolCallDelta):
+            self.tool_call_deltas.append(piece.delta)
+            if self._on_tool_call_delta is not None:
+                self._on_tool_call_delta(piece.delta)
+            return None
         self._pieces.append(piece)
         self._chars += len(piece)
         return piece
@@ -157,6 +172,7 @@ class _StreamState:
         if isinstance(step, Fail):
             raise step.error
         self.finish_reason, self.usage, self.done = step.finish_reason, step.usage, True
+        self.tool_calls = step.tool_calls
 
     def __repr__(self) -> str:
         state = "done" if self.done else "open"
@@ -166,15 +182,17 @@ class _StreamState:
 class TextStream(_StreamState):
     """A streamed answer: an iterator of its text pieces (str), each as it arrives.
 
-    Once the iterator is exhausted, `done` is True and `finish_reason`, `usage` (the
-    shapes `Reply` has) and `text` (the whole answer) are set; `reply` is the `Reply` the
-    one-shot call would have returned. A failure raises `LLMError` from `next()`, after the
+    Once the iterator is exhausted, `done` is True and `finish_reason`, `usage`,
+    `tool_calls` (the shapes `Reply` has; OpenAI's tool calls assembled from their deltas,
+    `function.arguments` joined into one string) and `text` (the whole answer) are set;
+    `reply` is the `Reply` the one-shot call would have returned. `tool_call_deltas` lists
+    the tool-call pieces as they arrived (see `on_tool_call_delta` of `stream`). A failure raises `LLMError` from `next()`, after the
     pieces that arrived intact before it. Use it in a `with` block, or call `close()`, to
     let go of the connection when you stop reading early.
     """
 
-    def __init__(self, adapter, messages: list[dict]) -> None:
-        super().__init__(adapter, messages)
+    def __init__(self, adapter, messages: list[dict], on_tool_call_delta=None) -> None:
+        super().__init__(adapter, messages, on_tool_call_delta)
         self._run = _run(adapter, self._steps, self)
 
     def __iter__(self) -> TextStream:
@@ -198,8 +216,8 @@ class AsyncTextStream(_StreamState):
     """`TextStream` for async code: an async iterator of the text pieces, with the same
     attributes; `aclose()` or `async with` lets go of the connection early."""
 
-    def __init__(self, adapter, messages: list[dict]) -> None:
-        super().__init__(adapter, messages)
+    def __init__(self, adapter, messages: list[dict], on_tool_call_delta=None) -> None:
+        super().__init__(adapter, messages, on_tool_call_delta)
         self._run = _arun(adapter, self._steps, self)
 
     def __aiter__(self) -> AsyncTextStream:
@@ -248,10 +266,12 @@ def _run(adapter, steps, owner):
                         step = steps.send(_read_all(chunks, failures))
                         continue
                     for piece in step.pieces:
-                        yield owner._hand(piece)
+                        if owner._hand(piece) is not None:
+                            yield piece
                     step = steps.send(_read_next(chunks, failures))
     for piece in step.pieces:  # Done or Fail: the connection is closed by now
-        yield owner._hand(piece)
+        if owner._hand(piece) is not None:
+            yield piece
     owner._end(step)
 
 
@@ -287,10 +307,12 @@ async def _arun(adapter, steps, owner):
                         step = steps.send(await _aread_all(chunks, failures))
                         continue
                     for piece in step.pieces:
-                        yield owner._hand(piece)
+                        if owner._hand(piece) is not None:
+                            yield piece
                     step = steps.send(await _aread_next(chunks, failures))
     for piece in step.pieces:
-        yield owner._hand(piece)
+        if owner._hand(piece) is not None:
+            yield piece
     owner._end(step)
 
 

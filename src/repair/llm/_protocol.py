@@ -19,12 +19,17 @@ MAX_RETRY_AFTER = 30.0  # seconds: a longer Retry-After is cut to this (the call
 
 @dataclass(frozen=True)
 class Reply:
-    """One model answer: its text, why it stopped ("stop", "length", ...) and token usage
-    as {"prompt_tokens", "completion_tokens", "total_tokens"} (None when the server gave none)."""
+    """One model answer: its text, why it stopped ("stop", "length", "tool_calls", ...), token
+    usage as {"prompt_tokens", "completion_tokens", "total_tokens"} (None when the server gave
+    none), and the tool calls the model made: the server's `message.tool_calls` list as it
+    sent it (OpenAI: `function.arguments` a JSON string; Ollama: an object), None when it
+    sent none. The text of an answer that is only tool calls is "".
+    """
 
     text: str
     finish_reason: str | None = None
     usage: dict | None = None
+    tool_calls: list | None = None
 
 
 class LLMError(Exception):
@@ -308,6 +313,28 @@ def _messages(messages) -> list[dict]:
         if "role" not in m or "content" not in m:
             raise ValueError(f"messages[{i}] needs 'role' and 'content' keys, got {sorted(m)}")
     return out
+
+
+def _json_schema(value, what: str) -> dict:
+    """A JSON Schema: a dict as it is, or the schema of a pydantic model class (or a pydantic
+    TypeAdapter)."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, type) and callable(getattr(value, "model_json_schema", None)):
+        return value.model_json_schema()
+    if callable(getattr(value, "json_schema", None)) and callable(getattr(value, "validate_python", None)):
+        return value.json_schema()
+    raise TypeError(f"{what} must be a JSON Schema (a dict) or a pydantic model, not {type(value).__name__}")
+
+
+def _tool_list(tools, what: str = "tools") -> list | None:
+    """Tool definitions, passed through as a list of dicts (None for none)."""
+    if tools is None:
+        return None
+    if isinstance(tools, (str, bytes, dict)) or not all(isinstance(t, dict) for t in tools):
+        raise TypeError(f"{what} must be a list of tool definitions (dicts such as "
+                        '{"type": "function", "function": {"name": ..., "parameters": {...}}})')
+    return [dict(t) for t in tools]
 
 
 def _server_message(data, text: str) -> str:

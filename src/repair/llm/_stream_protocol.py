@@ -19,7 +19,7 @@ from ._protocol import LLMError, Reply, Wait, _Adapter, _excerpt, _messages, log
 from ._body import _BodyError
 from ._secrets import _mask_secrets
 
-__all__ = ["Done", "Fail", "Open", "Read", "ReadAll", "Wait"]
+__all__ = ["Done", "Fail", "Open", "Read", "ReadAll", "ToolCallDelta", "Wait"]
 
 _LINE_SLACK = 64 * 1024  # bytes an event may carry beside its text (ids, model name, logprobs)
 
@@ -49,11 +49,23 @@ class Read:
 
 @dataclass(frozen=True)
 class Done:
-    """Hand out the last `pieces`; the answer is complete."""
+    """Hand out the last `pieces`; the answer is complete. `tool_calls` is the list of the
+    tool calls the stream made, assembled from their deltas (None when it made none)."""
 
     pieces: tuple
     finish_reason: str | None
     usage: dict | None
+    tool_calls: list | None = None
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """Among the `pieces` of a step: a piece of a tool call as the stream sent it (OpenAI:
+    an entry of `choices[0].delta.tool_calls`, with its `index`; Ollama: a whole call), in
+    order with the text pieces. The drivers give it to the caller's `on_tool_call_delta`
+    rather than iterate it as text."""
+
+    delta: dict
 
 
 @dataclass(frozen=True)
@@ -231,6 +243,11 @@ class _Progress:
     refusal: str = ""  # an OpenAI refusal, in pieces
     chars: int = 0  # characters of text handed out
     pieces: list = field(default_factory=list)  # this chunk's pieces, not yet handed out
+    deltas: list = field(default_factory=list)  # the tool-call deltas of the event being read
+    tool_calls: dict = field(default_factory=dict)  # index: the tool call assembled so far
+
+    def assembled_tool_calls(self) -> list | None:
+        return [self.tool_calls[i] for i in sorted(self.tool_calls)] or None
 
 
 # ------------------------------------------------------------------ the exchange
@@ -294,7 +311,9 @@ class _Streaming(_Adapter):
         self._next(reply, attempt)  # logs it
         if self.max_size is not None and len(reply.text) > self.max_size:
             return Fail((), self._oversize(status, attempt))
-        return Done((reply.text,) if reply.text else (), reply.finish_reason, reply.usage)
+        calls = tuple(ToolCallDelta(c) for c in reply.tool_calls or () if isinstance(c, dict))
+        return Done(((reply.text,) if reply.text else ()) + calls, reply.finish_reason, reply.usage,
+                    reply.tool_calls)
 
     def _relay(self, chunk, status: int, attempt: int):
         """Decode the streamed body chunk by chunk (the first is `chunk`), handing out the text
@@ -325,7 +344,7 @@ class _Streaming(_Adapter):
             if progress.finished or not chunk:
                 logger.debug("%s streamed %d characters: finish_reason=%s usage=%s",
                              self.url, progress.chars, progress.finish_reason, progress.usage)
-                yield Done(pieces, progress.finish_reason, progress.usage)
+                yield Done(pieces, progress.finish_reason, progress.usage, progress.assembled_tool_calls())
                 return
             chunk = yield Read(pieces)
 
@@ -344,6 +363,8 @@ class _Streaming(_Adapter):
             if self.max_size is not None and progress.chars > self.max_size:
                 raise _Failed(self._oversize(status, attempt))
             progress.pieces.append(piece)
+        progress.pieces += [ToolCallDelta(d) for d in progress.deltas]
+        progress.deltas.clear()
 
     def _check_end(self, progress: _Progress, status: int, attempt: int) -> None:
         """A stream must end with its end mark (or at least a finish reason), and an empty
