@@ -261,3 +261,50 @@ def test_the_official_ollama_client_reads_the_same_tool_calls(serve):
     # and the official client sends format and tools top-level, as the adapter does
     sent = server.requests[0].json
     assert sent["format"] == "json" and sent["tools"][0]["function"]["name"] == "get_weather"
+
+
+# --------------------------------------------------------------------------- from_config
+def test_from_config_sets_the_json_modes(tmp_path, monkeypatch, serve):
+    from repair.llm import from_config
+
+    monkeypatch.delenv("REPAIR_LLM_API_KEY", raising=False)
+    server = serve(Reply("{}"))
+    path = tmp_path / "c.yaml"
+    path.write_text(f"""
+llm:
+  api_type: open_llm
+  base_url: {server.openai_url}
+  model: m
+  response_format: json_object
+  extra_body: {{guided_json: {{type: object}}}}
+  max_response_bytes: 1000000
+""")
+    llm = from_config(path).llm
+    llm(MESSAGES)
+    assert server.requests[0].json["response_format"] == {"type": "json_object"}
+    assert server.requests[0].json["guided_json"] == {"type": "object"} and llm.max_response_bytes == 1_000_000
+
+    path.write_text(f"llm:\n  api_type: ollama\n  base_url: {server.ollama_url}\n  model: m\n"
+                    "  format: {type: object, properties: {a: {type: integer}}}\n  temperature: 0\n")
+    llm = from_config(path).llm
+    llm(MESSAGES)
+    assert server.requests[1].json["format"] == {"type": "object", "properties": {"a": {"type": "integer"}}}
+    assert server.requests[1].json["options"] == {"temperature": 0}
+
+
+@pytest.mark.parametrize("lines, field", [
+    ("  api_type: ollama\n  base_url: http://h/api\n  response_format: json_object\n", "llm.format"),
+    ("  api_type: open_llm\n  base_url: http://h/v1\n  format: json\n", "llm.response_format"),
+    ("  api_type: open_llm\n  base_url: http://h/v1\n  response_format: json\n", "json_object"),
+    ("  api_type: open_llm\n  base_url: http://h/v1\n  extra_body: [1]\n", "llm.extra_body"),
+    ("  api_type: open_llm\n  base_url: http://h/v1\n  extra_body: {model: x}\n", "extra_body cannot set model"),
+    ("  api_type: ollama\n  base_url: http://h/api\n  max_response_bytes: 0\n", "llm.max_response_bytes"),
+])
+def test_from_config_names_a_bad_mode(tmp_path, lines, field):
+    from repair.llm import from_config
+
+    path = tmp_path / "c.yaml"
+    path.write_text("llm:\n  model: m\n" + lines)
+    with pytest.raises(ValueError) as info:
+        from_config(path)
+    assert field in str(info.value) and str(path) in str(info.value)
