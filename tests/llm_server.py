@@ -10,8 +10,11 @@ answers POST /v1/chat/completions (OpenAI-compatible) and POST /api/chat (Ollama
 request takes the next step of the SCRIPT, whichever path it came on; when the script is
 used up the last step repeats (so `[Status(500)]` is a server that always fails). Steps:
 
-- `Reply(content, finish_reason="stop", prompt_tokens=None, completion_tokens=None)`, or a
-  plain str: a chat answer in the protocol of the path (token counts default to word counts);
+- `Reply(content, finish_reason="stop", prompt_tokens=None, completion_tokens=None,
+  tool_calls=())`, or a plain str: a chat answer in the protocol of the path (token counts
+  default to word counts); `tool_calls` are `ToolCall(name, arguments)`s, sent as OpenAI
+  sends them (`function.arguments` a JSON string, content null when it is "") or as Ollama
+  does (`function.arguments` an object);
 - `Status(code, body=None, headers=())`: that HTTP status with `body` (a dict is sent as
   JSON, a str as it is; None gives the protocol's usual error body) and extra headers
   (`(("Retry-After", "2"),)`). `Status(200, {...})` sends a 200 with
@@ -21,7 +24,13 @@ used up the last step repeats (so `[Status(500)]` is a server that always fails)
 - `Drop()`: close the connection without answering;
 - `Trickle(interval, then=None)`: send the headers of `then` (default a Reply) at once, then
   its body one byte every `interval` seconds, so every read is quick but the whole answer
-  takes long (a client must bound the whole request, not each read).
+  takes long (a client must bound the whole request, not each read);
+- `TrickleHead(interval, then=None, padding=300)`: send the status line at once, then the
+  headers (`padding` bytes of an extra header first) one byte every `interval` seconds,
+  then the body of `then` (default a Reply) at once: a client must bound the wait for the
+  response head too;
+- `Encoded(body, encoding="gzip", status=200)`: `body` (bytes, already compressed) sent
+  with `Content-Encoding: encoding`, e.g. a small gzip body that expands to a huge one.
 
 Every request is recorded in `server.requests` as a `Request` with `.method`, `.path`,
 `.headers` (lower-case names) and `.json` (the parsed body, or None) and `.body` (text).
@@ -35,7 +44,21 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-__all__ = ["Delay", "Drop", "Reply", "Request", "Status", "Trickle", "start_server"]
+__all__ = ["Delay", "Drop", "Encoded", "ToolCall", "Reply", "Request", "Status", "Trickle", "TrickleHead", "start_server"]
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: dict
+    id: str = "call_1"
+
+    def openai(self) -> dict:
+        return {"id": self.id, "type": "function",
+                "function": {"name": self.name, "arguments": json.dumps(self.arguments)}}
+
+    def ollama(self) -> dict:
+        return {"function": {"name": self.name, "arguments": self.arguments}}
 
 
 @dataclass(frozen=True)
@@ -44,6 +67,7 @@ class Reply:
     finish_reason: str | None = "stop"
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    tool_calls: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +92,20 @@ class Drop:
 class Trickle:
     interval: float
     then: object = None
+
+
+@dataclass(frozen=True)
+class TrickleHead:
+    interval: float
+    then: object = None
+    padding: int = 300
+
+
+@dataclass(frozen=True)
+class Encoded:
+    body: bytes
+    encoding: str = "gzip"
+    status: int = 200
 
 
 @dataclass
@@ -124,6 +162,26 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 code, body = 200, self._reply_body(inner, request)
             self._send(code, body, trickle=step.interval)
+        elif isinstance(step, TrickleHead):
+            inner = step.then if step.then is not None else Reply("late")
+            if isinstance(inner, str):
+                inner = Reply(inner)
+            data = json.dumps(self._reply_body(inner, request)).encode("utf-8")
+            head = (b"X-Padding: " + b"p" * step.padding + b"\r\nContent-Type: application/json\r\n"
+                    + b"Content-Length: %d\r\n\r\n" % len(data))
+            try:
+                self.wfile.write(b"HTTP/1.0 200 OK\r\n")
+                self.wfile.flush()
+                for i in range(len(head)):
+                    self.wfile.write(head[i:i + 1])
+                    self.wfile.flush()
+                    if self.server._stop.wait(step.interval):
+                        return  # the server is closing
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up
+        elif isinstance(step, Encoded):
+            self._send(step.status, step.body, headers=(("Content-Encoding", step.encoding),))
         elif isinstance(step, Drop):
             self.close_connection = True  # the handler returns without a byte; the socket closes
         elif isinstance(step, Status):
@@ -148,28 +206,35 @@ class _Handler(BaseHTTPRequestHandler):
             return {
                 "model": model,
                 "created_at": "2024-01-01T00:00:00Z",
-                "message": {"role": "assistant", "content": step.content},
+                "message": {"role": "assistant", "content": step.content,
+                            **({"tool_calls": [c.ollama() for c in step.tool_calls]} if step.tool_calls else {})},
                 "done": True,
                 "done_reason": step.finish_reason,
                 "prompt_eval_count": prompt,
                 "eval_count": completion,
             }
+        message = {"role": "assistant", "content": step.content}
+        if step.tool_calls:
+            message = {"role": "assistant", "content": step.content or None,
+                       "tool_calls": [c.openai() for c in step.tool_calls]}
         return {
             "id": f"chatcmpl-{len(self.server.requests)}",
             "object": "chat.completion",
             "created": 1704067200,
             "model": model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": step.content},
-                         "finish_reason": step.finish_reason}],
+            "choices": [{"index": 0, "message": message, "finish_reason": step.finish_reason}],
             "usage": {"prompt_tokens": prompt, "completion_tokens": completion,
                       "total_tokens": prompt + completion},
         }
 
     def _send(self, code: int, body, trickle: float | None = None, headers=()) -> None:
-        data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
+        if isinstance(body, bytes):
+            data = body
+        else:
+            data = body.encode("utf-8") if isinstance(body, str) else json.dumps(body).encode("utf-8")
         try:
             self.send_response(code)
-            self.send_header("Content-Type", "application/json" if not isinstance(body, str) else "text/plain")
+            self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
             self.send_header("Content-Length", str(len(data)))
             for name, value in headers:
                 self.send_header(name, value)

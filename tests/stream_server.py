@@ -16,6 +16,10 @@ one-shot steps (`Reply`, `Status`, `Delay`, `Drop`, `Trickle`) work as they do t
   piece, then the `"done": true` line with done_reason and the counts (left out with
   `end=False`). `cut=n` cuts the body into HTTP chunks of n bytes (so events, lines and
   UTF-8 characters are split between chunks); by default each event or line is a chunk.
+  `tool_calls=(ToolCall(...), ...)` streams tool calls after the text: OpenAI as a delta
+  with the id, type and name and then the arguments in pieces of `arguments_piece`
+  characters, each `{"index": i, "function": {"arguments": ...}}`; Ollama as one line whose
+  `message.tool_calls` holds the whole calls.
 - `Raw(chunks, content_type="text/event-stream", then="end")`: exactly these chunks (str
   or bytes) as a 200's chunked body.
 - `then` says what follows the body: "end" (the chunked body ends properly), "stall"
@@ -29,9 +33,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from llm_server import OLLAMA_PATH, Delay, Drop, LLMServer, Reply, Request, Status, Trickle, _Handler
+from llm_server import OLLAMA_PATH, Delay, Drop, LLMServer, Reply, Request, Status, ToolCall, Trickle, _Handler
 
-__all__ = ["Delay", "Drop", "Raw", "Reply", "Status", "Stream", "Trickle", "ollama_line", "openai_event",
+__all__ = ["Delay", "Drop", "Raw", "Reply", "Status", "Stream", "ToolCall", "Trickle", "ollama_line", "openai_event",
            "start_stream_server"]
 
 REPEAT_CAP = 20_000  # a hang guard: a client that never gives up sees the stream end after this
@@ -46,6 +50,8 @@ class Stream:
     end: bool = True
     cut: int | None = None
     then: str = "end"
+    tool_calls: tuple = ()
+    arguments_piece: int = 7
 
 
 @dataclass(frozen=True)
@@ -56,16 +62,18 @@ class Raw:
 
 
 def openai_event(content: str | None = None, *, role: str | None = None, finish_reason: str | None = None,
-                 usage: tuple | None = None, model: str = "scripted") -> bytes:
+                 usage: tuple | None = None, model: str = "scripted", tool_calls: list | None = None) -> bytes:
     """One `data: {chat.completion.chunk}` event as OpenAI sends it."""
     chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1704067200, "model": model,
              "system_fingerprint": None, "choices": []}
-    if usage is None or content is not None or role is not None or finish_reason is not None:
+    if usage is None or content is not None or role is not None or finish_reason is not None or tool_calls:
         delta = {}
         if role is not None:
             delta["role"] = role
         if content is not None:
             delta["content"] = content
+        if tool_calls is not None:
+            delta["tool_calls"] = tool_calls
         chunk["choices"] = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]
     if usage is not None:
         prompt, completion = usage
@@ -110,6 +118,13 @@ class _StreamHandler(_Handler):
         model = self._model(request)
         chunks = [openai_event("", role="assistant", model=model)]
         chunks += [openai_event(piece, model=model) for piece in step.pieces]
+        for i, call in enumerate(step.tool_calls):
+            head = {"index": i, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
+            chunks.append(openai_event(model=model, tool_calls=[head]))
+            arguments = json.dumps(call.arguments)
+            for k in range(0, len(arguments), step.arguments_piece):
+                piece = {"index": i, "function": {"arguments": arguments[k:k + step.arguments_piece]}}
+                chunks.append(openai_event(model=model, tool_calls=[piece]))
         if step.end:
             chunks.append(openai_event(finish_reason=step.finish_reason, model=model) if step.finish_reason
                           else openai_event(model=model))
@@ -121,6 +136,10 @@ class _StreamHandler(_Handler):
     def _ollama(self, step: Stream, request: Request) -> list[bytes]:
         model = self._model(request)
         chunks = [ollama_line(piece, model=model) for piece in step.pieces]
+        if step.tool_calls:
+            line = json.loads(ollama_line("", model=model))
+            line["message"]["tool_calls"] = [call.ollama() for call in step.tool_calls]
+            chunks.append(json.dumps(line).encode("utf-8") + b"\n")
         if step.end:
             chunks.append(ollama_line(done=True, done_reason=step.finish_reason, usage=step.usage, model=model))
         return chunks

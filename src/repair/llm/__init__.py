@@ -12,7 +12,13 @@ Timeouts, connection errors, HTTP 5xx and 429 (rate limited) are retried `max_re
 with exponential backoff (`backoff * 2**n` seconds), or after the server's `Retry-After`
 when it sends one (at most MAX_RETRY_AFTER seconds); a 429 that says the quota is used up,
 any other 4xx, or a 200 whose body is not a chat reply, fails at once. `timeout` bounds
-each whole HTTP attempt, however slowly the server trickles its answer.
+each whole HTTP attempt, response head included, however slowly the server trickles it;
+`max_response_bytes` (32 MiB by default) bounds the body once decompressed.
+
+Native JSON modes are sent top-level: `OpenAICompatible(..., response_format=...,
+tools=..., tool_choice=..., extra_body=...)` and `Ollama(..., format=..., tools=...,
+extra_body=...)`; `Reply.tool_calls` and a stream's `tool_calls` (and
+`on_tool_call_delta`) give the tool calls back.
 Every failure is one `LLMError` carrying `.status`, `.attempts` and `.retryable`, whose
 message says what to try next. The API key never appears in an error, a log record or a
 repr, nor does a password given in base_url (`http://user:password@host/v1` is sent as
@@ -41,9 +47,10 @@ httpx and PyYAML are imported only when a request is made or a file is read, so
 One concern a file: openai.py and ollama.py hold one adapter each, _protocol.py what they
 share without I/O (Reply, LLMError, the retry loop as a generator, classifying answers and
 failures, the retry decision), _stream_protocol.py the same for streaming (the SSE and
-NDJSON framing, fed bytes, and the streaming exchange), _drive.py the httpx I/O that runs
-both sync or async (and the TextStream classes),
-_secrets.py the hiding and masking of credentials, config.py from_config.
+NDJSON framing, fed bytes, and the streaming exchange), _body.py the decoding and size
+bound of a response body, fed bytes, _drive.py the httpx I/O that runs both sync or async
+(and the TextStream classes), _budget.py the time budget of an attempt enforced in httpx's
+network backend, _secrets.py the hiding and masking of credentials, config.py from_config.
 """
 
 from __future__ import annotations

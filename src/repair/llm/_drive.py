@@ -1,6 +1,7 @@
 """The I/O: run an adapter's retry loop (`_Adapter._exchange`) over httpx, blocking with
 `call` or async with `acall`. The loop and every decision in it live in _protocol.py; a
-driver only POSTs, reads the whole answer within the timeout, and sleeps when told to.
+driver only POSTs, reads the whole answer, and sleeps when told to; the client's network
+backend keeps each attempt's waits within the timeout (_budget.py).
 
 The same for a streamed answer: `TextStream` and `AsyncTextStream` run
 `_Streaming._stream_exchange` (_stream_protocol.py), reading the body piece by piece and
@@ -11,8 +12,10 @@ from __future__ import annotations
 import contextlib
 import time
 
+from ._budget import _Budget, bound_client
+from ._body import _BodyError
 from ._protocol import Reply, Wait, _messages
-from ._stream_protocol import Fail, Open, Read, ReadAll, _Streaming
+from ._stream_protocol import Fail, Open, Read, ReadAll, ToolCallDelta, _Streaming
 
 
 class Driven(_Streaming):
@@ -27,16 +30,20 @@ class Driven(_Streaming):
         """Send `messages` and return the model's `Reply` (async; httpx.AsyncClient)."""
         return await acall(self, messages)
 
-    def stream(self, messages: list[dict]) -> TextStream:
+    def stream(self, messages: list[dict], *, on_tool_call_delta=None) -> TextStream:
         """Send `messages` asking for a streamed answer; iterate the returned `TextStream`
         for the text pieces as they arrive (blocking; httpx.Client). Nothing is sent before
-        the first `next()`; bad messages raise ValueError here."""
-        return TextStream(self, messages)
+        the first `next()`; bad messages raise ValueError here.
 
-    def astream(self, messages: list[dict]) -> AsyncTextStream:
+        `on_tool_call_delta(delta)` is called with each piece of a tool call as it arrives
+        (a dict as the server sent it), in order with the text pieces; the calls they make
+        up are the stream's `tool_calls` once it is done."""
+        return TextStream(self, messages, on_tool_call_delta=on_tool_call_delta)
+
+    def astream(self, messages: list[dict], *, on_tool_call_delta=None) -> AsyncTextStream:
         """`stream` for async code: `async for piece in llm.astream(messages)`
         (httpx.AsyncClient)."""
-        return AsyncTextStream(self, messages)
+        return AsyncTextStream(self, messages, on_tool_call_delta=on_tool_call_delta)
 
 
 def call(adapter, messages: list[dict]) -> Reply:
@@ -45,12 +52,14 @@ def call(adapter, messages: list[dict]) -> Reply:
 
     steps = adapter._exchange(messages)
     step = next(steps)  # builds the body: bad messages fail before a client is made
-    with httpx.Client(timeout=adapter.timeout) as client:
+    budget = _Budget(adapter.timeout)
+    with bound_client(httpx.Client(timeout=adapter.timeout), budget) as client:
         while not isinstance(step, Reply):
             if isinstance(step, Wait):
                 time.sleep(step.seconds)
                 step = next(steps)
             else:
+                budget.reset()
                 step = steps.send(_post(client, adapter, step.body))
     return step
 
@@ -63,29 +72,32 @@ async def acall(adapter, messages: list[dict]) -> Reply:
 
     steps = adapter._exchange(messages)
     step = next(steps)  # builds the body: bad messages fail before a client is made
-    async with httpx.AsyncClient(timeout=adapter.timeout) as client:
+    budget = _Budget(adapter.timeout)
+    async with bound_client(httpx.AsyncClient(timeout=adapter.timeout), budget) as client:
         while not isinstance(step, Reply):
             if isinstance(step, Wait):
                 await asyncio.sleep(step.seconds)
                 step = next(steps)
             else:
+                budget.reset()
                 step = steps.send(await _apost(client, adapter, step.body))
     return step
 
 
 def _post(client, adapter, body: dict):
-    """One attempt: (status, content, headers), or the transport exception it failed with."""
+    """One attempt: (status, content, headers), or the transport exception it failed with.
+    The client's network backend bounds the attempt's waits (_budget.py)."""
     import httpx
 
-    deadline = time.monotonic() + adapter.timeout
     try:
         with client.stream("POST", adapter.url, json=body, headers=adapter._headers(),
                            auth=_auth(adapter)) as response:
+            decoder = adapter._decoder(response.status_code, response.headers)
             content = bytearray()
-            for chunk in response.iter_bytes():
-                content += chunk
-                _check_deadline(deadline, adapter.timeout)
-    except (httpx.TransportError, httpx.InvalidURL) as exc:
+            for chunk in response.iter_raw():
+                content += decoder.feed(chunk)
+            content += decoder.end()
+    except (httpx.TransportError, httpx.InvalidURL, _BodyError) as exc:
         return exc
     return response.status_code, bytes(content), response.headers
 
@@ -94,15 +106,15 @@ async def _apost(client, adapter, body: dict):
     """`_post` for httpx.AsyncClient."""
     import httpx
 
-    deadline = time.monotonic() + adapter.timeout
     try:
         async with client.stream("POST", adapter.url, json=body, headers=adapter._headers(),
                                  auth=_auth(adapter)) as response:
+            decoder = adapter._decoder(response.status_code, response.headers)
             content = bytearray()
-            async for chunk in response.aiter_bytes():
-                content += chunk
-                _check_deadline(deadline, adapter.timeout)
-    except (httpx.TransportError, httpx.InvalidURL) as exc:
+            async for chunk in response.aiter_raw():
+                content += decoder.feed(chunk)
+            content += decoder.end()
+    except (httpx.TransportError, httpx.InvalidURL, _BodyError) as exc:
         return exc
     return response.status_code, bytes(content), response.headers
 
@@ -116,27 +128,23 @@ def _auth(adapter):
     return httpx.BasicAuth(*adapter._basic.value)
 
 
-def _check_deadline(deadline: float, timeout: float) -> None:
-    """httpx's timeout bounds each read; this bounds the whole answer, for a server that
-    trickles it a few bytes at a time."""
-    if time.monotonic() > deadline:
-        import httpx
-
-        raise httpx.ReadTimeout(f"the answer was still arriving after {timeout:g} s")
-
-
 # ------------------------------------------------------------------ streaming
 class _StreamState:
     """What both streams hold: the text so far and, once it is complete, how it ended."""
 
-    def __init__(self, adapter, messages: list[dict]) -> None:
+    def __init__(self, adapter, messages: list[dict], on_tool_call_delta=None) -> None:
         _messages(messages)  # bad messages fail here; nothing is sent before the first piece is asked for
+        if on_tool_call_delta is not None and not callable(on_tool_call_delta):
+            raise TypeError("on_tool_call_delta must be a callable taking one dict")
         self._adapter = adapter
         self._steps = adapter._stream_exchange(messages)
         self._pieces: list[str] = []
         self._chars = 0
+        self._on_tool_call_delta = on_tool_call_delta
         self.finish_reason: str | None = None
         self.usage: dict | None = None
+        self.tool_calls: list | None = None
+        self.tool_call_deltas: list[dict] = []
         self.done = False
 
     @property
@@ -147,9 +155,15 @@ class _StreamState:
     @property
     def reply(self) -> Reply | None:
         """The whole answer as the one-shot call returns it, once `done`; None before."""
-        return Reply(self.text, self.finish_reason, self.usage) if self.done else None
+        return Reply(self.text, self.finish_reason, self.usage, self.tool_calls) if self.done else None
 
-    def _hand(self, piece: str) -> str:
+    def _hand(self, piece) -> str | None:
+        """A text piece to hand out, or None for a tool-call delta (given to the callback)."""
+        if isinstance(piece, ToolCallDelta):
+            self.tool_call_deltas.append(piece.delta)
+            if self._on_tool_call_delta is not None:
+                self._on_tool_call_delta(piece.delta)
+            return None
         self._pieces.append(piece)
         self._chars += len(piece)
         return piece
@@ -158,6 +172,7 @@ class _StreamState:
         if isinstance(step, Fail):
             raise step.error
         self.finish_reason, self.usage, self.done = step.finish_reason, step.usage, True
+        self.tool_calls = step.tool_calls
 
     def __repr__(self) -> str:
         state = "done" if self.done else "open"
@@ -167,15 +182,17 @@ class _StreamState:
 class TextStream(_StreamState):
     """A streamed answer: an iterator of its text pieces (str), each as it arrives.
 
-    Once the iterator is exhausted, `done` is True and `finish_reason`, `usage` (the
-    shapes `Reply` has) and `text` (the whole answer) are set; `reply` is the `Reply` the
-    one-shot call would have returned. A failure raises `LLMError` from `next()`, after the
+    Once the iterator is exhausted, `done` is True and `finish_reason`, `usage`,
+    `tool_calls` (the shapes `Reply` has; OpenAI's tool calls assembled from their deltas,
+    `function.arguments` joined into one string) and `text` (the whole answer) are set;
+    `reply` is the `Reply` the one-shot call would have returned. `tool_call_deltas` lists
+    the tool-call pieces as they arrived (see `on_tool_call_delta` of `stream`). A failure raises `LLMError` from `next()`, after the
     pieces that arrived intact before it. Use it in a `with` block, or call `close()`, to
     let go of the connection when you stop reading early.
     """
 
-    def __init__(self, adapter, messages: list[dict]) -> None:
-        super().__init__(adapter, messages)
+    def __init__(self, adapter, messages: list[dict], on_tool_call_delta=None) -> None:
+        super().__init__(adapter, messages, on_tool_call_delta)
         self._run = _run(adapter, self._steps, self)
 
     def __iter__(self) -> TextStream:
@@ -199,8 +216,8 @@ class AsyncTextStream(_StreamState):
     """`TextStream` for async code: an async iterator of the text pieces, with the same
     attributes; `aclose()` or `async with` lets go of the connection early."""
 
-    def __init__(self, adapter, messages: list[dict]) -> None:
-        super().__init__(adapter, messages)
+    def __init__(self, adapter, messages: list[dict], on_tool_call_delta=None) -> None:
+        super().__init__(adapter, messages, on_tool_call_delta)
         self._run = _arun(adapter, self._steps, self)
 
     def __aiter__(self) -> AsyncTextStream:
@@ -220,62 +237,41 @@ class AsyncTextStream(_StreamState):
         await self.aclose()
 
 
-class _Budget:
-    """The time an attempt has spent waiting for the server. httpx's timeout bounds each
-    wait; this bounds their sum, against a server that trickles its answer, while the time
-    the caller takes between pieces does not count."""
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self.spent = 0.0
-        self._since = 0.0
-
-    def __enter__(self) -> None:
-        self._since = time.monotonic()
-
-    def __exit__(self, *exc) -> None:
-        self.spent += time.monotonic() - self._since
-
-    def check(self) -> None:
-        if self.spent > self.timeout:
-            import httpx
-
-            raise httpx.ReadTimeout(f"the answer was still arriving after {self.timeout:g} s")
-
-
 def _run(adapter, steps, owner):
     """Run a streaming exchange with httpx.Client and time.sleep, yielding the text pieces."""
     import httpx
 
-    failures = (httpx.RequestError, httpx.InvalidURL)
+    failures = (httpx.RequestError, httpx.InvalidURL, _BodyError)
     step = next(steps)
-    with httpx.Client(timeout=adapter.timeout) as client:
+    budget = _Budget(adapter.timeout)
+    with bound_client(httpx.Client(timeout=adapter.timeout), budget) as client:
         while isinstance(step, (Open, Wait)):
             if isinstance(step, Wait):
                 time.sleep(step.seconds)
                 step = next(steps)
                 continue
-            budget = _Budget(adapter.timeout)
+            budget.reset()
             with contextlib.ExitStack() as attempt:  # closes this attempt's response
                 try:
-                    with budget:
-                        response = attempt.enter_context(client.stream(
-                            "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
-                            auth=_auth(adapter)))
+                    response = attempt.enter_context(client.stream(
+                        "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
+                        auth=_auth(adapter)))
                 except failures as exc:
                     step = steps.send(exc)
                     continue
                 step = steps.send((response.status_code, response.headers))
-                chunks = response.iter_bytes()
+                chunks = _decoded(response.iter_raw(), adapter._decoder(response.status_code, response.headers))
                 while isinstance(step, (Read, ReadAll)):
                     if isinstance(step, ReadAll):
-                        step = steps.send(_read_all(chunks, budget, failures))
+                        step = steps.send(_read_all(chunks, failures))
                         continue
                     for piece in step.pieces:
-                        yield owner._hand(piece)
-                    step = steps.send(_read_next(chunks, budget, failures))
+                        if owner._hand(piece) is not None:
+                            yield piece
+                    step = steps.send(_read_next(chunks, failures))
     for piece in step.pieces:  # Done or Fail: the connection is closed by now
-        yield owner._hand(piece)
+        if owner._hand(piece) is not None:
+            yield piece
     owner._end(step)
 
 
@@ -286,57 +282,70 @@ async def _arun(adapter, steps, owner):
 
     import httpx
 
-    failures = (httpx.RequestError, httpx.InvalidURL)
+    failures = (httpx.RequestError, httpx.InvalidURL, _BodyError)
     step = next(steps)
-    async with httpx.AsyncClient(timeout=adapter.timeout) as client:
+    budget = _Budget(adapter.timeout)
+    async with bound_client(httpx.AsyncClient(timeout=adapter.timeout), budget) as client:
         while isinstance(step, (Open, Wait)):
             if isinstance(step, Wait):
                 await asyncio.sleep(step.seconds)
                 step = next(steps)
                 continue
-            budget = _Budget(adapter.timeout)
+            budget.reset()
             async with contextlib.AsyncExitStack() as attempt:
                 try:
-                    with budget:
-                        response = await attempt.enter_async_context(client.stream(
-                            "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
-                            auth=_auth(adapter)))
+                    response = await attempt.enter_async_context(client.stream(
+                        "POST", adapter.url, json=step.body, headers=adapter._headers(adapter._accept),
+                        auth=_auth(adapter)))
                 except failures as exc:
                     step = steps.send(exc)
                     continue
                 step = steps.send((response.status_code, response.headers))
-                chunks = response.aiter_bytes()
+                chunks = _adecoded(response.aiter_raw(), adapter._decoder(response.status_code, response.headers))
                 while isinstance(step, (Read, ReadAll)):
                     if isinstance(step, ReadAll):
-                        step = steps.send(await _aread_all(chunks, budget, failures))
+                        step = steps.send(await _aread_all(chunks, failures))
                         continue
                     for piece in step.pieces:
-                        yield owner._hand(piece)
-                    step = steps.send(await _aread_next(chunks, budget, failures))
+                        if owner._hand(piece) is not None:
+                            yield piece
+                    step = steps.send(await _aread_next(chunks, failures))
     for piece in step.pieces:
-        yield owner._hand(piece)
+        if owner._hand(piece) is not None:
+            yield piece
     owner._end(step)
 
 
-def _read_next(chunks, budget: _Budget, failures):
+def _decoded(raw, decoder):
+    """The body's raw chunks, decoded (and bounded) as they arrive."""
+    for chunk in raw:
+        yield decoder.feed(chunk)
+    yield decoder.end()
+
+
+async def _adecoded(raw, decoder):
+    async for chunk in raw:
+        yield decoder.feed(chunk)
+    yield decoder.end()
+
+
+def _read_next(chunks, failures):
     """The next non-empty piece of the body, b"" at its end, or the exception it failed with."""
     try:
-        with budget:
-            chunk = b""
-            for chunk in chunks:
-                if chunk:
-                    break
-        budget.check()
+        chunk = b""
+        for chunk in chunks:
+            if chunk:
+                break
     except failures as exc:
         return exc
     return chunk
 
 
-def _read_all(chunks, budget: _Budget, failures):
+def _read_all(chunks, failures):
     """The rest of the body, or the exception reading it failed with."""
     content = bytearray()
     while True:
-        chunk = _read_next(chunks, budget, failures)
+        chunk = _read_next(chunks, failures)
         if isinstance(chunk, BaseException):
             return chunk
         if not chunk:
@@ -344,23 +353,21 @@ def _read_all(chunks, budget: _Budget, failures):
         content += chunk
 
 
-async def _aread_next(chunks, budget: _Budget, failures):
+async def _aread_next(chunks, failures):
     try:
-        with budget:
-            chunk = b""
-            async for chunk in chunks:
-                if chunk:
-                    break
-        budget.check()
+        chunk = b""
+        async for chunk in chunks:
+            if chunk:
+                break
     except failures as exc:
         return exc
     return chunk
 
 
-async def _aread_all(chunks, budget: _Budget, failures):
+async def _aread_all(chunks, failures):
     content = bytearray()
     while True:
-        chunk = await _aread_next(chunks, budget, failures)
+        chunk = await _aread_next(chunks, failures)
         if isinstance(chunk, BaseException):
             return chunk
         if not chunk:

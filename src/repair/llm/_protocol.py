@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from ._body import ACCEPT_ENCODING, MAX_RESPONSE_BYTES, _BodyError, _Decoder
 from ._secrets import _mask_secrets, _Secret, _split_userinfo
 
 logger = logging.getLogger("repair.llm")
@@ -18,12 +19,17 @@ MAX_RETRY_AFTER = 30.0  # seconds: a longer Retry-After is cut to this (the call
 
 @dataclass(frozen=True)
 class Reply:
-    """One model answer: its text, why it stopped ("stop", "length", ...) and token usage
-    as {"prompt_tokens", "completion_tokens", "total_tokens"} (None when the server gave none)."""
+    """One model answer: its text, why it stopped ("stop", "length", "tool_calls", ...), token
+    usage as {"prompt_tokens", "completion_tokens", "total_tokens"} (None when the server gave
+    none), and the tool calls the model made: the server's `message.tool_calls` list as it
+    sent it (OpenAI: `function.arguments` a JSON string; Ollama: an object), None when it
+    sent none. The text of an answer that is only tool calls is "".
+    """
 
     text: str
     finish_reason: str | None = None
     usage: dict | None = None
+    tool_calls: list | None = None
 
 
 class LLMError(Exception):
@@ -75,9 +81,10 @@ class _Adapter:
     _path = ""
     _protocol = ""
     _hint = ""
+    max_response_bytes: int | None = MAX_RESPONSE_BYTES  # (for adapters pickled before it existed)
 
     def __init__(self, base_url: str, model: str, *, timeout: float, max_retries: int, backoff: float,
-                 max_size: int | None = None) -> None:
+                 max_size: int | None = None, max_response_bytes: int | None = MAX_RESPONSE_BYTES) -> None:
         if not isinstance(base_url, str) or not base_url.strip():
             raise ValueError("base_url must be a non-empty URL such as http://127.0.0.1:8000/v1")
         if not isinstance(model, str) or not model.strip():
@@ -86,6 +93,9 @@ class _Adapter:
             raise ValueError("max_retries must be 0 or more")
         if max_size is not None and (type(max_size) is not int or max_size < 1):
             raise ValueError(f"max_size must be a whole number of characters >= 1 or None, not {max_size!r}")
+        if max_response_bytes is not None and (type(max_response_bytes) is not int or max_response_bytes < 1):
+            raise ValueError("max_response_bytes must be a whole number of bytes >= 1 or None, "
+                             f"not {max_response_bytes!r}")
         # user:password@ in the URL becomes Basic auth kept out of base_url, so that neither
         # our messages nor httpx's own "HTTP Request: POST <url>" log line can show it
         self.base_url, self._basic = _split_userinfo(base_url.strip().rstrip("/"))
@@ -94,6 +104,7 @@ class _Adapter:
         self.max_retries = int(max_retries)
         self.backoff = float(backoff)
         self.max_size = max_size
+        self.max_response_bytes = max_response_bytes
         self._key: _Secret | None = None
 
     # what subclasses provide
@@ -109,10 +120,14 @@ class _Adapter:
         return self.base_url + self._path
 
     def _headers(self, accept: str = "application/json") -> dict:
-        headers = {"Content-Type": "application/json", "Accept": accept}
+        headers = {"Content-Type": "application/json", "Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
         if self._key is not None:
             headers["Authorization"] = "Bearer " + self._key.value
         return headers
+
+    def _decoder(self, status: int, headers) -> _Decoder:
+        """Decodes the raw body of a response with these headers, within max_response_bytes."""
+        return _Decoder(str(headers.get("content-encoding", "")), self.max_response_bytes, status)
 
     def _redact(self, text: str) -> str:
         """`text` without the API key, the URL's password, or anything shaped like a key."""
@@ -122,6 +137,11 @@ class _Adapter:
             if secret and len(secret) >= 4:  # a shorter "secret" would mangle the text, and protects nothing
                 text = text.replace(secret, "***")
         return _mask_secrets(text)
+
+    def _quote(self, text: str) -> str:
+        """An excerpt of a server's `text` for an error message: masked first, then cut, so a
+        key that straddles the cut is masked whole rather than cut to a prefix no pattern knows."""
+        return _excerpt(self._redact(text))
 
     # ------------------------------------------------------------------ calling
     # (`__call__` and `acall`, the I/O, are added by _drive.Driven, which the adapters
@@ -183,8 +203,13 @@ class _Adapter:
         return LLMError(msg, status=status, attempts=attempt)
 
     def _transport_failure(self, exc, attempt: int):
-        """(error, retryable, brief) for a timeout, a refused or a dropped connection."""
+        """(error, retryable, brief) for a timeout, a refused or a dropped connection, or a
+        body too large, corrupt or in an encoding we did not ask for."""
         import httpx
+
+        if isinstance(exc, _BodyError):
+            msg = self._redact(f"{self.url}: {exc}")
+            return LLMError(msg, status=exc.status, attempts=attempt), exc.retryable, str(exc)
 
         detail = self._redact(str(exc) or type(exc).__name__)
         if isinstance(exc, httpx.TimeoutException):
@@ -215,18 +240,18 @@ class _Adapter:
         if status >= 300:
             return self._status_failure(status, data, text, attempt, headers or {})
         if not isinstance(data, dict):
-            excerpt = self._redact(_excerpt(text)) or "an empty body"
+            excerpt = self._quote(text) or "an empty body"
             msg = (f"{self.url} answered HTTP {status} with a body that is not a JSON object: {excerpt!r}; "
                    f"is base_url the {self._protocol} endpoint ({self._hint})?")
             return LLMError(msg, status=status, attempts=attempt), False, "not JSON"
         if "error" in data and data["error"]:
-            server = self._redact(_server_message(data, text))
+            server = self._quote(_server_message(data, text))
             msg = f"{self.url} answered HTTP {status} with an error: {server}"
             return LLMError(msg, status=status, attempts=attempt), False, server
         try:
             return self._read(data)
         except _Refused as refused:
-            msg = (f"{self.url}: the model refused to answer: {_excerpt(str(refused))}; "
+            msg = (f"{self.url}: the model refused to answer: {self._quote(str(refused))}; "
                    "rephrase the request or use another model")
             return LLMError(self._redact(msg), status=status, attempts=attempt), False, "refused"
         except _Missing as missing:
@@ -236,7 +261,7 @@ class _Adapter:
             return LLMError(self._redact(msg), status=status, attempts=attempt), False, f"no {missing}"
 
     def _status_failure(self, status: int, data, text: str, attempt: int, headers):
-        server = self._redact(_server_message(data, text))
+        server = self._quote(_server_message(data, text))
         said = f": {server}" if server else ""
         brief = f"HTTP {status}{said}"
         retryable = status >= 500 or (status == 429 and not _quota_used_up(data))
@@ -290,19 +315,42 @@ def _messages(messages) -> list[dict]:
     return out
 
 
+def _json_schema(value, what: str) -> dict:
+    """A JSON Schema: a dict as it is, or the schema of a pydantic model class (or a pydantic
+    TypeAdapter)."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, type) and callable(getattr(value, "model_json_schema", None)):
+        return value.model_json_schema()
+    if callable(getattr(value, "json_schema", None)) and callable(getattr(value, "validate_python", None)):
+        return value.json_schema()
+    raise TypeError(f"{what} must be a JSON Schema (a dict) or a pydantic model, not {type(value).__name__}")
+
+
+def _tool_list(tools, what: str = "tools") -> list | None:
+    """Tool definitions, passed through as a list of dicts (None for none)."""
+    if tools is None:
+        return None
+    if isinstance(tools, (str, bytes, dict)) or not all(isinstance(t, dict) for t in tools):
+        raise TypeError(f"{what} must be a list of tool definitions (dicts such as "
+                        '{"type": "function", "function": {"name": ..., "parameters": {...}}})')
+    return [dict(t) for t in tools]
+
+
 def _server_message(data, text: str) -> str:
     """The error message a server put in its body: OpenAI's {"error": {"message"}}, Ollama's
-    {"error": "..."}, vLLM/FastChat's {"message"}, FastAPI's {"detail"}; else a text excerpt."""
+    {"error": "..."}, vLLM/FastChat's {"message"}, FastAPI's {"detail"}; else the whole text.
+    Uncut: the caller masks credentials in it before cutting it to an excerpt (`_Adapter._quote`)."""
     if isinstance(data, dict):
         error = data.get("error")
         if isinstance(error, dict) and error.get("message"):
-            return _excerpt(str(error["message"]))
+            return str(error["message"])
         if isinstance(error, str) and error:
-            return _excerpt(error)
+            return error
         for key in ("message", "detail"):
             if data.get(key):
-                return _excerpt(str(data[key]))
-    return _excerpt(text)
+                return str(data[key])
+    return text
 
 
 def _quota_used_up(data) -> bool:

@@ -16,8 +16,10 @@ import json
 from dataclasses import dataclass, field
 
 from ._protocol import LLMError, Reply, Wait, _Adapter, _excerpt, _messages, logger
+from ._body import _BodyError
+from ._secrets import _mask_secrets
 
-__all__ = ["Done", "Fail", "Open", "Read", "ReadAll", "Wait"]
+__all__ = ["Done", "Fail", "Open", "Read", "ReadAll", "ToolCallDelta", "Wait"]
 
 _LINE_SLACK = 64 * 1024  # bytes an event may carry beside its text (ids, model name, logprobs)
 
@@ -47,11 +49,23 @@ class Read:
 
 @dataclass(frozen=True)
 class Done:
-    """Hand out the last `pieces`; the answer is complete."""
+    """Hand out the last `pieces`; the answer is complete. `tool_calls` is the list of the
+    tool calls the stream made, assembled from their deltas (None when it made none)."""
 
     pieces: tuple
     finish_reason: str | None
     usage: dict | None
+    tool_calls: list | None = None
+
+
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """Among the `pieces` of a step: a piece of a tool call as the stream sent it (OpenAI:
+    an entry of `choices[0].delta.tool_calls`, with its `index`; Ollama: a whole call), in
+    order with the text pieces. The drivers give it to the caller's `on_tool_call_delta`
+    rather than iterate it as text."""
+
+    delta: dict
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,19 @@ class Fail:
 
 # ------------------------------------------------------------------ framing
 class _Malformed(Exception):
-    """The stream broke its protocol; the message says where (internal)."""
+    """The stream broke its protocol: `problem` says where, `quoted` is the offending data
+    when there is some to show (kept whole, so that credentials are masked before it is cut
+    to an excerpt) (internal)."""
+
+    def __init__(self, problem: str, quoted: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.quoted = quoted
+
+    def __str__(self) -> str:
+        if self.quoted is None:
+            return self.problem
+        return f"{self.problem}: {_excerpt(_mask_secrets(self.quoted))!r}"
 
 
 class _ServerSaid(Exception):
@@ -201,9 +227,9 @@ def _json_object(unit: _Unit) -> dict:
         value = json.loads(unit.data)
     except ValueError as exc:
         why = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else str(exc)
-        raise _Malformed(f"{unit.where} is not JSON ({why}): {_excerpt(unit.data)!r}") from None
+        raise _Malformed(f"{unit.where} is not JSON ({why})", unit.data) from None
     if not isinstance(value, dict):
-        raise _Malformed(f"{unit.where} is JSON but not an object: {_excerpt(unit.data)!r}")
+        raise _Malformed(f"{unit.where} is JSON but not an object", unit.data)
     return value
 
 
@@ -217,6 +243,11 @@ class _Progress:
     refusal: str = ""  # an OpenAI refusal, in pieces
     chars: int = 0  # characters of text handed out
     pieces: list = field(default_factory=list)  # this chunk's pieces, not yet handed out
+    deltas: list = field(default_factory=list)  # the tool-call deltas of the event being read
+    tool_calls: dict = field(default_factory=dict)  # index: the tool call assembled so far
+
+    def assembled_tool_calls(self) -> list | None:
+        return [self.tool_calls[i] for i in sorted(self.tool_calls)] or None
 
 
 # ------------------------------------------------------------------ the exchange
@@ -280,7 +311,9 @@ class _Streaming(_Adapter):
         self._next(reply, attempt)  # logs it
         if self.max_size is not None and len(reply.text) > self.max_size:
             return Fail((), self._oversize(status, attempt))
-        return Done((reply.text,) if reply.text else (), reply.finish_reason, reply.usage)
+        calls = tuple(ToolCallDelta(c) for c in reply.tool_calls or () if isinstance(c, dict))
+        return Done(((reply.text,) if reply.text else ()) + calls, reply.finish_reason, reply.usage,
+                    reply.tool_calls)
 
     def _relay(self, chunk, status: int, attempt: int):
         """Decode the streamed body chunk by chunk (the first is `chunk`), handing out the text
@@ -297,7 +330,7 @@ class _Streaming(_Adapter):
                 try:
                     units = framing.feed(chunk) if chunk else framing.end()
                 except _Malformed as exc:
-                    raise _Failed(self._malformed(str(exc), status, attempt, progress)) from None
+                    raise _Failed(self._malformed(exc, status, attempt, progress)) from None
                 for unit in units:
                     self._take(unit, progress, status, attempt)
                     if progress.finished:
@@ -311,7 +344,7 @@ class _Streaming(_Adapter):
             if progress.finished or not chunk:
                 logger.debug("%s streamed %d characters: finish_reason=%s usage=%s",
                              self.url, progress.chars, progress.finish_reason, progress.usage)
-                yield Done(pieces, progress.finish_reason, progress.usage)
+                yield Done(pieces, progress.finish_reason, progress.usage, progress.assembled_tool_calls())
                 return
             chunk = yield Read(pieces)
 
@@ -320,9 +353,9 @@ class _Streaming(_Adapter):
         try:
             piece = self._stream_piece(unit, progress)
         except _Malformed as exc:
-            raise _Failed(self._malformed(str(exc), status, attempt, progress)) from None
+            raise _Failed(self._malformed(exc, status, attempt, progress)) from None
         except _ServerSaid as exc:
-            msg = (f"{self.url}: the server reported an error in the stream at {unit.where}: {exc} "
+            msg = (f"{self.url}: the server reported an error in the stream at {unit.where}: {self._quote(str(exc))} "
                    f"({self._so_far(progress)})")
             raise _Failed(LLMError(self._redact(msg), status=status, attempts=attempt)) from None
         if piece:
@@ -330,6 +363,8 @@ class _Streaming(_Adapter):
             if self.max_size is not None and progress.chars > self.max_size:
                 raise _Failed(self._oversize(status, attempt))
             progress.pieces.append(piece)
+        progress.pieces += [ToolCallDelta(d) for d in progress.deltas]
+        progress.deltas.clear()
 
     def _check_end(self, progress: _Progress, status: int, attempt: int) -> None:
         """A stream must end with its end mark (or at least a finish reason), and an empty
@@ -341,7 +376,7 @@ class _Streaming(_Adapter):
                    "server's log if it keeps happening")
             raise _Failed(LLMError(self._redact(msg), status=status, attempts=attempt, retryable=True))
         if progress.refusal and not progress.chars:
-            msg = (f"{self.url}: the model refused to answer: {_excerpt(progress.refusal)}; "
+            msg = (f"{self.url}: the model refused to answer: {self._quote(progress.refusal)}; "
                    "rephrase the request or use another model")
             raise _Failed(LLMError(self._redact(msg), status=status, attempts=attempt))
 
@@ -349,7 +384,8 @@ class _Streaming(_Adapter):
     def _so_far(self, progress: _Progress) -> str:
         return f"{progress.chars:,} characters of the answer had arrived"
 
-    def _malformed(self, problem: str, status: int, attempt: int, progress: _Progress) -> LLMError:
+    def _malformed(self, exc: _Malformed, status: int, attempt: int, progress: _Progress) -> LLMError:
+        problem = exc.problem if exc.quoted is None else f"{exc.problem}: {self._quote(exc.quoted)!r}"
         msg = f"{self.url}: the {self._protocol} stream is malformed: {problem} ({self._so_far(progress)})"
         if not progress.chars:  # nothing readable yet: perhaps not the endpoint it should be
             msg += f"; is base_url the {self._protocol} endpoint ({self._hint})?"
@@ -357,8 +393,13 @@ class _Streaming(_Adapter):
 
     def _broken(self, exc: BaseException, status: int, attempt: int, progress: _Progress) -> LLMError:
         """The connection failed, stalled or ran out of time once the body had begun: worth
-        asking again (`.retryable`), but not retried here."""
+        asking again (`.retryable`), but not retried here; or the body passed
+        max_response_bytes, or was corrupt."""
         import httpx
+
+        if isinstance(exc, _BodyError):
+            msg = f"{self.url}: {exc} ({self._so_far(progress)})"
+            return LLMError(self._redact(msg), status=status, attempts=attempt, retryable=exc.retryable)
 
         detail = str(exc) or type(exc).__name__
         if isinstance(exc, httpx.TimeoutException):

@@ -35,6 +35,11 @@ def from_config(path) -> LLMConfig:
           api_key: ...                # optional; else $REPAIR_LLM_API_KEY, then $OPENAI_API_KEY (openai)
           timeout: 120                # optional, seconds
           temperature: 0              # optional; also top_p, max_token (MetaGPT's spelling)
+          response_format: json_object  # optional (open_llm, openai): json_object, or a mapping
+                                        # ({type: json_schema, json_schema: {...}}, or a JSON Schema)
+          format: json                # optional (ollama): json, or a JSON Schema mapping
+          extra_body: {guided_json: {...}}  # optional: fields added to the request body
+          max_response_bytes: 33554432      # optional: the bound on a response body (32 MiB)
         repair_llm_output: true       # false: no local repair, validation and re-ask only
         max_retries: 3                # re-asks for ActionNode.fill
 
@@ -90,6 +95,32 @@ def from_config(path) -> LLMConfig:
             raise ValueError(f"{where}: `llm.{name}` must be a number, got {value!r}")
         params[key] = value
 
+    modes = {}
+    if "response_format" in section:
+        if api_type == "ollama":
+            raise ValueError(f"{where}: `llm.response_format` is for OpenAI-compatible servers; "
+                             "Ollama's is `llm.format` (json, or a JSON Schema)")
+        value = section["response_format"]
+        if not isinstance(value, (str, dict)):
+            raise ValueError(f"{where}: `llm.response_format` must be json_object or a mapping, got {value!r}")
+        modes["response_format"] = value
+    if "format" in section:
+        if api_type != "ollama":
+            raise ValueError(f"{where}: `llm.format` is Ollama's; for {api_type} use `llm.response_format`")
+        value = section["format"]
+        if value != "json" and not isinstance(value, dict):
+            raise ValueError(f"{where}: `llm.format` must be json or a JSON Schema mapping, got {value!r}")
+        modes["format"] = value
+    if "extra_body" in section:
+        if not isinstance(section["extra_body"], dict):
+            raise ValueError(f"{where}: `llm.extra_body` must be a mapping of fields to add to the request")
+        modes["extra_body"] = section["extra_body"]
+    if "max_response_bytes" in section:
+        value = section["max_response_bytes"]
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{where}: `llm.max_response_bytes` must be a whole number of bytes >= 1, got {value!r}")
+        modes["max_response_bytes"] = value
+
     repair_output = raw.get("repair_llm_output")
     if "repair_llm_output" in section:
         warnings.warn(
@@ -118,7 +149,10 @@ def from_config(path) -> LLMConfig:
         options = dict(params)
         if "max_tokens" in options:
             options["num_predict"] = options.pop("max_tokens")
-        llm = Ollama(base_url, model, timeout=float(timeout), **options)
+        try:
+            llm = Ollama(base_url, model, timeout=float(timeout), **modes, **options)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: {exc}") from None
     else:
         key = section.get("api_key")
         if key is not None and not isinstance(key, str):
@@ -130,5 +164,8 @@ def from_config(path) -> LLMConfig:
             if not key:
                 raise ValueError(f"{where}: `llm.api_key` is missing: put it in the file or set "
                                  "REPAIR_LLM_API_KEY or OPENAI_API_KEY")
-        llm = OpenAICompatible(base_url, model, key, timeout=float(timeout), **params)
+        try:
+            llm = OpenAICompatible(base_url, model, key, timeout=float(timeout), **modes, **params)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: {exc}") from None
     return LLMConfig(llm=llm, repair_llm_output=repair_output, max_retries=max_retries)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from ._body import MAX_RESPONSE_BYTES
 from ._drive import Driven
-from ._protocol import Reply, _Missing, _server_message
+from ._protocol import Reply, _json_schema, _Missing, _server_message, _tool_list
 from ._stream_protocol import _NDJSON, _json_object, _Malformed, _Progress, _ServerSaid, _Unit
 
 
@@ -15,8 +16,15 @@ class Ollama(Driven):
     (temperature, num_ctx, num_predict, seed, ...) and are left out when none are given.
     `done_reason` becomes `finish_reason`, prompt_eval_count and eval_count become usage.
 
+    Sent top-level, beside `options`: `format` ("json", or a JSON Schema dict or a pydantic
+    model for its schema: Ollama's structured outputs), `tools` (tool definitions, as
+    OpenAI's; the calls come back in `Reply.tool_calls`, each `function.arguments` an
+    object), and `extra_body`, fields merged into the body last (keep_alive, think, ...).
+    A top-level field given as a model option is refused, as Ollama would ignore it.
+
     `stream(messages)` sends "stream": true and reads the newline-delimited JSON answer,
-    one object a line, handing out each `message.content` until the line with "done": true.
+    one object a line, handing out each `message.content` until the line with "done": true;
+    tool calls arrive whole in a line's `message.tool_calls`.
     """
 
     _path = "/chat"
@@ -25,15 +33,37 @@ class Ollama(Driven):
     _accept = "application/x-ndjson"
 
     def __init__(self, base_url: str, model: str, *, timeout: float = 60.0, max_retries: int = 2,
-                 backoff: float = 0.5, max_size: int | None = None, **options) -> None:
+                 backoff: float = 0.5, max_size: int | None = None,
+                 max_response_bytes: int | None = MAX_RESPONSE_BYTES, format=None,
+                 tools: list[dict] | None = None, extra_body: dict | None = None, **options) -> None:
         super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff,
-                         max_size=max_size)
+                         max_size=max_size, max_response_bytes=max_response_bytes)
+        if isinstance(options.get("options"), dict):  # options={...} rather than keywords: the same
+            options = {**options.pop("options"), **options}
+        misplaced = sorted(_TOP_LEVEL & set(options))
+        if misplaced:
+            raise ValueError(f"{', '.join(misplaced)} is a top-level field of Ollama's /api/chat, not a model "
+                             "option: pass it in extra_body={...}, where it is sent as it is")
         self.options = options
+        if format is not None and format != "json":
+            format = _json_schema(format, 'format (Ollama\'s structured outputs: "json" or a JSON Schema)')
+        self.format = format
+        self.tools = _tool_list(tools)
+        if extra_body is not None and not isinstance(extra_body, dict):
+            raise TypeError("extra_body must be a dict of fields to add to the request body")
+        own = sorted({"model", "messages", "stream"} & set(extra_body or {}))
+        if own:
+            raise ValueError(f"extra_body cannot set {', '.join(own)}: the adapter sends those itself")
+        self.extra_body = dict(extra_body or {})
 
     def _body(self, messages: list[dict], stream: bool = False) -> dict:
         body = {"model": self.model, "messages": messages, "stream": stream}
         if self.options:
             body["options"] = dict(self.options)
+        for name in ("format", "tools"):
+            if getattr(self, name, None) is not None:
+                body[name] = getattr(self, name)
+        body.update(getattr(self, "extra_body", None) or {})
         return body
 
     def _stream_body(self, messages: list[dict]) -> dict:
@@ -56,6 +86,13 @@ class Ollama(Driven):
         content = message.get("content") if message else None
         if content is not None and not isinstance(content, str):
             raise _Malformed(f"{unit.where}: message.content is not a string")
+        calls = message.get("tool_calls") if message else None
+        if calls is not None:
+            if not isinstance(calls, list) or not all(isinstance(c, dict) for c in calls):
+                raise _Malformed(f"{unit.where}: message.tool_calls is not a list of objects")
+            for call in calls:  # each arrives whole
+                progress.tool_calls[len(progress.tool_calls)] = call
+                progress.deltas.append(call)
         if line.get("done") is True:
             progress.finished = True
             progress.finish_reason = line.get("done_reason")
@@ -69,7 +106,14 @@ class Ollama(Driven):
         content = message.get("content")
         if not isinstance(content, str):
             raise _Missing("message.content")
-        return Reply(content, data.get("done_reason"), _usage(data))
+        tool_calls = message.get("tool_calls")
+        if tool_calls is not None and not isinstance(tool_calls, list):
+            raise _Missing("message.tool_calls as a list")
+        return Reply(content, data.get("done_reason"), _usage(data), tool_calls)
+
+
+# fields of /api/chat beside options: given as model options, Ollama would ignore them
+_TOP_LEVEL = frozenset({"keep_alive", "think", "options", "stream", "messages", "model"})
 
 
 def _usage(data: dict) -> dict | None:

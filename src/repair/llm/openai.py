@@ -3,8 +3,11 @@ llama.cpp's server, OpenAI itself)."""
 
 from __future__ import annotations
 
+import re
+
+from ._body import MAX_RESPONSE_BYTES
 from ._drive import Driven
-from ._protocol import Reply, _Missing, _Refused, _server_message
+from ._protocol import Reply, _json_schema, _Missing, _Refused, _server_message, _tool_list
 from ._secrets import _Secret
 from ._stream_protocol import _SSE, _json_object, _Malformed, _Progress, _ServerSaid, _Unit
 
@@ -14,12 +17,26 @@ class OpenAICompatible(Driven):
 
     POSTs {"model", "messages", "stream": false, **params} to `{base_url}/chat/completions`,
     with `Authorization: Bearer <api_key>` only when a key is given. `params` are sent as
-    they are (temperature, max_tokens, top_p, stop, seed, response_format, ...).
+    they are (temperature, max_tokens, top_p, stop, seed, ...).
+
+    Structured output, sent top-level as the servers expect it:
+
+    - `response_format`: "json_object" (or {"type": "json_object"}), a full
+      {"type": "json_schema", "json_schema": {...}} as it is, or a JSON Schema dict or a
+      pydantic model, sent as {"type": "json_schema", "json_schema": {"name": <its title>,
+      "schema": <the schema>}};
+    - `tools` (OpenAI tool definitions) and `tool_choice` ("auto", "none", "required" or
+      {"type": "function", "function": {"name": ...}}), passed through; the calls come back
+      in `Reply.tool_calls`;
+    - `extra_body`: fields merged into the request body last, for what a server adds to the
+      protocol, such as vLLM's {"guided_json": <schema>} (model, messages and stream are
+      the adapter's own and cannot be set there).
 
     `stream(messages)` sends "stream": true and reads the Server-Sent Events
     (`data: {chunk}` ... `data: [DONE]`), handing out each `choices[0].delta.content`; it
     asks for the usage with "stream_options": {"include_usage": true} unless `params` has
-    its own `stream_options`.
+    its own `stream_options`. Tool-call deltas go to `on_tool_call_delta`, and the calls
+    they assemble into are the stream's `tool_calls` once it is done.
     """
 
     _path = "/chat/completions"
@@ -28,17 +45,35 @@ class OpenAICompatible(Driven):
     _accept = "text/event-stream"
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, *, timeout: float = 60.0,
-                 max_retries: int = 2, backoff: float = 0.5, max_size: int | None = None, **params) -> None:
+                 max_retries: int = 2, backoff: float = 0.5, max_size: int | None = None,
+                 max_response_bytes: int | None = MAX_RESPONSE_BYTES, response_format=None,
+                 tools: list[dict] | None = None, tool_choice: str | dict | None = None,
+                 extra_body: dict | None = None, **params) -> None:
         super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff,
-                         max_size=max_size)
+                         max_size=max_size, max_response_bytes=max_response_bytes)
         self._key = _Secret(api_key) if api_key else None
         self.params = params
+        self.response_format = _response_format(response_format)
+        self.tools = _tool_list(tools)
+        if tool_choice is not None and not isinstance(tool_choice, (str, dict)):
+            raise TypeError('tool_choice must be "auto", "none", "required" or a dict naming the function')
+        self.tool_choice = tool_choice
+        self.extra_body = _extra_body(extra_body)
+
+    def _fields(self) -> dict:
+        """The request's fields beside model, messages and stream."""
+        fields = dict(self.params)
+        for name in ("response_format", "tools", "tool_choice"):
+            if getattr(self, name, None) is not None:
+                fields[name] = getattr(self, name)
+        fields.update(getattr(self, "extra_body", None) or {})
+        return fields
 
     def _body(self, messages: list[dict]) -> dict:
-        return {"model": self.model, "messages": messages, "stream": False, **self.params}
+        return {"model": self.model, "messages": messages, "stream": False, **self._fields()}
 
     def _stream_body(self, messages: list[dict]) -> dict:
-        body = {"model": self.model, "messages": messages, **self.params, "stream": True}
+        body = {"model": self.model, "messages": messages, **self._fields(), "stream": True}
         body.setdefault("stream_options", {"include_usage": True})
         return body
 
@@ -73,6 +108,8 @@ class OpenAICompatible(Driven):
             raise _Malformed(f"{unit.where}: choices[0].delta is not an object")
         if isinstance(delta.get("refusal"), str):
             progress.refusal += delta["refusal"]
+        if delta.get("tool_calls") is not None:
+            _take_tool_call_deltas(delta["tool_calls"], unit, progress)
         content = delta.get("content")
         if content is not None and not isinstance(content, str):
             raise _Malformed(f"{unit.where}: choices[0].delta.content is not a string")
@@ -95,12 +132,66 @@ class OpenAICompatible(Driven):
             content = ""  # null content (tool calls, or a reasoning model cut off) is an empty answer
         if not isinstance(content, str):
             raise _Missing("choices[0].message.content as a string")
-        return Reply(content, choice.get("finish_reason"), _openai_usage(data.get("usage")))
+        tool_calls = message.get("tool_calls")
+        if tool_calls is not None and not isinstance(tool_calls, list):
+            raise _Missing("choices[0].message.tool_calls as a list")
+        return Reply(content, choice.get("finish_reason"), _openai_usage(data.get("usage")), tool_calls)
 
     def __repr__(self) -> str:
         key = "'***'" if self._key is not None else "None"
         return (f"OpenAICompatible(base_url={self._shown_base()!r}, model={self.model!r}, "
                 f"api_key={key})")
+
+
+def _take_tool_call_deltas(deltas, unit: _Unit, progress: _Progress) -> None:
+    """Record `choices[0].delta.tool_calls` and assemble the calls as the official client does:
+    by `index`, `id` and `type` set by the delta that carries them, `function.name` and
+    `function.arguments` joined from their pieces."""
+    if not isinstance(deltas, list) or not all(isinstance(d, dict) for d in deltas):
+        raise _Malformed(f"{unit.where}: choices[0].delta.tool_calls is not a list of objects")
+    for delta in deltas:
+        index = delta.get("index", 0)
+        function = delta.get("function") or {}
+        if type(index) is not int or not isinstance(function, dict):
+            raise _Malformed(f"{unit.where}: a tool-call delta has no whole-number index or a function that "
+                             "is not an object")
+        call = progress.tool_calls.setdefault(index, {"id": None, "type": "function",
+                                                      "function": {"name": "", "arguments": ""}})
+        for key in ("id", "type"):
+            if isinstance(delta.get(key), str) and delta[key]:
+                call[key] = delta[key]
+        for key in ("name", "arguments"):
+            piece = function.get(key)
+            if piece is not None and not isinstance(piece, str):
+                raise _Malformed(f"{unit.where}: a tool-call delta's function.{key} is not a string")
+            call["function"][key] += piece or ""
+        progress.deltas.append(delta)
+
+
+def _response_format(value) -> dict | None:
+    """The response_format to send: see OpenAICompatible."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value not in ("json_object", "text"):
+            raise ValueError(f'response_format as a string must be "json_object" or "text", not {value!r}')
+        return {"type": value}
+    if isinstance(value, dict) and value.get("type") in ("json_object", "json_schema", "text"):
+        return dict(value)
+    schema = _json_schema(value, "response_format")
+    name = re.sub(r"[^A-Za-z0-9_-]", "_", str(schema.get("title") or "response"))[:64]
+    return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+
+
+def _extra_body(value) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TypeError("extra_body must be a dict of fields to add to the request body")
+    own = sorted({"model", "messages", "stream"} & set(value))
+    if own:
+        raise ValueError(f"extra_body cannot set {', '.join(own)}: the adapter sends those itself")
+    return dict(value)
 
 
 def _openai_usage(usage) -> dict | None:
