@@ -82,27 +82,27 @@ def test_a_key_straddling_the_excerpt_cut_is_masked_whole(serve, secret, offset)
 # --------------------------------------------------------------------------- a response head trickled
 @pytest.mark.parametrize("make", [openai, ollama])
 def test_a_trickled_response_head_is_bounded_by_the_timeout(serve, make):
-    # the status line at once, then one header byte every 0.2 s: every read is quick, and the
-    # head would be complete after over 60 s, followed by a valid answer. An LLMError naming
+    # the status line at once, then one header byte every 0.1 s: every read is quick, and the
+    # head would be complete after about 30 s, followed by a valid answer. An LLMError naming
     # the timeout shows the timeout bounded the wait for the head.
-    server = serve(TrickleHead(0.2, Reply("too late")))
+    server = serve(TrickleHead(0.1, Reply("too late")))
     with pytest.raises(LLMError) as info:
-        make(server, timeout=2, max_retries=1)(MESSAGES)
+        make(server, timeout=0.5, max_retries=1)(MESSAGES)
     assert info.value.attempts == 2 and len(server.requests) == 2 and info.value.retryable
-    assert "no answer within 2 s" in str(info.value) and "timeout=" in str(info.value)
+    assert "no answer within 0.5 s" in str(info.value) and "timeout=" in str(info.value)
 
 
 @pytest.mark.parametrize("make", [openai, ollama])
 def test_a_trickled_response_head_is_bounded_async_and_when_streaming(serve, make):
-    server = serve(TrickleHead(0.2, Reply("too late")))
-    with pytest.raises(LLMError, match="no answer within 2 s"):
-        asyncio.run(make(server, timeout=2).acall(MESSAGES))
-    with pytest.raises(LLMError, match="no answer within 2 s"):
-        list(make(server, timeout=2).stream(MESSAGES))
+    server = serve(TrickleHead(0.1, Reply("too late")))
+    with pytest.raises(LLMError, match="no answer within 0.5 s"):
+        asyncio.run(make(server, timeout=0.5).acall(MESSAGES))
+    with pytest.raises(LLMError, match="no answer within 0.5 s"):
+        list(make(server, timeout=0.5).stream(MESSAGES))
 
     async def astream():
-        return [piece async for piece in make(server, timeout=2).astream(MESSAGES)]
-    with pytest.raises(LLMError, match="no answer within 2 s"):
+        return [piece async for piece in make(server, timeout=0.5).astream(MESSAGES)]
+    with pytest.raises(LLMError, match="no answer within 0.5 s"):
         asyncio.run(astream())
     assert len(server.requests) == 3
 
