@@ -9,7 +9,20 @@
 on the `repair` logger at INFO, each line starting with its `repair_<kind>` code.
 """
 
+from __future__ import annotations
+
 from .errors import RepairError, ValidationFailed
+
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    # the lazy names below, as a type checker sees them
+    from . import llm
+    from .action import ActionNode, Attempt, FillFailed, FillResult
+    from .core import RepairResult, loads, loads_all, parse, repair, repair_all, repair_json
+    from .steps import CODES, Step
+    from .streaming import Snapshot, StreamParser, astream, stream
 
 __version__ = "0.1.0"
 
@@ -31,7 +44,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     import importlib
 
     if name == "llm":
@@ -43,5 +56,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'repair' has no attribute {name!r}")
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

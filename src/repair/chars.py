@@ -13,6 +13,17 @@ import sys
 
 from .steps import NONFINITE, PYTHON_LITERAL
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class AlwaysMatches(Protocol):
+        """A compiled pattern that matches at every position (a run of zero or more
+        characters): its `.match` never returns None. Declared so where the pattern is
+        compiled (one `type: ignore`, which mypy needs there), no use needs a None check."""
+
+        def match(self, string: str, pos: int = ..., endpos: int = ...) -> re.Match[str]: ...
+
 # Appended to a repeat whose iterations are never given back. From Python 3.11 `*+` makes
 # the repeat possessive: the engine keeps no backtracking state per iteration, so a run of
 # a million escapes or tokens costs linear time and constant memory. On 3.10 the repeats
@@ -26,8 +37,8 @@ P = POSSESSIVE
 STRING_BODY = rf'[^"\\]*{P}(?:\\.[^"\\]*{P})*{P}'
 
 # JSON's own whitespace, skipped in C by one match.
-WS = re.compile(r"[ \t\n\r]*")
-SPACES = re.compile(r"[ \t]*")
+WS: AlwaysMatches = re.compile(r"[ \t\n\r]*")  # type: ignore[assignment]  # (`*`: matches everywhere)
+SPACES: AlwaysMatches = re.compile(r"[ \t]*")  # type: ignore[assignment]
 
 # Whitespace-like characters that JSON does not allow between tokens: BOM, zero-width
 # characters, NBSP and the Unicode spaces, line and paragraph separators.
@@ -81,7 +92,7 @@ HEX = frozenset("0123456789abcdefABCDEF")
 # A strict JSON number; anything else that starts like a number goes to the tolerant path.
 JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 # The run of characters a number-like token may span (no delimiters, no whitespace).
-NUMBER_TOKEN = re.compile(r"[^\s,:\[\]{}()\"']*")
+NUMBER_TOKEN: AlwaysMatches = re.compile(r"[^\s,:\[\]{}()\"']*")  # type: ignore[assignment]
 INT_TOKEN = re.compile(r"[-+]?[0-9][0-9_]*")
 FLOAT_TOKEN = re.compile(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]*)?")
 HEX_TOKEN = re.compile(r"[-+]?0[xX][0-9a-fA-F]+")
@@ -90,8 +101,8 @@ HEX_TOKEN = re.compile(r"[-+]?0[xX][0-9a-fA-F]+")
 WORD = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 
 # Characters that end an unquoted value, and an unquoted key (which needs a colon).
-UNQUOTED_VALUE = re.compile(r"[^,\]}\n\r\"]*")
-UNQUOTED_KEY = re.compile(r"[^:,{}\[\]\"'\n\r\u201c\u201d]*")
+UNQUOTED_VALUE: AlwaysMatches = re.compile(r"[^,\]}\n\r\"]*")  # type: ignore[assignment]
+UNQUOTED_KEY: AlwaysMatches = re.compile(r"[^:,{}\[\]\"'\n\r\u201c\u201d]*")  # type: ignore[assignment]
 
 # After a key-looking quote: `"name":` within one line (bounded, no backtracking).
 QUOTED_KEY_AHEAD = re.compile(r"[^\"\n]{0,200}\"[ \t]*:")

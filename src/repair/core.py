@@ -19,9 +19,26 @@ from .limits import check_depth, check_options, check_size
 from .serialize import dumps
 from .steps import CODES, Step, build_steps, ends_cut_off, log_steps, logger, text_end, unlogged_steps
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Iterable, TypeVar, Union, overload
+
+    from .chars import AlwaysMatches
+    from .errors import ErrorDetail
+    from .extract.candidates import Read
+    from .schema import CompiledSchema
+    from .steps import PathStep, RawStep
+
+    # what the entry points read: text, or UTF-8 bytes
+    Text = Union[str, bytes, bytearray, memoryview]
+    T = TypeVar("T")
+else:
+    def overload(func):  # (parse's typed variants below are for type checkers; the last definition wins)
+        return func
+
 
 _strict_decode = STRICT.decode  # NaN and Infinity are not JSON: they go to the repair path
-_WS = re.compile(r"[ \t\r\n]*")
+_WS: AlwaysMatches = re.compile(r"[ \t\r\n]*")  # type: ignore[assignment]  # (`*`: matches everywhere)
 _MAY_BE_JSON = frozenset('{["-0123456789tfn \t\r\n')  # first characters of JSON text
 
 
@@ -36,8 +53,14 @@ class RepairResult:
 
     __slots__ = ("value", "steps", "original", "_text", "span", "errors")
 
-    def __init__(self, value, steps: tuple[Step, ...], original: str, text: str | None = None,
-                 span: tuple[int, int] | None = None, errors: list | None = None) -> None:
+    value: Any
+    steps: tuple[Step, ...]
+    original: str
+    span: tuple[int, int]
+    errors: list[ErrorDetail] | None
+
+    def __init__(self, value: Any, steps: tuple[Step, ...], original: str, text: str | None = None,
+                 span: tuple[int, int] | None = None, errors: list[ErrorDetail] | None = None) -> None:
         self.value = value
         self.steps = steps
         self.original = original
@@ -71,7 +94,7 @@ class RepairResult:
         return f"RepairResult(steps={len(self.steps)} [{codes}], text={self.text[:60]!r})"
 
 
-def _as_text(text) -> str:
+def _as_text(text: object) -> str:
     if isinstance(text, str):
         return text
     if isinstance(text, (bytes, bytearray, memoryview)):
@@ -84,7 +107,7 @@ def _as_text(text) -> str:
     raise TypeError(f"repair expects str or bytes, not {type(text).__name__}")
 
 
-def repair(text, *, schema=None, strict: bool = False, max_size: int | None = None,
+def repair(text: Text, *, schema: Any = None, strict: bool = False, max_size: int | None = None,
            max_depth: int | None = None) -> RepairResult:
     """Repair raw model output into a JSON value, recording every step.
 
@@ -111,7 +134,7 @@ def repair(text, *, schema=None, strict: bool = False, max_size: int | None = No
     return _repair_slow(text, strict, hint)
 
 
-def _defect_at(exc) -> int:
+def _defect_at(exc: BaseException) -> int:
     """Where the C decoder found the first defect of a text that opens with a value: the
     text before it is JSON as far as it goes, so the engine need not try C there again.
     0 when unknown (and for "Extra data": the value before it is whole and valid)."""
@@ -120,7 +143,8 @@ def _defect_at(exc) -> int:
     return 0
 
 
-def _limited(text: str, schema, strict: bool, max_size, max_depth):
+def _limited(text: str, schema: Any, strict: bool, max_size: int | None,
+             max_depth: int | None) -> tuple[RepairResult, Any]:
     """repair with limits: (result, validated value for a schema). The engine refuses a
     container past max_depth where it opens; a valid text the C decoder read whole is
     measured after."""
@@ -142,14 +166,14 @@ def _limited(text: str, schema, strict: bool, max_size, max_depth):
     return result, validated
 
 
-def reader(text: str, hint: int = 0, max_depth: int | None = None):
+def reader(text: str, hint: int = 0, max_depth: int | None = None) -> Read:
     """The engine over `text` as extraction calls it: `read(pos)` -> (value, end, raw
     steps) of the value starting at `pos`, or None. Each offset is read once. `hint`:
     see _defect_at."""
     engine = Engine(text, STOP, max_depth=max_depth, valid_until=hint)
-    memo: dict = {}
+    memo: dict[int, tuple[Any, int, list[RawStep]] | None] = {}
 
-    def read(pos: int):
+    def read(pos: int) -> tuple[Any, int, list[RawStep]] | None:
         if pos in memo:
             return memo[pos]
         engine.steps = []
@@ -165,7 +189,7 @@ def reader(text: str, hint: int = 0, max_depth: int | None = None):
     return read
 
 
-def _whole(text: str, read):
+def _whole(text: str, read: Read) -> tuple[Any, list[RawStep]] | None:
     """When the text opens with `{` or `[` and the value read there fills it (trailing
     whitespace aside), that value and its raw steps: no extraction is needed."""
     start = _WS.match(text).end()
@@ -177,8 +201,8 @@ def _whole(text: str, read):
     return got[0], got[2]
 
 
-def _candidates(text: str, with_reasoning: bool = False, read=None, max_depth: int | None = None,
-                join: bool = True):
+def _candidates(text: str, with_reasoning: bool = False, read: Read | None = None, max_depth: int | None = None,
+                join: bool = True) -> tuple[Extractor, list[Candidate]]:
     """(the extractor, the candidate values of `text`); with `join`, values that form one
     list are joined (repair_all wants every value on its own). Refuses a text with none."""
     if not text.strip():
@@ -195,7 +219,7 @@ def _candidates(text: str, with_reasoning: bool = False, read=None, max_depth: i
     return ex, candidates
 
 
-def _refuse_lossy(text: str, steps) -> None:
+def _refuse_lossy(text: str, steps: Iterable[Step]) -> None:
     for step in steps:
         if CODES[step.code].lossy:
             raise RepairError(f"strict mode refuses a lossy repair: {step.code}: {step.message}", text, step.pos, "lossy_refused")
@@ -215,7 +239,7 @@ def _repair_slow(text: str, strict: bool, hint: int = 0, max_depth: int | None =
     return result
 
 
-def _value_slow(text: str, hint: int = 0):
+def _value_slow(text: str, hint: int = 0) -> Any:
     """The value `_repair_slow` would give, without building Steps: for `loads` when
     nothing will read them (not strict, the `repair` logger off at INFO)."""
     read = reader(text, hint)
@@ -225,7 +249,7 @@ def _value_slow(text: str, hint: int = 0):
     return choose(_candidates(text, read=read)[1], text).value
 
 
-def _result(text: str, value, steps, strict: bool) -> RepairResult:
+def _result(text: str, value: Any, steps: tuple[Step, ...], strict: bool) -> RepairResult:
     if strict:
         _refuse_lossy(text, steps)
     log_steps(steps)
@@ -235,19 +259,21 @@ def _result(text: str, value, steps, strict: bool) -> RepairResult:
     return result
 
 
-def _reparse(inner: str):
+def _reparse(inner: str) -> Any:
     """JSON written inside a string, read for alignment: its steps belong to the string's
     own repair, not to the log (the alignment step that used it is logged)."""
     with unlogged_steps():
         return repair(inner).value
 
 
-def _repair_with_schema(text: str, schema, strict: bool, max_depth: int | None = None):
+def _repair_with_schema(text: str, schema: Any, strict: bool,
+                        max_depth: int | None = None) -> tuple[RepairResult, Any]:
     """Align every candidate value to the schema, validate it, keep the best; return
     (result, validated value or model instance)."""
     from .schema import best_fit, choice_steps, compile_schema
 
     compiled = compile_schema(schema)
+    ex: Extractor | None
     try:
         value = _strict_decode(text)
     except (ValueError, RecursionError):
@@ -257,7 +283,7 @@ def _repair_with_schema(text: str, schema, strict: bool, max_depth: int | None =
     # alignment reads JSON written inside a string with this same repair, handed down
     fit = best_fit(candidates, choose(candidates, text), compiled, reparse=_reparse)
     chosen = fit.candidate
-    raw = [] if ex is None else extraction_steps(text, chosen, candidates, ex.think_spans, choice_step=False)
+    raw: list[RawStep] = [] if ex is None else extraction_steps(text, chosen, candidates, ex.think_spans, choice_step=False)
     steps = build_steps(text, raw + choice_steps(fit, candidates) + chosen.steps + fit.steps)
     if strict:
         _refuse_lossy(text, steps)
@@ -268,9 +294,23 @@ def _repair_with_schema(text: str, schema, strict: bool, max_depth: int | None =
     return RepairResult(fit.value, steps, text, text if original_ok else None), fit.validated
 
 
-def parse(text, schema, *, strict: bool = False, max_size: int | None = None, max_depth: int | None = None):
+@overload
+def parse(text: Text, schema: type[T], *, strict: bool = False, max_size: int | None = None,
+          max_depth: int | None = None) -> T: ...
+@overload
+def parse(text: Text, schema: dict[str, Any], *, strict: bool = False, max_size: int | None = None,
+          max_depth: int | None = None) -> Any: ...
+@overload
+def parse(text: Text, schema: object, *, strict: bool = False, max_size: int | None = None,
+          max_depth: int | None = None) -> Any: ...
+def parse(text: Text, schema: object, *, strict: bool = False, max_size: int | None = None,
+          max_depth: int | None = None) -> Any:
     """Repair, align to `schema` and validate: the pydantic model instance (or the value
     pydantic's TypeAdapter returns; for a JSON Schema dict, the validated value).
+
+    Typed: a class gives its instances (`parse(text, Invoice) -> Invoice`), a generic
+    alias its type (`parse(text, list[int]) -> list[int]`); a JSON Schema dict and type
+    forms that are not classes (`Optional[int]`, `Literal[...]`, `Annotated[...]`) give Any.
 
     Raises `ValidationFailed` (a `RepairError`) with `.errors`, `.value` and `.steps` when
     the value does not fit.
@@ -280,7 +320,8 @@ def parse(text, schema, *, strict: bool = False, max_size: int | None = None, ma
     return _repair_with_schema(_as_text(text), schema, strict)[1]
 
 
-def loads(text, *, schema=None, strict: bool = False, max_size: int | None = None, max_depth: int | None = None):
+def loads(text: Text, *, schema: Any = None, strict: bool = False, max_size: int | None = None,
+          max_depth: int | None = None) -> Any:
     """Like `json.loads`, for model output: the repaired value. Valid JSON costs what
     `json.loads` costs. With `schema`, the value aligned to it (and validated)."""
     if schema is not None or max_size is not None or max_depth is not None:
@@ -298,7 +339,7 @@ def loads(text, *, schema=None, strict: bool = False, max_size: int | None = Non
     return repair(text, strict=strict).value
 
 
-def repair_all(text, *, schema=None, strict: bool = False, max_size: int | None = None,
+def repair_all(text: Text, *, schema: Any = None, strict: bool = False, max_size: int | None = None,
                max_depth: int | None = None) -> list[RepairResult]:
     """Every value the text holds, in text order: one `RepairResult` each, with its own
     `.span` (start and end offsets in the text) and its own steps (the fence or tag
@@ -313,14 +354,14 @@ def repair_all(text, *, schema=None, strict: bool = False, max_size: int | None 
     check_options(max_size=max_size, max_depth=max_depth)
     check_size(text, max_size)
     _, candidates = _candidates(text, read=reader(text, 0, max_depth), max_depth=max_depth, join=False)
-    compiled = None
+    compiled: CompiledSchema | None = None
     if schema is not None:
         from .schema import best_fit, compile_schema
 
         compiled = compile_schema(schema)
-    results = []
+    results: list[RepairResult] = []
     for cand in candidates:
-        raw = list(cand.wrap_steps) + cand.steps
+        raw: list[RawStep | PathStep] = [*cand.wrap_steps, *cand.steps]
         value, errors = cand.value, None
         if compiled is not None:
             fit = best_fit([cand], cand, compiled, reparse=_reparse)
@@ -335,13 +376,14 @@ def repair_all(text, *, schema=None, strict: bool = False, max_size: int | None 
     return results
 
 
-def loads_all(text, *, schema=None, strict: bool = False, max_size: int | None = None,
-              max_depth: int | None = None) -> list:
+def loads_all(text: Text, *, schema: Any = None, strict: bool = False, max_size: int | None = None,
+              max_depth: int | None = None) -> list[Any]:
     """The values of `repair_all`, in text order."""
     return [r.value for r in repair_all(text, schema=schema, strict=strict, max_size=max_size, max_depth=max_depth)]
 
 
-def repair_json(text, *, schema=None, strict: bool = False, indent=None, ensure_ascii: bool = False,
+def repair_json(text: Text, *, schema: Any = None, strict: bool = False, indent: int | str | None = None,
+                ensure_ascii: bool = False,
                 max_size: int | None = None, max_depth: int | None = None) -> str:
     """Valid JSON text for the repaired value. Valid input comes back unchanged unless an
     `indent` asks for reformatting."""

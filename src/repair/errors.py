@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Sequence, TypedDict
+
+    from .steps import Step
+
+    class ErrorDetail(TypedDict):
+        """One problem in `ValidationFailed.errors` (a name for annotations only)."""
+
+        loc: tuple[str | int, ...]  # where in the value: keys and list indexes
+        msg: str
+        type: str
+
 
 def line_col(doc: str, pos: int) -> tuple[int, int]:
     """1-based line and column of offset `pos` in `doc`."""
@@ -46,7 +59,8 @@ class RepairError(ValueError):
         self.colno = colno
         self.kind = kind
 
-    def __reduce__(self):  # keep the exception picklable (multiprocessing in `repair scan`)
+    def __reduce__(self) -> tuple[Callable[..., RepairError], tuple[Any, ...]]:
+        # keep the exception picklable (multiprocessing in `repair scan`)
         return (_rebuild, (self.args[0], self.msg, self.pos, self.lineno, self.colno, self.kind))
 
 
@@ -65,7 +79,7 @@ class ValidationFailed(RepairError):
     aligned value and `.steps` every step taken to get it.
     """
 
-    def __init__(self, errors: list, value, steps: tuple, doc: str, pos: int) -> None:
+    def __init__(self, errors: list[ErrorDetail], value: Any, steps: tuple[Step, ...], doc: str, pos: int) -> None:
         shown = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(f"{len(errors)} validation error(s): {shown}{more}", doc, pos, "validation")
@@ -73,18 +87,19 @@ class ValidationFailed(RepairError):
         self.value = value
         self.steps = steps
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Callable[..., ValidationFailed], tuple[Any, ...]]:
         return (_rebuild_failed, (self.args[0], self.msg, self.pos, self.lineno, self.colno, self.errors, self.value, self.steps))
 
 
-def _loc(loc) -> str:
+def _loc(loc: Sequence[str | int]) -> str:
     path = "$"
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path if len(path) <= 120 else path[:50] + " ... " + path[-60:]
 
 
-def _rebuild_failed(text, msg, pos, lineno, colno, errors, value, steps):
+def _rebuild_failed(text: str, msg: str, pos: int, lineno: int, colno: int, errors: list[ErrorDetail], value: Any,
+                    steps: tuple[Step, ...]) -> ValidationFailed:
     err = ValidationFailed.__new__(ValidationFailed)
     ValueError.__init__(err, text)
     err.msg, err.pos, err.lineno, err.colno, err.kind = msg, pos, lineno, colno, "validation"

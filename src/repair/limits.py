@@ -14,13 +14,17 @@ import re
 from .chars import STRING_BODY
 from .errors import RepairError
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
 # To find where a depth limit is first crossed: the next bracket or quote, and the rest of
 # a string after its opening quote (each string is read once, so the scan is linear).
 _BRACKET_OR_QUOTE = re.compile(r'[\[\]{}"]')
 _STRING_REST = re.compile(STRING_BODY + '"')
 
 
-def check_options(**options) -> None:
+def check_options(**options: object) -> None:
     """A limit is None (off) or a whole number >= 1; anything else is refused, saying which."""
     for name, value in options.items():
         if value is None:
@@ -39,7 +43,7 @@ def check_size(text: str, max_size: int | None) -> None:
             "(or leave it unset) if inputs this large are expected", text, max_size, "limit")
 
 
-def check_depth(text: str, value, max_depth: int | None) -> None:
+def check_depth(text: str, value: Any, max_depth: int | None) -> None:
     """Raise when `value` nests deeper than `max_depth` containers."""
     if max_depth is None:
         return
@@ -51,7 +55,7 @@ def check_depth(text: str, value, max_depth: int | None) -> None:
             text, _where_too_deep(text, max_depth), "limit")
 
 
-def _depth(value, max_depth: int) -> int:
+def _depth(value: Any, max_depth: int) -> int:
     """The nesting depth of `value`, counted without recursion; stops past max_depth + 1."""
     deepest = 0
     todo = [(value, 1)]

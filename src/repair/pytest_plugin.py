@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 
-from .testing import check_case, load_cases
+from .testing import Case, check_case, load_cases
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, TracebackStyle
 
 
-def pytest_addoption(parser) -> None:
+def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("repair", "repair: captured model outputs as test cases")
     group.addoption(
         "--repair-fixtures", action="append", default=[], metavar="DIR", dest="repair_fixtures",
@@ -33,7 +37,7 @@ def pytest_addoption(parser) -> None:
                   help="directories of repair fixtures to run as test cases (relative to the ini file)")
 
 
-def _dirs(config) -> list[Path]:
+def _dirs(config: pytest.Config) -> list[Path]:
     given = [Path(d) for d in config.getoption("repair_fixtures", default=None) or []]
     if not given:
         given = [Path(d) for d in config.getini("repair_fixtures") or []]
@@ -45,7 +49,7 @@ class RepairFixtureError(Exception):
 
 
 class RepairFixtureItem(pytest.Item):
-    def __init__(self, *, case, **kw) -> None:
+    def __init__(self, *, case: Case, **kw: Any) -> None:
         super().__init__(**kw)
         self.case = case
         self.txt = case.txt
@@ -61,29 +65,30 @@ class RepairFixtureItem(pytest.Item):
                 parts.extend("    " + line for line in failure.detail.splitlines())
             raise RepairFixtureError("\n".join(parts).rstrip())
 
-    def repr_failure(self, excinfo, style=None):
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: TracebackStyle | None = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, RepairFixtureError):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, None, str]:
         return self.txt, None, f"repair fixture {self.name}"
 
 
 class RepairFixturesDir(pytest.Collector):
     """One fixtures directory; its children are the cases."""
 
-    def __init__(self, *, root: Path, **kw) -> None:
+    def __init__(self, *, root: Path, **kw: Any) -> None:
         super().__init__(**kw)
         self.root = root
 
-    def collect(self):
+    def collect(self) -> Iterator[RepairFixtureItem]:
         rootpath = Path(self.config.rootpath)
         for case in load_cases(self.root):
             nodeid = _rel(case.txt, rootpath)
             yield RepairFixtureItem.from_parent(self, name=nodeid, nodeid=nodeid, path=case.txt, case=case)
 
-    def reportinfo(self):
+    def reportinfo(self) -> tuple[Path, None, str]:
         return self.root, None, str(self.root)
 
 
@@ -95,7 +100,7 @@ def _rel(path: Path, rootpath: Path) -> str:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(session, config, items) -> None:
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     dirs = _dirs(config)
     if not dirs:
         return  # not asked: never add anything to anyone's test run

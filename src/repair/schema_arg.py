@@ -7,13 +7,16 @@ import importlib
 import json
 import os
 import sys
+from typing import Any
 
 
 class SchemaArgError(ValueError):
     """The --schema value could not be loaded; the message says what to try next."""
 
 
-def load_schema(spec: str):
+def load_schema(spec: str) -> Any:
+    """The schema `spec` names: a JSON Schema dict read from a file, or the object at
+    `module:Name` (a pydantic model, a type, or whatever else is there: compile_schema judges)."""
     if os.path.isfile(spec):
         try:
             with open(spec, encoding="utf-8") as fh:

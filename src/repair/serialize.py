@@ -13,8 +13,15 @@ from json.encoder import encode_basestring, encode_basestring_ascii
 
 from .lexical.decode import int_text
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Literal, Union
 
-def dumps(value, indent=None, ensure_ascii: bool = False) -> str:
+    # the iterative writer's work items: ("v", value, depth) writes a value, ("s", text) literal text
+    _Work = Union[tuple[Literal["v"], Any, int], tuple[Literal["s"], str]]
+
+
+def dumps(value: Any, indent: int | str | None = None, ensure_ascii: bool = False) -> str:
     try:
         return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, allow_nan=False)
     except (ValueError, RecursionError):
@@ -31,14 +38,14 @@ def _float(x: float) -> str:
     return float.__repr__(x)
 
 
-def _dumps_iterative(value, indent, ensure_ascii: bool) -> str:
+def _dumps_iterative(value: Any, indent: int | str | None, ensure_ascii: bool) -> str:
     enc = encode_basestring_ascii if ensure_ascii else encode_basestring
     if isinstance(indent, int):
         indent = " " * indent
     item_sep, key_sep = (", ", ": ") if indent is None else (",", ": ")
     out: list[str] = []
     # Work items: ("v", value, depth) writes a value; ("s", text) writes literal text.
-    work = [("v", value, 0)]
+    work: list[_Work] = [("v", value, 0)]
     while work:
         item = work.pop()
         if item[0] == "s":
@@ -69,8 +76,8 @@ def _dumps_iterative(value, indent, ensure_ascii: bool) -> str:
                 inner = "\n" + indent * (depth + 1)
                 outer = "\n" + indent * depth
             out.append(opener)
-            pending = [("s", outer + closer)]
-            items = list(v.items()) if is_dict else list(v)
+            pending: list[_Work] = [("s", outer + closer)]
+            items = list(v.items()) if isinstance(v, dict) else list(v)
             for i in range(len(items) - 1, -1, -1):
                 if is_dict:
                     k, val = items[i]

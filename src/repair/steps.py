@@ -12,13 +12,27 @@ from collections import namedtuple
 from contextvars import ContextVar
 from operator import itemgetter
 
+# `typing` is imported for type checkers only: at run time it would cost more than the
+# engine's own imports (the same idiom in every module on the repair path).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterable, NamedTuple, Protocol, Sequence, Union
+
 logger = logging.getLogger("repair")
 logger.addHandler(logging.NullHandler())  # a library logs; the application decides where it goes
 
 
 # One code of the vocabulary: the stage that fixes it, whether it may change or drop data,
 # a summary, and a before/after example. (A plain namedtuple: `typing` costs import time.)
-Code = namedtuple("Code", "pass_name lossy summary before after")
+if TYPE_CHECKING:
+    class Code(NamedTuple):
+        pass_name: str
+        lossy: bool
+        summary: str
+        before: str
+        after: str
+else:
+    Code = namedtuple("Code", "pass_name lossy summary before after")
 
 
 # The closed vocabulary. Each code names the defect; `pass_name` is the stage that fixes
@@ -92,7 +106,7 @@ CODES: dict[str, Code] = {
 }
 
 
-class Step(tuple):
+class Step(tuple[str, int, int, int, str, str, str, str]):
     """One change made to the model's text.
 
     `pos` is an offset in the raw text given to `repair`; `line` and `col` are 1-based.
@@ -105,23 +119,41 @@ class Step(tuple):
     __slots__ = ()
     _fields = ("code", "pos", "line", "col", "message", "found", "put", "path")
 
-    def __new__(cls, code: str, pos: int, line: int, col: int, message: str, found: object = "",
-                put: object = "", path: str = ""):
+    def __new__(cls, code: str, pos: int, line: int, col: int, message: str, found: str = "",
+                put: str = "", path: str = "") -> Step:
         # a tuple underneath: building one costs a quarter of a frozen dataclass, and a
         # document with a step per string builds many
         return tuple.__new__(cls, (code, pos, line, col, message, found, put, path))
 
-    def __getnewargs__(self):
-        return tuple(self)
+    def __getnewargs__(self) -> tuple[str, int, int, int, str, str, str, str]:
+        return tuple(self)  # type: ignore[return-value]  # (a Step is that 8-tuple; mypy sees tuple[str | int, ...])
 
-    code = property(itemgetter(0), doc="the repair_<kind> code")
-    pos = property(itemgetter(1), doc="offset in the raw text")
-    line = property(itemgetter(2), doc="1-based line")
-    col = property(itemgetter(3), doc="1-based column")
-    message = property(itemgetter(4))
-    found = property(itemgetter(5))
-    put = property(itemgetter(6))
-    path = property(itemgetter(7), doc="JSON path, for schema steps")
+    if TYPE_CHECKING:  # the fields below, as a type checker sees them
+        @property
+        def code(self) -> str: ...
+        @property
+        def pos(self) -> int: ...
+        @property
+        def line(self) -> int: ...
+        @property
+        def col(self) -> int: ...
+        @property
+        def message(self) -> str: ...
+        @property
+        def found(self) -> str: ...
+        @property
+        def put(self) -> str: ...
+        @property
+        def path(self) -> str: ...
+    else:  # (itemgetter: a C call, as fast as a namedtuple's fields)
+        code = property(itemgetter(0), doc="the repair_<kind> code")
+        pos = property(itemgetter(1), doc="offset in the raw text")
+        line = property(itemgetter(2), doc="1-based line")
+        col = property(itemgetter(3), doc="1-based column")
+        message = property(itemgetter(4))
+        found = property(itemgetter(5))
+        put = property(itemgetter(6))
+        path = property(itemgetter(7), doc="JSON path, for schema steps")
 
     def __repr__(self) -> str:
         return "Step(" + ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self)) + ")"
@@ -138,7 +170,7 @@ class Step(tuple):
         where = f" ({self.path})" if self.path else ""
         return f"{self.code} at line {self.line}, column {self.col}{where}: {self.message}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | int | bool]:
         return {
             "code": self.code, "pass": self.pass_name, "pos": self.pos, "line": self.line,
             "col": self.col, "message": self.message, "found": self.found, "put": self.put,
@@ -146,10 +178,16 @@ class Step(tuple):
         }
 
 
-RawStep = tuple  # (code, pos, message, found, put)
+if TYPE_CHECKING:
+    # What the engine and extraction record: (code, pos, message, found, put)
+    RawStep = tuple[str, int, str, str, str]
+    # ... and schema alignment, with the JSON path it changed: (code, pos, message, found, put, path)
+    PathStep = tuple[str, int, str, str, str, str]
+    # raw or built: code first, offset second
+    AnyStep = Union[RawStep, PathStep, Step]
 
 
-def build_steps(doc: str, raw: list) -> tuple[Step, ...]:
+def build_steps(doc: str, raw: Sequence[RawStep | PathStep]) -> tuple[Step, ...]:
     """Turn raw step tuples into `Step`s, in text order, computing line/column in one sweep."""
     if not raw:
         return ()
@@ -223,13 +261,13 @@ def text_end(text: str) -> int:
     return end
 
 
-def closed_at(steps, end: int) -> bool:
+def closed_at(steps: Iterable[AnyStep], end: int) -> bool:
     """Did these steps (raw or built: code first, offset second) close containers still
     open at offset `end` or after, rather than meet their own closers?"""
     return any(s[0] == "repair_missing_bracket" and s[1] >= end for s in steps)
 
 
-def ends_cut_off(steps, end: int) -> bool:
+def ends_cut_off(steps: Iterable[AnyStep], end: int) -> bool:
     """Did the text, whose last non-blank character ends at `end` (`text_end`), end inside
     the value these steps repaired? A token was cut (repair_truncated) or a container was
     still open there (ActionNode asks for a continuation; extraction prefers a whole value
@@ -259,7 +297,12 @@ def unquoted_key(pos: int, key: str) -> RawStep:
 # message says what was done in that construct. Each recorder takes (pos, message, found,
 # put) and returns the raw step.
 
-def _recorder(code: str, found: str = ""):
+if TYPE_CHECKING:
+    class Recorder(Protocol):
+        def __call__(self, pos: int, message: str, found: str = ..., put: str = ...) -> RawStep: ...
+
+
+def _recorder(code: str, found: str = "") -> Recorder:
     def record(pos: int, message: str, found: str = found, put: str = "") -> RawStep:
         return (code, pos, message, found, put)
 

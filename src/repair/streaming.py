@@ -38,7 +38,8 @@ from __future__ import annotations
 import codecs
 import copy
 import re
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # (public in the module, missing from its stubs)
+from typing import TYPE_CHECKING, Any, AsyncIterable, AsyncIterator, Iterable, Iterator
 
 from .core import RepairResult, repair
 from .errors import RepairError
@@ -46,6 +47,16 @@ from .schema.coerce import NULL_WORDS
 from .steps import COMMENT, ESCAPED_JSON, LEADING_TEXT, MISSING_BRACKET, TOKEN_LOCAL, TRUNCATED, WRAPPERS, unlogged_steps
 from .extract.think import _THINK_OPEN, THINK_CLOSE
 from .schema.align import path_join
+
+if TYPE_CHECKING:
+    from .chars import AlwaysMatches
+    from .core import Text
+    from .schema import CompiledSchema, Shape
+    from .steps import Step
+
+# A string growing at the end, between readings: [its container (None at the root), its
+# key there, its path, its full text so far, whether plain pieces may extend it in place]
+_Tail = list[Any]
 
 __all__ = ["Snapshot", "StreamParser", "astream", "stream"]
 
@@ -58,7 +69,7 @@ _QUOTES = frozenset("\"'`\u201c\u201d\u2018\u2019")
 # what a growing string may gain between readings without the engine: no quote, no
 # backslash but complete standard escapes, no control character, no character a stop
 # marker or a heavy-damage rule starts with
-_PLAIN = re.compile(r'(?:[^"\'`\\\x00-\x1f\x7f-\xa0\u00ad\u2000-\u206f\u3000\ufeff\u201c\u201d\u2018\u2019,\n<\[\]{}:]|\\["\\/bfnrt]|\\u(?![dD][89abAB])[0-9a-fA-F]{4})*')
+_PLAIN: AlwaysMatches = re.compile(r'(?:[^"\'`\\\x00-\x1f\x7f-\xa0\u00ad\u2000-\u206f\u3000\ufeff\u201c\u201d\u2018\u2019,\n<\[\]{}:]|\\["\\/bfnrt]|\\u(?![dD][89abAB])[0-9a-fA-F]{4})*')  # type: ignore[assignment]  # (`*`: matches everywhere)
 
 
 class Snapshot:
@@ -68,7 +79,8 @@ class Snapshot:
 
     __slots__ = ("value", "complete", "done", "changed", "steps", "tentative", "started")
 
-    def __init__(self, value, complete, done, changed, steps, tentative, started) -> None:
+    def __init__(self, value: Any, complete: bool, done: frozenset[str], changed: frozenset[str],
+                 steps: tuple[Step, ...], tentative: bool, started: bool) -> None:
         self.value = value
         self.complete = complete  # the root value is closed
         self.done = done  # paths whose value will not change again
@@ -88,17 +100,17 @@ class _Reading:
 
     __slots__ = ("end", "complete")
 
-    def __init__(self, end: int, complete: dict) -> None:
+    def __init__(self, end: int, complete: dict[str, Any]) -> None:
         self.end, self.complete = end, complete
 
 
 class StreamParser:
     """Feed text as it arrives; read the value as it grows; `close()` for the result."""
 
-    def __init__(self, schema=None, *, strict: bool = False) -> None:
+    def __init__(self, schema: Any = None, *, strict: bool = False) -> None:
         self.schema = schema
         self.strict = strict
-        self._compiled = None
+        self._compiled: CompiledSchema | None = None
         if schema is not None:
             from .schema import compile_schema
 
@@ -109,14 +121,14 @@ class StreamParser:
         self._n = 0  # characters received
         self._next_run = 1
         self._readings: list[_Reading] = []
-        self._value = None
+        self._value: Any = None
         self._started = False
         self._complete = False
         self._tentative = True
-        self._done: set = set()
-        self._done_view = frozenset()  # (rebuilt when done grows, not at every feed)
-        self._steps: tuple = ()
-        self._tail = None  # a string growing at the end: (container, key, path, full text so far)
+        self._done: set[str] = set()
+        self._done_view: frozenset[str] = frozenset()  # (rebuilt when done grows, not at every feed)
+        self._steps: tuple[Step, ...] = ()
+        self._tail: _Tail | None = None  # a string growing at the end: (container, key, path, full text so far)
         self._closed = False
         self._read_chars = 0  # characters the engine has read, over all readings
         self._prompt_chars = 0  # ... in readings out of schedule
@@ -124,7 +136,7 @@ class StreamParser:
         self._waiting = _VALUE_MAY_START
 
     # ------------------------------------------------------------------ feeding
-    def feed(self, chunk) -> Snapshot:
+    def feed(self, chunk: Text) -> Snapshot:
         """Add `chunk` (str, or bytes of UTF-8) and return the snapshot after it."""
         if self._closed:
             raise RepairError("the stream is closed: feed() after close()", self._joined(), self._n, "option")
@@ -164,7 +176,7 @@ class StreamParser:
         return self._snapshot(frozenset())
 
     # ------------------------------------------------------------------ text
-    def _decode(self, chunk) -> str:
+    def _decode(self, chunk: object) -> str:
         if isinstance(chunk, str):
             return chunk
         if isinstance(chunk, (bytes, bytearray, memoryview)):
@@ -187,7 +199,7 @@ class StreamParser:
         return self._pieces[0] if self._pieces else ""
 
     # ------------------------------------------------------------------ readings
-    def _read(self) -> frozenset:
+    def _read(self) -> frozenset[str]:
         """Run the engine over the whole text; returns the changed paths."""
         text = self._joined()
         self._next_run = self._n + max(RUN_EVERY, self._n // GROWTH)
@@ -261,7 +273,7 @@ class StreamParser:
         self._readings.append(reading)
         return frozenset(_diff(old, self._value if self._started else _NOTHING, "$"))
 
-    def _grow(self, piece: str) -> frozenset:
+    def _grow(self, piece: str) -> frozenset[str]:
         """Between readings: extend a string growing at the end by `piece`, when nothing
         in it needs the engine."""
         tail = self._tail
@@ -291,13 +303,14 @@ class StreamParser:
             container[key] = shown
         return frozenset(_ancestors(path))
 
-    def _aligned(self, value, tail):
+    def _aligned(self, value: Any, tail: _Tail | None) -> Any:
         """The value aligned to the schema (not validated: it is not complete). A string
         still growing is kept only where the schema expects a string and alignment keeps
         it as it is: `"age": "3` would become 3 and then 36, `"n/` may become "n/a", which
         a nullable field reads as null."""
         if tail is None:
             return self._align(value)
+        assert self._compiled is not None  # (called only with a schema)
         container, key = tail[0], tail[1]
         shown = value if container is None else container[key]
         maybe_null = any(word.startswith(shown.strip().casefold()) for word in NULL_WORDS)
@@ -320,15 +333,16 @@ class StreamParser:
             return with_tail
         return without
 
-    def _align(self, value):
+    def _align(self, value: Any) -> Any:
         from .schema.align import Aligner
 
+        assert self._compiled is not None  # (called only with a schema)
         try:
             return Aligner(0).align(value, self._compiled.shape)
         except (ValueError, TypeError, RecursionError):
             return value
 
-    def _snapshot(self, changed) -> Snapshot:
+    def _snapshot(self, changed: frozenset[str]) -> Snapshot:
         if len(self._done_view) != len(self._done):
             self._done_view = frozenset(self._done)
         return Snapshot(self._value, self._complete, self._done_view, changed, self._steps,
@@ -346,7 +360,7 @@ _CLOSING_STARTS = frozenset(["`", "``", "[/", "</"])
 _MARKER_START = re.compile(r"(?:`{1,2}|\[/?[A-Za-z]{0,8}|</?[A-Za-z_]{0,10})\Z")
 
 
-def _honest_end(result: RepairResult, text: str):
+def _honest_end(result: RepairResult, text: str) -> tuple[Any, list[str], tuple[Step, ...], _Tail | None]:
     """The reading of a cut-off text with its cut end made honest (see the module
     docstring): (value or _NOTHING, the open containers' paths, the steps before the cut,
     the growing string's tail record or None)."""
@@ -376,7 +390,7 @@ def _honest_end(result: RepairResult, text: str):
     open_token = result.span[1] >= len(text) and (last.isalnum() or last in "._+-") and not cut_string \
         and not in_comment
     # the rightmost path: the containers still open at the end
-    open_path = []
+    open_path: list[tuple[str, Any]] = []
     container, key, path = None, None, "$"
     node = value
     for level in range(depth):
@@ -422,7 +436,8 @@ def _honest_end(result: RepairResult, text: str):
     return value, paths[:-1], kept, None
 
 
-def _honest_leaf(value, inner, inner_path, text, end, cut_string, no_value, cut_token, open_token):
+def _honest_leaf(value: Any, inner: dict[Any, Any] | list[Any], inner_path: str, text: str, end: int, cut_string: bool,
+                 no_value: bool, cut_token: bool, open_token: bool) -> tuple[Any, _Tail | None]:
     """The last member of the innermost open container, made honest: dropped, or held
     back as a growing string (then also the tail record)."""
     tail = None
@@ -491,11 +506,11 @@ def _held_back(s: str) -> str:
 _RISKY = re.compile("[,:\n\u201c\u201d\u2018\u2019\u00b4`]")
 
 
-def _complete_paths(value, open_path) -> dict:
+def _complete_paths(value: Any, open_path: list[str]) -> dict[str, Any]:
     """Every path of `value` whose text is complete: not an open container, and not the
     last scalar of the innermost open one (it may be revised by what follows)."""
     open_set = set(open_path)
-    out: dict = {}
+    out: dict[str, Any] = {}
     last_scalar = None
     if open_path:
         node = value
@@ -517,7 +532,7 @@ def _complete_paths(value, open_path) -> dict:
     return out
 
 
-def _shape_at(shape, value, path: str) -> str:
+def _shape_at(shape: Shape | None, value: Any, path: str) -> str:
     """The kind the schema expects at `path` of `value` ("any" where it does not say; ""
     where it names no single kind, as in a union)."""
     stack = [("$", value, shape)]
@@ -534,7 +549,7 @@ def _shape_at(shape, value, path: str) -> str:
     return "any"
 
 
-def _at(value, path: str):
+def _at(value: Any, path: str) -> Any:
     """The value at `path` (as _paths writes it), or _NOTHING."""
     for p, node in _walk(value):
         if p == path:
@@ -542,7 +557,7 @@ def _at(value, path: str):
     return _NOTHING
 
 
-def _walk(value, path: str = "$"):
+def _walk(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
     stack = [(path, value)]
     while stack:
         path, node = stack.pop()
@@ -553,7 +568,7 @@ def _walk(value, path: str = "$"):
             stack.extend((path_join(path, i), v) for i, v in enumerate(node))
 
 
-def _paths(value, path: str = "$"):
+def _paths(value: Any, path: str = "$") -> Iterator[str]:
     stack = [(path, value)]
     while stack:
         path, node = stack.pop()
@@ -564,7 +579,7 @@ def _paths(value, path: str = "$"):
             stack.extend((path_join(path, i), v) for i, v in enumerate(node))
 
 
-def _extends(old, new) -> bool:
+def _extends(old: Any, new: Any) -> bool:
     """Does `new` keep everything `old` shows: strings only grown, other scalars equal,
     containers of the same kind holding at least the same keys or items?"""
     if new is _NOTHING:
@@ -588,7 +603,7 @@ def _extends(old, new) -> bool:
     return True
 
 
-def _same(a, b) -> bool:
+def _same(a: Any, b: Any) -> bool:
     """Equal as JSON values (1, 1.0 and true differ)."""
     if type(a) is not type(b):
         return False
@@ -596,10 +611,10 @@ def _same(a, b) -> bool:
         return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, list):
         return len(a) == len(b) and all(map(_same, a, b))
-    return a == b
+    return bool(a == b)  # (a scalar's == is a bool already: this only tells the type checker)
 
 
-def _diff(old, new, path: str):
+def _diff(old: Any, new: Any, path: str) -> Iterator[str]:
     """The paths whose value differs between two readings (ancestors included)."""
     if old is _NOTHING and new is _NOTHING:
         return
@@ -630,7 +645,7 @@ def _diff(old, new, path: str):
         yield path
 
 
-def _ancestors(path: str):
+def _ancestors(path: str) -> list[str]:
     """`path` and every path above it (`$.a[0].b` -> itself, `$.a[0]`, `$.a`, `$`)."""
     out = [path]
     while path != "$":
@@ -645,7 +660,7 @@ def _ancestors(path: str):
     return out
 
 
-def stream(chunks, schema=None, *, strict: bool = False):
+def stream(chunks: Iterable[Text], schema: Any = None, *, strict: bool = False) -> Iterator[Snapshot]:
     """Snapshots of the value as `chunks` (str or bytes) arrive; the last one is the
     closed result's. Raises what `repair.repair` raises for the whole text."""
     parser = StreamParser(schema, strict=strict)
@@ -654,7 +669,7 @@ def stream(chunks, schema=None, *, strict: bool = False):
     yield _final(parser)
 
 
-async def astream(chunks, schema=None, *, strict: bool = False):
+async def astream(chunks: AsyncIterable[Text], schema: Any = None, *, strict: bool = False) -> AsyncIterator[Snapshot]:
     """`stream` for an async iterable of chunks."""
     parser = StreamParser(schema, strict=strict)
     async for chunk in chunks:

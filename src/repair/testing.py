@@ -35,7 +35,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Union
+
+if TYPE_CHECKING:
+    from .steps import Step
+
+StrPath = Union[str, os.PathLike[str]]  # a folder or file, as str or Path
 
 __all__ = ["Case", "CaseResult", "Failure", "canonical", "check_case", "check_dir", "load_cases"]
 
@@ -109,7 +114,7 @@ class CaseResult:
         return "\n".join(parts)
 
 
-def canonical(value) -> str:
+def canonical(value: Any) -> str:
     """The one text a `.json` file holds for a value: `json.dumps(value, indent=2,
     ensure_ascii=False) + "\\n"` (a pydantic model as its JSON-mode dump). Type-aware:
     1, 1.0, true and "1" all give different text. TypeError for a value that is not
@@ -119,7 +124,7 @@ def canonical(value) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
-def load_cases(root) -> list[Case]:
+def load_cases(root: StrPath) -> list[Case]:
     """Every case in `root`: `root/<family>/<name>.txt`, or `root/<name>.txt` when `root`
     is one family; sorted by path."""
     root = Path(root)
@@ -127,13 +132,13 @@ def load_cases(root) -> list[Case]:
     return [Case(_case_id(txt, root), txt, root) for txt in found]
 
 
-def check_dir(root) -> Iterator[CaseResult]:
+def check_dir(root: StrPath) -> Iterator[CaseResult]:
     """Check every case in `root`, in order."""
     for case in load_cases(root):
         yield check_case(case)
 
 
-def check_case(case, root=None) -> CaseResult:
+def check_case(case: Case | StrPath, root: StrPath | None = None) -> CaseResult:
     """Check one case (a `Case`, or the path of its `.txt` with `root` its fixtures
     folder, by default the folder above its family) under the three laws. Never raises
     for a failing or broken case: that is a failure in the result."""
@@ -165,7 +170,7 @@ def _check(case: Case, failures: list[Failure]) -> None:
     def fail(law: str, problem: str, detail: str = "") -> None:
         failures.append(Failure(law, problem, detail))
 
-    def stop(law: str, problem: str, detail: str = ""):
+    def stop(law: str, problem: str, detail: str = "") -> _Stop:
         fail(law, problem, detail)
         return _Stop()
 
@@ -244,7 +249,7 @@ def _check(case: Case, failures: list[Failure]) -> None:
             fail("schema", f"repair.parse does not validate the value: {exc}")
 
 
-def _same_text(text: str):
+def _same_text(text: str) -> str | None:
     """The canonical text of the value `text` decodes to, or None when it does not decode."""
     try:
         return canonical(json.loads(text))
@@ -255,7 +260,7 @@ def _same_text(text: str):
 # ---------------------------------------------------------------- schema cases
 
 
-def _load_schema(case: Case, stop):
+def _load_schema(case: Case, stop: Callable[..., _Stop]) -> Any:
     from .schema_arg import SchemaArgError, load_schema
 
     schema_file, model_file = case.sibling(".schema.json"), case.sibling(".model")
@@ -304,7 +309,7 @@ def _read(path: Path) -> str:
         return fh.read()
 
 
-def _shown(value) -> str:
+def _shown(value: Any) -> str:
     try:
         return canonical(value)
     except (TypeError, ValueError):
@@ -318,5 +323,5 @@ def _diff(expected: str, got: str, expected_name: str) -> str:
     return "\n".join(lines)
 
 
-def _steps_text(steps) -> str:
+def _steps_text(steps: Iterable[Step]) -> str:
     return "\n".join(f"step: {s}" for s in steps) or "step: (none)"

@@ -8,6 +8,17 @@ down by the pipeline; extraction never parses.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
+
+    from ..steps import RawStep
+
+    # The engine as extraction sees it: `read(pos)` -> (value, end, raw steps) of the value
+    # starting at `pos`, or None; a Reader gives the `read` of a text.
+    Read = Callable[[int], Optional[tuple[Any, int, list[RawStep]]]]
+    Reader = Callable[[str], Read]
+
 RANK_TAG = 3  # [CONTENT], <json>, ```json and bare ``` fences
 RANK_BARE = 2  # an object, or an array of containers/strings, in prose
 RANK_WEAK = 1  # an array of scalars in prose; a fence of another language
@@ -20,8 +31,8 @@ class Candidate:
 
     __slots__ = ("rank", "start", "end", "value", "steps", "wrap_start", "wrap_end", "wrap_steps", "label", "parts")
 
-    def __init__(self, rank: int, start: int, end: int, value, steps: list, wrap_start: int = -1,
-                 wrap_end: int = -1, wrap_steps: list | None = None, label: str = "value") -> None:
+    def __init__(self, rank: int, start: int, end: int, value: Any, steps: list[RawStep], wrap_start: int = -1,
+                 wrap_end: int = -1, wrap_steps: list[RawStep] | None = None, label: str = "value") -> None:
         self.rank = rank
         self.start = start  # offset of the value's first character
         self.end = end  # offset after the value
@@ -31,7 +42,7 @@ class Candidate:
         self.wrap_end = wrap_end  # offset after the closing fence or tag
         self.wrap_steps = [] if wrap_steps is None else wrap_steps
         self.label = label
-        self.parts: list | None = None  # the values a joined list was made of (choose.join_values)
+        self.parts: list[Candidate] | None = None  # the values a joined list was made of (choose.join_values)
 
     def __repr__(self) -> str:
         return f"Candidate({self.label}, rank={self.rank}, span={self.span}, value={self.value!r:.60})"
@@ -58,7 +69,7 @@ class Scan:
     no value starts there. `read`: the reader for this text, when the caller has one.
     """
 
-    def __init__(self, text: str, reader, read=None) -> None:
+    def __init__(self, text: str, reader: Reader, read: Read | None = None) -> None:
         self.text = text
         self.n = len(text)
         self.reader = reader
@@ -68,7 +79,7 @@ class Scan:
         self.first = 0  # offset of the first significant character
         self.opening_bracket = -1  # an implausible `{`/`[` that opens the text
 
-    def take(self, pos: int, rank: int, label: str, wrap_start: int, wrap: list):
+    def take(self, pos: int, rank: int, label: str, wrap_start: int, wrap: list[RawStep]) -> Candidate | None:
         """The candidate value at `pos`, added to the list; None when there is none."""
         got = self.read(pos)
         if got is None:

@@ -12,6 +12,10 @@ from ..steps import (
 )
 from .candidates import Candidate
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from ..steps import RawStep
+
 
 def choose(candidates: list[Candidate], text: str = "") -> Candidate:
     """Highest rank; among equal ranks, the last one, unless the last is cut off at the
@@ -86,7 +90,8 @@ def _joined(text: str, run: list[Candidate]) -> Candidate:
     return joined
 
 
-def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], think_spans, choice_step: bool = True) -> list:
+def extraction_steps(text: str, chosen: Candidate, candidates: list[Candidate], think_spans: list[tuple[int, int]],
+                     choice_step: bool = True) -> list[RawStep]:
     """Steps for what surrounds the chosen value: wrappers, skipped reasoning, prose."""
     steps = list(chosen.wrap_steps)
     for lo, hi in think_spans:
@@ -135,7 +140,7 @@ def _closed_early(cand: Candidate) -> bool:
     return closed_at(cand.steps, cand.end)
 
 
-def _outside(text: str, lo: int, hi: int, think_spans) -> tuple[int, str] | None:
+def _outside(text: str, lo: int, hi: int, think_spans: list[tuple[int, int]]) -> tuple[int, str] | None:
     """The first non-blank text in [lo, hi) outside reasoning blocks: (offset, the text)."""
     pieces = []
     cur = lo

@@ -10,15 +10,19 @@ from __future__ import annotations
 import re
 
 from ..chars import WS
+
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from ..chars import AlwaysMatches
 from .candidates import RANK_TAG, RANK_WEAK, Scan
 from .prose import value_start
 
 JSON_LANGS = frozenset(["", "json", "json5", "jsonc", "jsonl", "ndjson", "javascript", "js"])
-_FENCE_LANG = re.compile(r"[ \t]*([A-Za-z0-9_+.#-]*)")
+_FENCE_LANG: AlwaysMatches = re.compile(r"[ \t]*([A-Za-z0-9_+.#-]*)")  # type: ignore[assignment]
 FENCE_OPEN = re.compile(r"`{3,}|~{3,}")
 
 
-def fence(scan: Scan, m: re.Match, rank_cap: int, wrap_start: int = -1, outer_label: str = "") -> int:
+def fence(scan: Scan, m: re.Match[str], rank_cap: int, wrap_start: int = -1, outer_label: str = "") -> int:
     """The fence opened by match `m`: take its value. Returns where the scan goes on."""
     text, n = scan.text, scan.n
     marker = m.group()

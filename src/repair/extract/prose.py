@@ -15,6 +15,10 @@ from ..lexical.trivia import peek_significant
 from ..steps import TUPLE_REPAIRS, trailing_comma
 from .candidates import RANK_BARE, RANK_LAST_RESORT, RANK_WEAK, Candidate, Scan
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
 _LOOSE_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
 _ITEM_END = frozenset(",] \t\r\n")
 _ESCAPED_START = re.compile(r"[{\[]\s*\\\"")
@@ -173,11 +177,12 @@ def _escaped_whole(scan: Scan, k: int) -> bool:
 
 
 def unescape(s: str) -> str:
-    def sub(m: re.Match) -> str:
-        g = m.group(1)
+    def sub(m: re.Match[str]) -> str:
+        g: str = m.group(1)
         if g[0] == "u" and len(g) == 5:
             return chr(int(g[1:], 16))
-        return _UNESCAPES.get(g, m.group())
+        whole: str = m.group()
+        return _UNESCAPES.get(g, whole)
 
     return _ESCAPE_SEQ.sub(sub, s)
 
@@ -191,7 +196,7 @@ def _escape_back(s: str) -> str:
 # `repair scan` reads logs line by line; these two answer, cheaply, what extraction would
 # find in one line, so that most lines never reach the pipeline.
 
-def _value_start_pattern():
+def _value_start_pattern() -> re.Pattern[bytes]:
     """Where extraction could start a value in a line (bytes): `{`, a fence, a tag (`<`,
     `~~~`), or a `[` that is neither followed by a bare word (`[worker-2]`, `[docs]`) nor a
     subscript (`queue[3]`); a `[` before a literal (`[true]`, `[None]`) or `content` counts."""
@@ -228,7 +233,7 @@ _QUOTE_FIRST = re.compile(r'[ \t\r\n]*"')
 _TAIL_NOT_FAST = re.compile(r'[\[\]{}"#/]')
 
 
-def valid_value_in_line(text: str):
+def valid_value_in_line(text: str) -> Any:
     """The value the pipeline finds in a log line, when it is the valid JSON at the line's
     first bracket with only plain text around it; None when only the pipeline can tell.
 

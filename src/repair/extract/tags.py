@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..chars import WS
-from .candidates import RANK_TAG, Scan
+from .candidates import RANK_TAG, Candidate, Scan
 from .fences import FENCE_OPEN, fence
 from .prose import bare_rank, value_start
 from ..steps import leading_text
@@ -34,7 +34,7 @@ def at_marker(text: str, pos: int) -> bool:
     return text[pos] in STOP[0] and STOPS.match(text, pos) is not None
 
 
-def tag(scan: Scan, m: re.Match, name: str, rank_cap: int) -> int:
+def tag(scan: Scan, m: re.Match[str], name: str, rank_cap: int) -> int:
     """The tag opened by match `m` (`name`: "content" or the XML name): take its value.
     Returns where the scan goes on."""
     text, n = scan.text, scan.n
@@ -44,6 +44,7 @@ def tag(scan: Scan, m: re.Match, name: str, rank_cap: int) -> int:
     code = "repair_content_tag" if name == "content" else "repair_xml_tag"
     label = "[CONTENT] tag" if name == "content" else f"<{name}> tag"
     tag_close = _closer(name)
+    cand: Candidate | None
     wrap = [(code, m.start(), f"took the value from a {label}", m.group(), "")]
     if name == "content" and m.group() != "[CONTENT]":
         wrap.append((code, m.start(), f"tag written as {m.group()}", m.group(), "[CONTENT]"))
@@ -79,7 +80,7 @@ def tag(scan: Scan, m: re.Match, name: str, rank_cap: int) -> int:
     return max(cand.end, cand.wrap_end, pos)
 
 
-def _closer(name: str) -> re.Pattern:
+def _closer(name: str) -> re.Pattern[str]:
     return CONTENT_CLOSE if name == "content" else _CLOSERS[name]
 
 

@@ -29,7 +29,7 @@ def leading_reasoning(scan: Scan) -> int:
     return m.end()
 
 
-def think_block(scan: Scan, m: re.Match, rank_cap: int) -> int:
+def think_block(scan: Scan, m: re.Match[str], rank_cap: int) -> int:
     """A `<think>` opener found by the scan: skip to after its closer (or the end)."""
     if rank_cap <= RANK_LAST_RESORT:
         return m.end()  # already inside a reasoning block: look through the tag

@@ -13,19 +13,23 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..steps import CODES, snippet
 from .coerce import means_null, to_boolean, to_enum, to_integer, to_number, to_string
-from .shape import fits, object_to_list, one_item, one_key_value, one_object, string_json, unwrap_object, wrap_list
+from .shape import Recorder, fits, object_to_list, one_item, one_key_value, one_object, string_json, unwrap_object, wrap_list
 from .compile import Shape
 from .keys import match_keys
+
+if TYPE_CHECKING:
+    from ..steps import PathStep
 
 MAX_DEPTH = 120
 
 _SCALAR_KINDS = frozenset(["string", "integer", "number", "boolean", "enum"])
 
 
-def path_join(path: str, key) -> str:
+def path_join(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
@@ -33,7 +37,7 @@ def path_join(path: str, key) -> str:
     return f"{path}[{json.dumps(key, ensure_ascii=False)}]"
 
 
-def _strict_json(text: str):
+def _strict_json(text: str) -> Any:
     try:
         return json.loads(text)
     except RecursionError:
@@ -49,16 +53,16 @@ class Aligner:
     alignment never imports the engine above it; alone, the Aligner reads strict JSON.
     """
 
-    def __init__(self, pos: int = 0, reparse=None) -> None:
+    def __init__(self, pos: int = 0, reparse: Callable[[str], Any] | None = None) -> None:
         self.pos = pos  # where the value starts in the raw text: the offset value steps carry
         self.reparse = reparse or _strict_json
-        self.steps: list = []
+        self.steps: list[PathStep] = []
 
-    def add(self, code: str, path: str, message: str, found="", put="") -> None:
+    def add(self, code: str, path: str, message: str, found: Any = "", put: Any = "") -> None:
         self.steps.append((code, self.pos, message, _short(found), _short(put), path))
 
     # ------------------------------------------------------------------ dispatch
-    def align(self, value, shape: Shape, path: str = "$", depth: int = 0):
+    def align(self, value: Any, shape: Shape, path: str = "$", depth: int = 0) -> Any:
         # Alignment recurses with the value (about three frames a level); below MAX_DEPTH
         # the value is left as it is and the validator has the last word.
         if depth > MAX_DEPTH or shape.kind == "any":
@@ -82,7 +86,7 @@ class Aligner:
         return value  # null: the validator judges
 
     # ------------------------------------------------------------------ containers
-    def _object(self, value, shape: Shape, path: str, depth: int):
+    def _object(self, value: Any, shape: Shape, path: str, depth: int) -> Any:
         if isinstance(value, str):
             value = string_json(self, value, path, dict)
         value = one_object(self, value, path)
@@ -95,9 +99,9 @@ class Aligner:
             return {k: self.align(v, shape.additional, path_join(path, k), depth + 1) for k, v in value.items()}
         return value
 
-    def _object_keys(self, value: dict, shape: Shape, path: str, depth: int) -> dict:
+    def _object_keys(self, value: dict[str, Any], shape: Shape, path: str, depth: int) -> dict[str, Any]:
         target = match_keys(list(value), shape)
-        out = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
             prop, code = target.get(key, (None, None))
             if prop is None:
@@ -111,7 +115,7 @@ class Aligner:
             out[prop] = self.align(item, shape.props[prop], path_join(path, prop), depth + 1)
         return out
 
-    def _array(self, value, shape: Shape, path: str, depth: int):
+    def _array(self, value: Any, shape: Shape, path: str, depth: int) -> Any:
         if isinstance(value, str):
             value = string_json(self, value, path, list)
         if isinstance(value, dict):
@@ -120,10 +124,10 @@ class Aligner:
         items = shape.items or Shape("any")
         return [self.align(v, items, path_join(path, i), depth + 1) for i, v in enumerate(value)]
 
-    def _union(self, value, shape: Shape, path: str, depth: int):
+    def _union(self, value: Any, shape: Shape, path: str, depth: int) -> Any:
         """Align to every option; keep the one the result fits, then the fewest lossy
         steps, then the fewest steps."""
-        best = None
+        best: tuple[tuple[bool, int, int], Any, list[PathStep]] | None = None
         for option in shape.options:
             trial = Aligner(self.pos, self.reparse)
             aligned = trial.align(value, option, path, depth + 1)
@@ -137,7 +141,7 @@ class Aligner:
         return best[1]
 
 
-_COERCE = {
+_COERCE: dict[str, Callable[[Recorder, Any, Shape, str], Any]] = {
     "string": to_string,
     "integer": to_integer,
     "number": to_number,
@@ -146,7 +150,7 @@ _COERCE = {
 }
 
 
-def _short(value):
+def _short(value: Any) -> str:
     if isinstance(value, str):
         return value if len(value) <= 60 else value[:57] + "..."
     if isinstance(value, (int, float, bool)) or value is None:

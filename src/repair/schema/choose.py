@@ -9,23 +9,45 @@ Candidates come from extraction (`.start`, `.value`, `.steps`, `.rank`, `.label`
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Protocol, Sequence
 
 from ..steps import CODES
 from .align import Aligner
 from .compile import CompiledSchema
 
+if TYPE_CHECKING:
+    from ..errors import ErrorDetail
+    from ..steps import PathStep, RawStep
+
+
+class CandidateLike(Protocol):
+    """What choosing reads of extraction's Candidate (this layer does not import extraction)."""
+
+    @property
+    def start(self) -> int: ...
+    @property
+    def value(self) -> Any: ...
+    @property
+    def steps(self) -> list[RawStep]: ...
+    @property
+    def rank(self) -> int: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def outer_start(self) -> int: ...
+
 
 class SchemaFit(NamedTuple):
-    candidate: object  # the chosen candidate
-    value: object  # its value, aligned
-    steps: list  # alignment's raw steps
-    validated: object  # what the validator returned (a model instance, for pydantic)
-    errors: list | None  # validation errors, None when it validated
+    candidate: Any  # the chosen candidate: one of those given (extraction's Candidate)
+    value: Any  # its value, aligned
+    steps: list[PathStep]  # alignment's raw steps
+    validated: Any  # what the validator returned (a model instance, for pydantic)
+    errors: list[ErrorDetail] | None  # validation errors, None when it validated
     fitting: int  # how many candidates validated
 
 
-def best_fit(candidates: list, default, compiled: CompiledSchema, reparse: Callable[[str], object]) -> SchemaFit:
+def best_fit(candidates: Sequence[CandidateLike], default: CandidateLike, compiled: CompiledSchema,
+             reparse: Callable[[str], object]) -> SchemaFit:
     """Align and validate every candidate; the best one. `default` is the candidate
     extraction would choose without a schema; `reparse` is handed to the Aligner."""
     trials = []
@@ -41,7 +63,7 @@ def best_fit(candidates: list, default, compiled: CompiledSchema, reparse: Calla
     return SchemaFit(chosen, aligned, steps, validated, errors, fitting)
 
 
-def choice_steps(fit: SchemaFit, candidates: list) -> list:
+def choice_steps(fit: SchemaFit, candidates: Sequence[CandidateLike]) -> list[PathStep]:
     """The lossy `repair_schema_choice` step naming the alternatives; none for one candidate."""
     if len(candidates) <= 1:
         return []

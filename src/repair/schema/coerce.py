@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import re
 
+from typing import Any
+
 from ..steps import snippet
 from .compile import Shape, normalize
 from .keys import closest
-from .shape import one_item
+from .shape import Recorder, one_item
 
 NULL_WORDS = frozenset(["n/a", "na", "none", "null", "nil", "-", "", "not applicable", "unknown", "undefined"])
 TRUE_WORDS = frozenset(["true", "yes", "y", "on", "1", "t"])
@@ -27,7 +29,7 @@ _LEADING_NUMBER = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*[A
 _CURRENCY = "$€£¥₹"
 
 
-def means_null(value, shape: Shape) -> bool:
+def means_null(value: Any, shape: Shape) -> bool:
     """`"N/A"`, `"None"`, `"-"` where null is allowed; `""` too, except where a string is
     expected (there it is a valid string)."""
     if not shape.nullable or not isinstance(value, str):
@@ -36,7 +38,7 @@ def means_null(value, shape: Shape) -> bool:
     return word in NULL_WORDS and (word != "" or shape.kind != "string")
 
 
-def to_string(rec, value, shape: Shape, path: str):
+def to_string(rec: Recorder, value: Any, shape: Shape, path: str) -> Any:
     value = one_item(rec, value, path)
     if isinstance(value, bool):
         text = "true" if value else "false"
@@ -48,11 +50,11 @@ def to_string(rec, value, shape: Shape, path: str):
     return text
 
 
-def to_integer(rec, value, shape: Shape, path: str):
+def to_integer(rec: Recorder, value: Any, shape: Shape, path: str) -> Any:
     return to_number(rec, value, shape, path, integer=True)
 
 
-def to_number(rec, value, shape: Shape, path: str, integer: bool = False):
+def to_number(rec: Recorder, value: Any, shape: Shape, path: str, integer: bool = False) -> Any:
     value = one_item(rec, value, path)
     if not isinstance(value, str):
         return value
@@ -64,7 +66,7 @@ def to_number(rec, value, shape: Shape, path: str, integer: bool = False):
     return number
 
 
-def to_boolean(rec, value, shape: Shape, path: str):
+def to_boolean(rec: Recorder, value: Any, shape: Shape, path: str) -> Any:
     value = one_item(rec, value, path)
     if not isinstance(value, str):
         return value
@@ -76,7 +78,7 @@ def to_boolean(rec, value, shape: Shape, path: str):
     return value
 
 
-def to_enum(rec, value, shape: Shape, path: str):
+def to_enum(rec: Recorder, value: Any, shape: Shape, path: str) -> Any:
     if value in shape.enum and not isinstance(value, bool):
         return value
     value = one_item(rec, value, path)
@@ -96,7 +98,7 @@ def to_enum(rec, value, shape: Shape, path: str):
     return chosen
 
 
-def unmark(rec, value: str, path: str) -> str:
+def unmark(rec: Recorder, value: str, path: str) -> str:
     """`**42**` -> `42`, with a step; the text as it was when it is not marked up."""
     found = markdown(value)
     if found is None:
@@ -106,7 +108,7 @@ def unmark(rec, value: str, path: str) -> str:
     return inner
 
 
-def parse_number(text: str, shape: Shape, integer: bool):
+def parse_number(text: str, shape: Shape, integer: bool) -> int | float | None:
     """`1,234`, `$12.50`, `3 units`, `15%` (0.15 for a field capped at 1) -> a number."""
     t = text.strip()
     percent = t.endswith("%")
@@ -135,7 +137,7 @@ def parse_number(text: str, shape: Shape, integer: bool):
     return number
 
 
-def match_enum(text: str, options: list):
+def match_enum(text: str, options: list[Any]) -> tuple[str | None, str]:
     """The one option `text` names, and by which rule; (None, "") when none or several."""
     strings = [o for o in options if isinstance(o, str)]
     if not strings:
@@ -160,7 +162,7 @@ def match_enum(text: str, options: list):
     return None, ""
 
 
-def _word_pattern(option: str):
+def _word_pattern(option: str) -> re.Pattern[str]:
     words = [w for w in re.split(r"[^0-9A-Za-z]+", option) if w]
     if not words:
         return re.compile(r"(?!x)x")
@@ -168,7 +170,7 @@ def _word_pattern(option: str):
     return re.compile(rf"(?<![0-9A-Za-z]){body}(?![0-9A-Za-z])", re.IGNORECASE)
 
 
-def markdown(value: str):
+def markdown(value: str) -> tuple[str, str] | None:
     """`**42**`, `_yes_`, `` `P1` ``: (marker, inner text), or None. Plain string checks:
     a pattern with a back-reference here backtracked cubically on runs of backticks."""
     text = value.strip()

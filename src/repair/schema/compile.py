@@ -12,6 +12,15 @@ from __future__ import annotations
 import json
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:
+    from ..errors import ErrorDetail
+
+# A value -> (the validated value or model instance, the errors or None when it fits)
+Validator = Callable[[Any], tuple[Any, Optional[list["ErrorDetail"]]]]
+# Per-object key tables: casefold -> props, normalized -> props, normalized spellings -> props
+KeyTables = tuple[dict[str, list[str]], dict[str, list[str]], dict[str, list[str]]]
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -38,13 +47,13 @@ class Shape:
         self.additional: Shape | None = None  # dict[str, X]: the shape of every value
         self.items: Shape | None = None
         self.options: list[Shape] = []
-        self.enum: list = []
+        self.enum: list[Any] = []
         self.nullable = False
         self.maximum: float | None = None
         self.title = ""
-        self._lookup = None
+        self._lookup: KeyTables | None = None
 
-    def lookup(self):
+    def lookup(self) -> KeyTables:
         """Per-object key tables, built once: casefold -> props, normalized -> props, and
         the normalized declared spellings -> props."""
         if self._lookup is None:
@@ -67,13 +76,13 @@ class Shape:
 class CompiledSchema:
     """A shape to align to and a validator to check the result."""
 
-    def __init__(self, shape: Shape, validate, name: str) -> None:
+    def __init__(self, shape: Shape, validate: Validator, name: str) -> None:
         self.shape = shape
         self.validate = validate  # value -> (validated value or instance, errors or None)
         self.name = name
 
 
-def compile_schema(schema) -> CompiledSchema:
+def compile_schema(schema: Any) -> CompiledSchema:
     if isinstance(schema, dict):
         return _compile_json_schema(json.dumps(schema, sort_keys=True))
     if isinstance(schema, CompiledSchema):
@@ -92,9 +101,9 @@ def _compile_json_schema(text: str) -> CompiledSchema:
     validator_cls = jsonschema.validators.validator_for(schema)
     validator = validator_cls(schema)
 
-    def validate(value):
+    def validate(value: Any) -> tuple[Any, list[ErrorDetail] | None]:
         try:
-            errors = [
+            errors: list[ErrorDetail] = [
                 {"loc": tuple(e.absolute_path), "msg": e.message, "type": str(e.validator)}
                 for e in sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
             ]
@@ -107,20 +116,20 @@ def _compile_json_schema(text: str) -> CompiledSchema:
 
 
 @lru_cache(maxsize=256)
-def _compile_type(tp) -> CompiledSchema:
+def _compile_type(tp: Any) -> CompiledSchema:
     from pydantic import TypeAdapter, ValidationError
 
     adapter = TypeAdapter(tp)
     schema = adapter.json_schema(mode="validation")
     synonyms, extras = _declared_spellings(tp)
 
-    def validate(value):
+    def validate(value: Any) -> tuple[Any, list[ErrorDetail] | None]:
         try:
             return adapter.validate_python(value), None
         except RecursionError:
             return value, [_TOO_DEEP]
         except ValidationError as exc:
-            errors = [
+            errors: list[ErrorDetail] = [
                 {"loc": tuple(e["loc"]), "msg": e["msg"], "type": e["type"]}
                 for e in exc.errors(include_url=False, include_context=False, include_input=False)
             ]
@@ -130,7 +139,7 @@ def _compile_type(tp) -> CompiledSchema:
     return CompiledSchema(shape, validate, getattr(tp, "__name__", None) or schema.get("title", "value"))
 
 
-def _declared_spellings(tp):
+def _declared_spellings(tp: Any) -> tuple[dict[str, dict[str, str]], dict[str, bool]]:
     """Walk the pydantic models reachable from `tp`: for each model title, the spellings
     each property accepts, and whether it keeps extra keys."""
     import typing
@@ -139,7 +148,7 @@ def _declared_spellings(tp):
 
     synonyms: dict[str, dict[str, str]] = {}
     extras: dict[str, bool] = {}
-    seen: set = set()
+    seen: set[int] = set()
     todo = [tp]
     while todo:
         t = todo.pop()
@@ -165,14 +174,15 @@ def _declared_spellings(tp):
 class _Builder:
     """JSON Schema -> Shape, resolving local $refs (recursive schemas share one Shape)."""
 
-    def __init__(self, root, synonyms, pydantic: bool, extras=None) -> None:
+    def __init__(self, root: Any, synonyms: dict[str, dict[str, str]], pydantic: bool,
+                 extras: dict[str, bool] | None = None) -> None:
         self.root = root
         self.synonyms = synonyms
         self.pydantic = pydantic
         self.extras = extras or {}
         self.refs: dict[str, Shape] = {}
 
-    def build(self, node) -> Shape:
+    def build(self, node: Any) -> Shape:
         if node is True or not isinstance(node, dict):
             return Shape("any")
         if "$ref" in node:
@@ -207,7 +217,7 @@ class _Builder:
             s.maximum = cap if isinstance(cap, (int, float)) else None
         return s
 
-    def _object(self, node, s: Shape) -> None:
+    def _object(self, node: dict[str, Any], s: Shape) -> None:
         s.title = node.get("title", "")
         for name, sub in (node.get("properties") or {}).items():
             s.props[name] = self.build(sub)
@@ -254,5 +264,5 @@ class _Builder:
         return placeholder
 
 
-_TOO_DEEP = {"loc": (), "msg": "value nested too deeply to validate", "type": "recursion"}
+_TOO_DEEP: ErrorDetail = {"loc": (), "msg": "value nested too deeply to validate", "type": "recursion"}
 _KINDS = frozenset(["object", "array", "string", "integer", "number", "boolean", "null"])

@@ -6,24 +6,26 @@ by an earlier rule claims its field first; ties and ambiguous readings match not
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from .compile import Shape, normalize
 
 
-def match_keys(keys: list[str], shape: Shape) -> dict:
+def match_keys(keys: list[str], shape: Shape) -> dict[str, tuple[str, str | None]]:
     """Map each input key to (property, step code or None); unmatched keys are absent."""
     by_case, by_norm, by_alias = shape.lookup()
     props = shape.props
-    result: dict = {}
-    claimed: set = set()
+    result: dict[str, tuple[str, str | None]] = {}
+    claimed: set[str] = set()
 
-    def claim(key, prop, code):
+    def claim(key: str, prop: str, code: str | None) -> None:
         result[key] = (prop, code)
         claimed.add(prop)
 
     for key in keys:
         if key in props:
             claim(key, key, None)
-    rules = (
+    rules: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
         ("repair_key_alias", lambda k: [shape.synonyms[k]] if k in shape.synonyms else by_alias.get(normalize(k), [])),
         ("repair_key_case", lambda k: by_case.get(k.casefold(), [])),
         ("repair_key_convention", lambda k: by_norm.get(normalize(k), [])),
@@ -45,14 +47,14 @@ def match_keys(keys: list[str], shape: Shape) -> dict:
     return result
 
 
-def count_matching_keys(value: dict, shape: Shape) -> int:
+def count_matching_keys(value: dict[Any, Any], shape: Shape) -> int:
     """How many of the object's keys (the first 200) name a property of `shape`."""
     if not shape.props:
         return 0
     return len(match_keys([k for k in value if isinstance(k, str)][:200], shape))
 
 
-def has_field(item: dict, name: str, shape: Shape) -> bool:
+def has_field(item: dict[str, Any], name: str, shape: Shape) -> bool:
     return any(prop == name for prop, _ in match_keys(list(item), shape).values())
 
 

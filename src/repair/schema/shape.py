@@ -10,14 +10,24 @@ by the pipeline so this module never imports it.
 
 from __future__ import annotations
 
+from typing import Any, Callable, Protocol
+
 from ..steps import snippet
 from .compile import Shape
 from .keys import count_matching_keys, has_field
 
+
+class Recorder(Protocol):
+    """What the rules here and in coerce.py need of the Aligner."""
+
+    reparse: Callable[[str], Any]
+
+    def add(self, code: str, path: str, message: str, found: Any = "", put: Any = "") -> None: ...
+
 MAX_WRAPPERS = 3  # `{"response": {"data": {...}}}`: wrappers looked through at most
 
 
-def one_item(rec, value, path: str):
+def one_item(rec: Recorder, value: Any, path: str) -> Any:
     """`[5]` where a single value is expected: the value, with a step."""
     if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], (list, dict)):
         rec.add("repair_unwrap_list", path, "took the one value out of a one-item list", "[...]", "")
@@ -25,7 +35,7 @@ def one_item(rec, value, path: str):
     return value
 
 
-def one_object(rec, value, path: str):
+def one_object(rec: Recorder, value: Any, path: str) -> Any:
     """`[{...}]` where an object is expected: the object, with a step."""
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
         rec.add("repair_unwrap_list", path, "took the one object out of a one-item list", "[...]", "{...}")
@@ -33,7 +43,7 @@ def one_object(rec, value, path: str):
     return value
 
 
-def one_key_value(rec, value, path: str):
+def one_key_value(rec: Recorder, value: Any, path: str) -> Any:
     """`{"sentiment": "positive"}` where a single value is expected: the value, with a step."""
     if isinstance(value, dict) and len(value) == 1:
         (key, inner), = value.items()
@@ -43,7 +53,7 @@ def one_key_value(rec, value, path: str):
     return value
 
 
-def unwrap_object(rec, value: dict, shape: Shape, path: str) -> dict:
+def unwrap_object(rec: Recorder, value: dict[str, Any], shape: Shape, path: str) -> dict[str, Any]:
     """`{"result": {...}}` / `{"Person": {...}}`: unwrap while the outer object matches no
     field and exactly one key holds an object that matches some."""
     if count_matching_keys(value, shape):
@@ -63,7 +73,7 @@ def unwrap_object(rec, value: dict, shape: Shape, path: str) -> dict:
     return value
 
 
-def object_to_list(rec, value: dict, shape: Shape, path: str):
+def object_to_list(rec: Recorder, value: dict[str, Any], shape: Shape, path: str) -> Any:
     """`{"data": [...]}` -> the list; `{"ann": {"age": 3}}` -> `[{"name": "ann", "age": 3}]`,
     each key moved into the one required string field that no item has."""
     if len(value) == 1:
@@ -88,7 +98,7 @@ def object_to_list(rec, value: dict, shape: Shape, path: str):
     return [{field: key, **item} for key, item in value.items()]
 
 
-def wrap_list(rec, value, path: str) -> list:
+def wrap_list(rec: Recorder, value: Any, path: str) -> list[Any]:
     """A single value where a list is expected: `[value]`, with a step."""
     if isinstance(value, list):
         return value
@@ -96,7 +106,7 @@ def wrap_list(rec, value, path: str) -> list:
     return [value]
 
 
-def string_json(rec, value: str, path: str, kind: type):
+def string_json(rec: Recorder, value: str, path: str, kind: type) -> Any:
     """`"{\\"a\\": 1}"` where an object (kind=dict) or a list (kind=list) is expected: the
     value `rec.reparse` reads from the string, when it is of that kind."""
     stripped = value.strip()
@@ -112,7 +122,7 @@ def string_json(rec, value: str, path: str, kind: type):
     return inner
 
 
-def fits(value, shape: Shape, depth: int = 0) -> bool:
+def fits(value: Any, shape: Shape, depth: int = 0) -> bool:
     """A cheap structural check: does `value` have the type the shape expects?"""
     if depth > 50:
         return True

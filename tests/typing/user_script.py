@@ -1,0 +1,113 @@
+"""A user's script against repair's public API: `mypy --strict` must accept it as it is
+(tests/test_typing.py), so every annotation below is what the API promises. It also runs:
+each value is checked at run time too."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncIterator, Iterator
+
+from pydantic import BaseModel
+
+import repair
+from repair import RepairError, RepairResult, Snapshot, Step, StreamParser, ValidationFailed
+
+
+class Invoice(BaseModel):
+    number: str
+    total: float
+
+
+TEXT = 'Sure! ```json\n{"number": "A-1", "total": "12.50",}\n```'
+
+
+def results() -> None:
+    result: RepairResult = repair.repair(TEXT)
+    value: Any = result.value
+    assert isinstance(value, dict)
+    text: str = result.text
+    steps: tuple[Step, ...] = result.steps
+    start, end = result.span
+    span: tuple[int, int] = (start, end)
+    changed: bool = result.changed
+    lossy: bool = result.lossy
+    truncated: bool = result.truncated
+    assert changed and not lossy and not truncated and span[0] < span[1] and text.startswith("{")
+    first: Step = steps[0]
+    code: str = first.code
+    pos: int = first.pos
+    line: int = first.line
+    lossy_step: bool = first.lossy
+    record: dict[str, str | int | bool] = first.to_dict()
+    assert code.startswith("repair_") and pos >= 0 and line >= 1 and not lossy_step and record["code"] == code
+    fixed: str = repair.repair_json(TEXT, indent=2)
+    assert fixed.startswith("{")
+    also_bytes: Any = repair.loads(b"[1, 2,]")
+    assert also_bytes == [1, 2]
+
+
+def parsing() -> None:
+    invoice: Invoice = repair.parse(TEXT, Invoice)
+    total: float = invoice.total
+    numbers: list[int] = repair.parse('["1", 2]', list[int])
+    mapping: dict[str, int] = repair.parse('{"a": "1"}', dict[str, int])
+    by_schema: Any = repair.parse('{"n": "3"}', {"type": "object", "properties": {"n": {"type": "integer"}}})
+    assert total == 12.5 and numbers == [1, 2] and mapping == {"a": 1} and by_schema == {"n": 3}
+    try:
+        repair.parse('{"number": "A-2"}', Invoice)
+    except ValidationFailed as exc:
+        where: tuple[str | int, ...] = exc.errors[0]["loc"]
+        steps: tuple[Step, ...] = exc.steps
+        assert where == ("total",) and isinstance(steps, tuple)
+    try:
+        repair.loads("no JSON here", strict=True)
+    except RepairError as err:
+        kind: str = err.kind
+        lineno: int = err.lineno
+        assert kind == "no_value" and lineno == 1
+
+
+def several() -> None:
+    all_results: list[RepairResult] = repair.repair_all('{"a": 1}\n{"a": 2}')
+    values: list[Any] = repair.loads_all('{"a": 1}\n{"a": 2}')
+    assert [r.value for r in all_results] == values == [{"a": 1}, {"a": 2}]
+
+
+def streaming() -> None:
+    parser = StreamParser(Invoice)
+    snap: Snapshot = parser.feed('{"number": "A-1", ')
+    done: frozenset[str] = snap.done
+    changed: frozenset[str] = snap.changed
+    complete: bool = snap.complete
+    parser.feed(b'"total": 3}')
+    final: RepairResult = parser.close()
+    assert not complete and isinstance(done, frozenset) and "$" in changed and final.value == {"number": "A-1", "total": 3}
+    snaps: Iterator[Snapshot] = repair.stream(['{"a": [1,', " 2]}"])
+    last: Snapshot | None = None
+    for last in snaps:
+        pass
+    assert last is not None and last.value == {"a": [1, 2]}
+
+
+async def _chunks() -> AsyncIterator[str]:
+    for chunk in ('{"a": ', "1}"):
+        yield chunk
+
+
+async def async_streaming() -> Any:
+    value: Any = None
+    async for snap in repair.astream(_chunks()):
+        value = snap.value
+    return value
+
+
+def main() -> None:
+    results()
+    parsing()
+    several()
+    streaming()
+    assert asyncio.run(async_streaming()) == {"a": 1}
+
+
+if __name__ == "__main__":
+    main()
