@@ -225,7 +225,7 @@ def log_steps(steps: tuple[Step, ...]) -> None:
             logger.info("%s", step, extra=log_fields(step))
 
 
-def log_fields(step: Step) -> dict:
+def log_fields(step: Step) -> dict[str, object]:
     """The fields a step's log record carries (see `log_steps`)."""
     return {"repair_code": step.code, "repair_pos": step.pos, "repair_line": step.line, "repair_col": step.col,
             "repair_lossy": CODES[step.code].lossy, "repair_path": step.path}
@@ -243,7 +243,7 @@ class unlogged_steps:
     def __enter__(self) -> None:
         self._token = _unlogged.set(True)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         _unlogged.reset(self._token)
 
 
