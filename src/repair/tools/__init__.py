@@ -8,6 +8,7 @@ Modules, one concern each:
 
     sources.py      OpenAI responses and messages, lists of calls, bare call objects
     text.py         calls in raw text: Hermes, Mistral, ReAct, Qwen-Agent, bare objects
+    members.py      a call object's name and arguments, under the spellings models use
     arguments.py    arguments read into a dict (JSON in a string, encoded twice, ...)
     names.py        a tool name matched to the tools given
     definitions.py  tool_schema and the tools given, with their compiled schemas

@@ -7,7 +7,8 @@ from ..errors import RepairError
 from .build import build_call
 from .call import ToolCall
 from .definitions import Registry
-from .sources import from_dict, from_list, plain
+from .members import plain
+from .sources import from_dict, from_list
 from .text import from_text
 
 

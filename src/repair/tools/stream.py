@@ -17,7 +17,7 @@ from ..streaming import StreamParser
 from .build import Found, build_call
 from .call import ToolCall
 from .definitions import Registry
-from .sources import plain
+from .members import plain
 
 
 class CallSnapshot:

@@ -22,7 +22,7 @@ from ..errors import RepairError
 from ..steps import snippet
 from .arguments import shift
 from .build import Found
-from .sources import call_members
+from .members import call_members
 
 _MISTRAL = re.compile(r"\[TOOL_CALLS\]")
 _MISTRAL_V11 = re.compile(r"[ \t]*(?P<name>[A-Za-z_][\w.\-]*)[ \t]*(?:\[CALL_ID\][ \t]*(?P<id>[^\[\s{]+)[ \t]*)?(?:\[ARGS\])?")
