@@ -423,3 +423,22 @@ def test_repr_and_json_of_a_call():
     (call,) = parse_tool_calls(message(("f", "{'a': 1}")))
     assert "ToolCall(id='call_f', name='f'" in repr(call)
     assert json.loads(call.to_dict()["function"]["arguments"]) == {"a": 1}
+
+
+def test_qwen_agent_single_quotes_and_no_input():
+    (call,) = parse_tool_calls("\u273fFUNCTION\u273f: `image_gen`\n\u273fARGS\u273f: {'prompt': 'a cat', 'n': 2,}")
+    assert (call.name, call.arguments) == ("image_gen", {"prompt": "a cat", "n": 2})
+    assert {"repair_single_quotes", "repair_trailing_comma", "repair_markdown_value"} <= set(codes(call))
+    with pytest.raises(RepairError, match="the Action Input of 'image_gen' holds no JSON value"):
+        parse_tool_calls("\u273fFUNCTION\u273f: image_gen\n\u273fARGS\u273f: a cat\n\u273fRESULT\u273f: ok")
+
+
+def test_qwen_agent_with_tools():
+    tool = {"name": "image_gen", "parameters": {"type": "object", "properties": {"prompt": {"type": "string"}}}}
+    (call,) = parse_tool_calls('\u273fFUNCTION\u273f: ImageGen\n\u273fARGS\u273f: {"Prompt": "a cat"}', [tool])
+    assert (call.name, call.arguments) == ("image_gen", {"prompt": "a cat"})
+
+
+def test_hermes_cut_inside_a_key_of_the_arguments():
+    (call,) = parse_tool_calls('<tool_call>\n{"name": "f", "arguments": {"a": 1, "lo')
+    assert call.arguments == {"a": 1, "lo": None} and call.lossy  # (the engine's policy for a cut key)

@@ -45,7 +45,7 @@ def build_call(found: Found, index: int, registry, strict: bool) -> ToolCall:
         arguments = as_object(value, pos, added)
     except RepairError as exc:
         raise RepairError(f"the arguments of tool {name!r} cannot be read: {exc.msg}", raw, pos + exc.pos, exc.kind) from None
-    parsed = None
+    parsed, errors = None, None
     if registry is not None:
         tool_name, step = match_name(name, registry.names, raw, 0)
         if step is not None:
@@ -65,7 +65,7 @@ def build_call(found: Found, index: int, registry, strict: bool) -> ToolCall:
                 raise RepairError(f"strict mode refuses a lossy repair of tool call {name!r}: {step.code}: {step.message}",
                                   raw, step.pos, "lossy_refused")
     log_steps(build_steps(raw, added))
-    if registry is not None and errors is not None:
+    if errors is not None:
         errors = [{**e, "loc": ("arguments", *e["loc"])} for e in errors]
         raise ValidationFailed(errors, arguments, all_steps, raw, pos)
     call_id = found.id if isinstance(found.id, str) and found.id else f"call_{index}"
