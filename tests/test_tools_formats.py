@@ -442,3 +442,8 @@ def test_qwen_agent_with_tools():
 def test_hermes_cut_inside_a_key_of_the_arguments():
     (call,) = parse_tool_calls('<tool_call>\n{"name": "f", "arguments": {"a": 1, "lo')
     assert call.arguments == {"a": 1, "lo": None} and call.lossy  # (the engine's policy for a cut key)
+
+
+def test_react_action_counts_only_at_a_line_start():
+    text = 'We took no Action: none\nAction Input: {"a": 1}\n  Action: real\n  Action Input: {"b": 2}'
+    assert simple(parse_tool_calls(text)) == [("real", {"b": 2})]

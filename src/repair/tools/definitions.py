@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import re
 
+from ..chars import P
 from ..errors import RepairError
 
 
@@ -70,13 +71,14 @@ def _parameters(model) -> dict:
     return schema
 
 
-_ARGS_HEADER = re.compile(r"^\s*(?:Args|Arguments|Parameters)\s*:\s*$", re.MULTILINE)
-_ARG_LINE = re.compile(r"^\s+(\*{0,2}\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+# (possessive repeats where the platform has them: no pattern here backtracks on a long line)
+_ARGS_HEADER = re.compile(rf"(?:Args|Arguments|Parameters)[ \t]*{P}:[ \t]*{P}(?=\n|$)")
+_ARG_LINE = re.compile(rf"[ \t]+{P}(\*{{0,2}}\w+{P})[ \t]*{P}(?:\([^)\n]*{P}\))?[ \t]*{P}:[ \t]*{P}([^\n]*{P})")
 
 
 def _split_docstring(doc: str) -> tuple[str, dict]:
     """Google-style docstring -> (description, {parameter: description})."""
-    header = _ARGS_HEADER.search(doc)
+    header = next((m for m in _ARGS_HEADER.finditer(doc) if not doc[doc.rfind("\n", 0, m.start()) + 1:m.start()].strip()), None)
     if header is None:
         return doc.strip(), {}
     described: dict[str, str] = {}

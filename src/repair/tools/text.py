@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ..chars import P
 from ..core import repair_all
 from ..errors import RepairError
 from ..steps import snippet
@@ -27,15 +28,19 @@ from .members import call_members
 _MISTRAL = re.compile(r"\[TOOL_CALLS\]")
 _MISTRAL_V11 = re.compile(r"[ \t]*(?P<name>[A-Za-z_][\w.\-]*)[ \t]*(?:\[CALL_ID\][ \t]*(?P<id>[^\[\s{]+)[ \t]*)?(?:\[ARGS\])?")
 _TAG = re.compile(r"<(tool_call|function_call)>", re.IGNORECASE)
-_THINK = re.compile(r"<(think|thinking|reasoning)>.*?(?:</\1>|\Z)", re.IGNORECASE | re.DOTALL)
+_THINK_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
+_THINK_CLOSE = {name: re.compile(rf"</{name}>", re.IGNORECASE) for name in ("think", "thinking", "reasoning")}
+# `Action: name` and `Action Input:` on a later line (the name is stripped afterwards, and
+# `_at_line_start` checks that only blanks come before `Action`); no repeat can run far
+# and then fail, so no text makes the search backtrack
 _ACTION = re.compile(
-    r"^[ \t]*Action[ \t]*:[ \t]*(?P<name>[^\n]*?)[ \t]*\r?\n\s*Action[ \t]*Input[ \t]*:"
-    r"|\u273fFUNCTION\u273f[ \t]*:[ \t]*(?P<qname>[^\n]*?)[ \t]*\r?\n\s*\u273fARGS\u273f[ \t]*:",
-    re.MULTILINE | re.IGNORECASE,
+    rf"Action[ \t]*{P}:(?P<name>[^\n]{{0,200}}{P})\n[ \t\r\n]*{P}Action[ \t]*{P}Input[ \t]*{P}:"
+    rf"|\u273fFUNCTION\u273f[ \t]*{P}:(?P<qname>[^\n]{{0,200}}{P})\n[ \t\r\n]*{P}\u273fARGS\u273f[ \t]*{P}:",
+    re.IGNORECASE,
 )
-# what ends an action's input: the next step of the trace
-_ACTION_END = re.compile(r"^[ \t]*(?:Observation|Thought|Final[ \t]*Answer|Action)[ \t]*:|\u273f(?:RESULT|RETURN|FUNCTION)\u273f",
-                         re.MULTILINE | re.IGNORECASE)
+# what ends an action's input: the next step of the trace (`Observation:` ... at a line start)
+_ACTION_END = re.compile(rf"(?:Observation|Thought|Final[ \t]{{0,3}}Answer|Action)[ \t]{{0,8}}:"
+                         r"|\u273f(?:RESULT|RETURN|FUNCTION)\u273f", re.IGNORECASE)
 _NAME_MARKUP = "`*\"' "
 
 
@@ -50,14 +55,31 @@ def from_text(text: str) -> list[Found]:
     """The calls in `text`, in text order; [] when it holds none."""
     if _MISTRAL.search(text):
         return _mistral(text)
-    thinking = [m.span() for m in _THINK.finditer(text)]
+    thinking = _thinking(text)
     tags = [m for m in _TAG.finditer(text) if not any(a <= m.start() < b for a, b in thinking)]
     if tags:
         return _tagged(text, tags)
-    actions = list(_ACTION.finditer(text))
+    actions = [m for m in _ACTION.finditer(text) if m.group("qname") is not None or _at_line_start(text, m.start())]
     if actions:
         return _actions(text, actions)
     return _bare(text)
+
+
+def _thinking(text: str) -> list[tuple[int, int]]:
+    """The spans of `<think>` blocks (to the end of the text when one is never closed)."""
+    spans = []
+    pos = 0
+    while (m := _THINK_OPEN.search(text, pos)) is not None:
+        close = _THINK_CLOSE[m.group(1).lower()].search(text, m.end())
+        end = len(text) if close is None else close.start()
+        spans.append((m.start(), end))
+        pos = end
+    return spans
+
+
+def _at_line_start(text: str, pos: int) -> bool:
+    """Only blanks between the start of the line and `pos`?"""
+    return not text[text.rfind("\n", 0, pos) + 1:pos].strip(" \t")
 
 
 def _values(text: str, start: int = 0, end: int | None = None) -> list[_Value]:
@@ -152,9 +174,10 @@ def _mistral(text: str) -> list[Found]:
 def _actions(text: str, actions: list) -> list[Found]:
     found: list[Found] = []
     for m in actions:
-        stop = _ACTION_END.search(text, m.end())
-        end = stop.start() if stop is not None else len(text)
-        written = m.group("name") if m.group("name") is not None else m.group("qname")
+        end = next((stop.start() for stop in _ACTION_END.finditer(text, m.end())
+                    if stop.group().startswith("\u273f") or _at_line_start(text, stop.start())), len(text))
+        group = "name" if m.group("name") is not None else "qname"
+        written = m.group(group).strip()
         name = written.strip(_NAME_MARKUP).removesuffix("()").strip(_NAME_MARKUP)
         if not name:
             raise RepairError("an Action names no tool", text, m.start())
@@ -164,7 +187,7 @@ def _actions(text: str, actions: list) -> list[Found]:
         v = values[0]
         steps = shift(v.steps, -m.start())
         if name != written:
-            start = m.start("name" if m.group("name") is not None else "qname") - m.start()
+            start = text.index(written, m.start(group)) - m.start()
             steps.append(("repair_markdown_value", start, f"tool name {snippet(written)} read as {snippet(name)}", written, name, "$.name"))
         found.append(Found(name, None, v.value, text[m.start():v.end], (m.start(), v.end), steps, v.start - m.start()))
     return found
