@@ -28,18 +28,19 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CODES", "ActionNode", "Attempt", "FillFailed", "FillResult", "RepairError", "RepairResult",
-    "Snapshot", "Step", "StreamParser", "ValidationFailed", "astream", "llm", "loads", "loads_all", "parse",
-    "repair", "repair_all", "repair_json", "stream", "__version__",
+    "Snapshot", "Step", "StreamParser", "ToolCall", "ValidationFailed", "astream", "llm", "loads", "loads_all", "parse",
+    "parse_tool_calls", "repair", "repair_all", "repair_json", "stream", "tool_schema", "tools", "__version__",
 ]
 
 # Everything else loads on first use (PEP 562), so `import repair` costs almost nothing:
-# the engine's patterns are compiled when the first text is repaired, ActionNode and the
-# LLM adapters when they are first named.
+# the engine's patterns are compiled when the first text is repaired, ActionNode, the
+# LLM adapters and the tool-call readers when they are first named.
 _LAZY = {
     "loads": "core", "repair": "core", "repair_json": "core", "parse": "core", "RepairResult": "core",
     "repair_all": "core", "loads_all": "core",
     "CODES": "steps", "Step": "steps",
     "StreamParser": "streaming", "Snapshot": "streaming", "stream": "streaming", "astream": "streaming",
+    "ToolCall": "tools", "parse_tool_calls": "tools", "tool_schema": "tools",
     "ActionNode": "action", "Attempt": "action", "FillFailed": "action", "FillResult": "action",
 }
 
@@ -47,8 +48,8 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     import importlib
 
-    if name == "llm":
-        return importlib.import_module(".llm", __name__)
+    if name in ("llm", "tools"):
+        return importlib.import_module("." + name, __name__)
     if name in _LAZY:
         value = getattr(importlib.import_module("." + _LAZY[name], __name__), name)
         globals()[name] = value  # later lookups are plain module attributes
