@@ -222,7 +222,7 @@ def run(args) -> int:
     if stopped:
         err("--fail-fast: stopped at the first failed record (the last one written); run without --fail-fast to scan everything.")
         return Exit.UNREPAIRABLE
-    if stats["skipped"] and stats["skipped"] >= len(args.logs):
+    if stats["skipped"] >= len(args.logs) and not stats["bytes"]:
         err("no input could be read; nothing was scanned.")
         return Exit.UNREPAIRABLE
     if stats["skipped"]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import options as limits
+from .inputs import InputError
 
 
 @dataclass
@@ -67,7 +68,15 @@ def batches(pieces, name: str, max_line: int | None = None, batch_bytes: int | N
     out = _Builder(name)
     left = b""
     skipping = False  # inside the rest of a cut line
-    for piece, idle in pieces:
+    pieces = iter(pieces)
+    while True:
+        try:
+            piece, idle = next(pieces, (None, False))
+        except InputError:  # damaged midway: the whole lines before the damage are scanned
+            yield out.take(True)
+            raise
+        if piece is None:
+            break
         if skipping:
             nl = piece.find(b"\n")
             if nl < 0:

@@ -62,7 +62,7 @@ def binary_kind(head: bytes) -> str | None:
     if not head or sniff(head)[1] is not None:
         return None
     control = len(head) - len(head.translate(None, _CONTROL))
-    if control > len(head) // 20:
+    if control > max(4, len(head) // 20):  # (a few NUL bytes in a short log are a note, not binary)
         return "binary data"
     text = head.decode("utf-8", "replace")
     if text.count("\ufffd") > len(text) // 4 + 1:  # (the last character may be cut in two)
