@@ -15,7 +15,7 @@ MAX_BLOCK_BYTES = 1 << 20
 # of MB), so such a unit gives one record with "error_kind": "limit" instead
 MAX_REPAIR_CHARS = 1 << 16
 # raw text is handed to a worker in batches of about this many bytes of whole lines
-BATCH_BYTES = 1 << 20
+BATCH_BYTES = 1 << 18
 READ_BYTES = 1 << 18
 
 ONLY = ("changed", "failed", "lossy")
