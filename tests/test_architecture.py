@@ -122,6 +122,7 @@ LAYERS = [
     ("repair.extract", ["repair.lexical.parser", "repair.core", "repair.schema"]),
     ("repair.lexical", ["repair.extract", "repair.core", "repair.schema", "repair.cli"]),
     ("repair.schema", ["repair.core", "repair.extract", "repair.lexical", "repair.cli"]),
+    ("repair.scan", ["repair.cli", "repair.llm", "repair.action"]),
 ]
 
 
@@ -163,6 +164,8 @@ PASS_FILES = [
     "lexical/strings.py", "lexical/numbers.py", "lexical/literals.py", "lexical/trivia.py", "lexical/brackets.py",
     "schema/keys.py", "schema/coerce.py", "schema/shape.py",
     "cli/fix.py", "cli/scan.py", "cli/fixtures.py",
+    "scan/inputs.py", "scan/encodings.py", "scan/batches.py", "scan/units.py", "scan/records.py", "scan/output.py",
+    "scan/process.py", "scan/local.py", "scan/lifeline.py",
     "llm/openai.py", "llm/ollama.py", "llm/config.py",
 ]
 

@@ -53,7 +53,7 @@ def test_unrepairable_and_unreadable_go_on(tmp_path, monkeypatch, capsys):
     ok.write_text("[1, 2,]", encoding="utf-8")
     code, out, err = run(["fix", str(tmp_path / "missing.txt"), "-", str(ok)], "just prose", monkeypatch, capsys)
     assert code == Exit.UNREPAIRABLE
-    assert out == "[1, 2]\n"  # the good input is still repaired
+    assert out == f'{{"file": {json.dumps(str(ok))}, "value": [1, 2]}}\n'  # the good input is still repaired
     assert "cannot read" in err and "no JSON value found" in err and "check that" in err
 
 
@@ -133,3 +133,63 @@ def test_in_place_never_leaves_a_half_written_file(tmp_path, monkeypatch):
         fix.write_atomically(str(target), '{"a": 1}\n')
     assert target.read_text(encoding="utf-8") == "{'a': 1}"  # the original is intact
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # and no temp file is left
+
+
+# ---------------------------------------------------------------- several files, --in-place
+
+
+def test_several_files_give_jsonl_with_the_file(tmp_path, monkeypatch, capsys):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text('{\n  "a": 1\n}\n', encoding="utf-8")  # valid, over several lines: still one record line
+    b.write_text("{'b': [1,],}", encoding="utf-8")
+    code, out, err = run(["fix", str(a), str(b)], monkeypatch=monkeypatch, capsys=capsys)
+    assert code == Exit.OK and err == ""
+    assert [json.loads(line) for line in out.splitlines()] == [{"file": str(a), "value": {"a": 1}},
+                                                                {"file": str(b), "value": {"b": [1]}}]
+    code, out, _ = run(["fix", "--no-filename", str(a), str(b)], monkeypatch=monkeypatch, capsys=capsys)
+    assert out == '{\n  "a": 1\n}\n{"b": [1]}\n'  # the bare values, as for one file
+    code, out, _ = run(["fix", "--with-filename", "--indent", "2", str(b)], monkeypatch=monkeypatch, capsys=capsys)
+    assert json.loads(out) == {"file": str(b), "value": {"b": [1]}} and out.count("\n") == 1
+
+
+def test_in_place_writes_through_a_symlink_and_keeps_links_and_mode(tmp_path, monkeypatch, capsys):
+    import os
+    import stat
+
+    target = tmp_path / "real.txt"
+    target.write_text("{'a': 1}", encoding="utf-8")
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    assert run(["fix", "--in-place", str(link)], monkeypatch=monkeypatch, capsys=capsys)[0] == Exit.OK
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == '{"a": 1}\n'
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    first = tmp_path / "first.txt"
+    first.write_text("[1, 2,]", encoding="utf-8")
+    second = tmp_path / "second.txt"
+    os.link(first, second)
+    assert run(["fix", "--in-place", str(first)], monkeypatch=monkeypatch, capsys=capsys)[0] == Exit.OK
+    assert second.read_text(encoding="utf-8") == "[1, 2]\n" and os.stat(first).st_ino == os.stat(second).st_ino
+
+
+def test_in_place_in_a_read_only_directory_is_a_clean_error(tmp_path, monkeypatch, capsys):
+    import os
+    import tempfile
+
+    path = tmp_path / "a.txt"
+    path.write_text("{'a': 1}", encoding="utf-8")
+    if os.geteuid() == 0:  # root writes anywhere: make the directory refuse the temporary file as it would
+        def refuse(*args, dir=None, **kwargs):
+            raise PermissionError(13, "Permission denied", dir)
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    else:
+        os.chmod(tmp_path, 0o555)
+    try:
+        code, out, err = run(["fix", "--in-place", str(path)], monkeypatch=monkeypatch, capsys=capsys)
+    finally:
+        os.chmod(tmp_path, 0o755)
+    assert code == Exit.CANNOT_WRITE == 5 and out == ""
+    assert "a.txt: cannot write the repaired file back: Permission denied" in err and "Traceback" not in err
+    assert path.read_text(encoding="utf-8") == "{'a': 1}"
+    code, out, _ = run(["fix", "--help"], monkeypatch=monkeypatch, capsys=capsys)
+    assert "5    fix --in-place" in out

@@ -311,3 +311,46 @@ def test_plugin_is_registered_as_a_pytest11_entry_point() -> None:
 
     found = [ep for ep in entry_points(group="pytest11") if ep.name == "repair"]
     assert [ep.value for ep in found] == ["repair.pytest_plugin"]
+
+
+def test_add_from_a_scan_field_record(tmp_path: Path, capsys, monkeypatch) -> None:
+    log = tmp_path / "calls.jsonl"
+    log.write_text(json.dumps({"id": 1}) + "\n" + json.dumps({"response": "Sure! {'a': 1,}"}) + "\n", encoding="utf-8")
+    assert main(["scan", "--field", "response", "--only", "changed", str(log)]) == Exit.OK
+    record = capsys.readouterr().out.splitlines()[-1]
+    assert json.loads(record)["field"] == "response"
+    root = tmp_path / "fx"
+    assert run(["fixtures", "add", "from-field", "--dir", str(root)], stdin=(record + "\n").encode(),
+               monkeypatch=monkeypatch) == Exit.OK
+    assert _read(root / "captured" / "from-field.txt") == "Sure! {'a': 1,}"
+
+
+def test_add_takes_the_value_at_the_record_span(tmp_path: Path, capsys, monkeypatch) -> None:
+    log = tmp_path / "a.log"
+    log.write_text("INFO request={'q': 1} response={\"n\": [1,]}\n", encoding="utf-8")
+    assert main(["scan", str(log)]) == Exit.OK
+    second = capsys.readouterr().out.splitlines()[1]
+    root = tmp_path / "fx"
+    assert run(["fixtures", "add", "second", "--dir", str(root)], stdin=second.encode(), monkeypatch=monkeypatch) == Exit.OK
+    assert _read(root / "captured" / "second.txt") == '{"n": [1,]}'
+
+
+@pytest.mark.parametrize("name", ["bad\nname", "tab\there", "esc\x1b[31m"])
+def test_add_refuses_names_with_control_characters(tmp_path: Path, capsys, monkeypatch, name) -> None:
+    root = tmp_path / "fx"
+    assert run(["fixtures", "add", name, "--dir", str(root)], stdin=b"[1,]", monkeypatch=monkeypatch) == Exit.USAGE
+    assert "control character" in capsys.readouterr().err
+    assert run(["fixtures", "add", "ok", "--family", name, "--dir", str(root)], stdin=b"[1,]",
+               monkeypatch=monkeypatch) == Exit.USAGE
+    assert not root.exists() or not list(root.rglob("*.txt"))
+
+
+def test_add_does_not_follow_a_family_symlink_out_of_the_directory(tmp_path: Path, capsys, monkeypatch) -> None:
+    root = tmp_path / "fx"
+    root.mkdir()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (root / "captured").symlink_to(outside)
+    assert run(["fixtures", "add", "x", "--dir", str(root)], stdin=b"[1,]", monkeypatch=monkeypatch) == Exit.USAGE
+    assert "symbolic link" in capsys.readouterr().err
+    assert list(outside.iterdir()) == []

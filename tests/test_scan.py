@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from repair.cli import scan as scan_mod
+from repair.scan import options as scan_limits
 from repair.cli import Exit
 from scan_helpers import command, records, run, start_scan, wait_for_output
 
@@ -64,7 +64,8 @@ def test_jsonl_field_top_level_and_non_json_line(tmp_path, capsys):
     recs = records(out)
     assert [r["line"] for r in recs] == [1, 2, 3, 5, 6]  # the blank line 4 is no record
     assert recs[0]["ok"] and recs[0]["value"] == {"a": 1} and "repair_trailing_comma" in recs[0]["steps"]
-    assert recs[1] == {"file": path, "line": 2, "kind": "field", "ok": True, "steps": [], "value": {"b": 2}}
+    assert recs[1] == {"file": path, "line": 2, "index": 0, "span": [0, 8], "kind": "field", "field": "response", "ok": True, "lossy": False,
+                       "steps": [], "value": {"b": 2}}
     assert not recs[2]["ok"] and "not JSON" in recs[2]["error"] and "value" not in recs[2]
     assert not recs[3]["ok"] and "no key 'response'" in recs[3]["error"]
     assert recs[4]["ok"] and recs[4]["value"] == {"already": "json"}
@@ -117,7 +118,7 @@ def test_multi_line_fence_and_content_blocks(tmp_path, capsys):
 
 
 def test_unclosed_and_oversized_blocks_are_cut_with_a_note(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(scan_mod, "MAX_BLOCK_LINES", 5)
+    monkeypatch.setattr(scan_limits, "MAX_BLOCK_LINES", 5)
     body = "```json\n[1,\n2,\n3,\n4,\n5,\n6]\n```\nINFO after {'k': 1}\n[CONTENT]\n{'open': 1\n"
     path = write(tmp_path, "cut.log", body)
     code, out, _ = run([path], capsys)
@@ -201,12 +202,13 @@ def _mixed_log(n: int, seed: int = 1) -> str:
     return "\n".join(out) + "\n"
 
 
-def test_jobs_2_output_is_byte_identical_to_one_job(tmp_path, capsys):
-    path = write(tmp_path, "big.log", _mixed_log(3000))  # several chunks
+def test_jobs_2_output_is_byte_identical_to_one_job(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(scan_limits, "BATCH_BYTES", 4096)  # many batches, blocks across their ends
+    path = write(tmp_path, "big.log", _mixed_log(3000))
     code1, out1, _ = run([path, "--stats"], capsys)
     code2, out2, err2 = run([path, "--stats", "--jobs", "2"], capsys)
     assert code1 == code2 == Exit.OK
-    assert out1 == out2 and len(out1.splitlines()) > 2 * scan_mod.CHUNK_UNITS
+    assert out1 == out2 and len(out1.splitlines()) > 2000
     assert "records" in err2
 
 
@@ -242,13 +244,13 @@ def test_unreadable_path_plus_a_good_one(tmp_path, capsys):
     good = write(tmp_path, "a.log", PLAIN)
     missing = str(tmp_path / "nope.log")
     code, out, err = run([missing, str(tmp_path), good], capsys)  # a missing file and a directory
-    assert code == Exit.OK
+    assert code == Exit.SKIPPED
     assert len(records(out)) == 4
     lines = err.strip().splitlines()
     assert len(lines) == 2 and "nope.log" in lines[0] and str(tmp_path) in lines[1]
     assert all("Check the path" in line for line in lines)
     code, out, err = run([missing], capsys)
-    assert code == Exit.UNREPAIRABLE and out == "" and "no file could be read" in err
+    assert code == Exit.UNREPAIRABLE and out == "" and "no input could be read" in err
 
 
 def test_fail_fast_stops_at_first_failure_exit_3(tmp_path, capsys):
@@ -265,8 +267,8 @@ def test_fail_fast_stops_at_first_failure_exit_3(tmp_path, capsys):
 def test_stdin_dash_in_process(capsys, monkeypatch):
     code, out, _ = run(["-"], capsys, monkeypatch, stdin=b"INFO {'a': 1}\nnothing\n")
     assert code == Exit.OK
-    assert records(out) == [{"file": "<stdin>", "line": 1, "kind": "line", "ok": True,
-                             "steps": ["repair_single_quotes"], "value": {"a": 1}}]
+    assert records(out) == [{"file": "<stdin>", "line": 1, "index": 0, "span": [5, 13], "kind": "line", "ok": True,
+                             "lossy": False, "steps": ["repair_single_quotes"], "value": {"a": 1}}]
 
 
 def test_help_shows_examples_and_exit_codes(capsys):
@@ -303,9 +305,8 @@ def test_ctrl_c_ends_quietly_with_130(jobs):
 
     proc = start_scan(["-", "--jobs", jobs], stdin=subprocess.PIPE)
     try:
-        # enough for a chunk to come out (one of the 2 x jobs in flight with --jobs 2): once
-        # it has, the scan is running and waits on stdin, which stays open
-        proc.stdin.write(b"INFO {'a': 1}\n" * (scan_mod.CHUNK_UNITS * (1 if jobs == "1" else 4) + 88))
+        # what is there is scanned and written while the scan waits on stdin, which stays open
+        proc.stdin.write(b"INFO {'a': 1}\n" * 600)
         proc.stdin.flush()
         assert wait_for_output(proc) > 0 and proc.poll() is None
         proc.send_signal(signal.SIGINT)

@@ -27,7 +27,11 @@ from collections import Counter
 
 import pytest
 
-from repair.cli import scan as scan_mod
+from repair.extract.prose import valid_value_in_line
+from repair.scan import ScanOptions, records as scan_records, units as scan_units
+from repair.scan import options as scan_limits
+from repair.scan.batches import batches
+from repair.scan.output import dump
 from repair.core import repair
 from repair.errors import RepairError
 
@@ -89,8 +93,8 @@ def counted_log(n: int, seed: int):
 
 def test_one_record_per_value_of_every_kind_jobs_1_and_2(tmp_path, capsys, monkeypatch):
     # small pieces and chunks: blocks and lines straddle every boundary
-    monkeypatch.setattr(scan_mod, "READ_BYTES", 4096)
-    monkeypatch.setattr(scan_mod, "CHUNK_UNITS", 37)
+    monkeypatch.setattr(scan_limits, "READ_BYTES", 4096)
+    monkeypatch.setattr(scan_limits, "BATCH_BYTES", 3000)
     text, expected = counted_log(3000, seed=5)
     kinds = Counter(k for _, k in expected)
     path = tmp_path / "counted.log"
@@ -108,8 +112,8 @@ def test_one_record_per_value_of_every_kind_jobs_1_and_2(tmp_path, capsys, monke
 
 
 def test_jsonl_field_one_record_per_line(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(scan_mod, "READ_BYTES", 1000)
-    monkeypatch.setattr(scan_mod, "CHUNK_UNITS", 29)
+    monkeypatch.setattr(scan_limits, "READ_BYTES", 1000)
+    monkeypatch.setattr(scan_limits, "BATCH_BYTES", 700)
     rnd = random.Random(3)
     lines, expected = [], 0
     for i in range(800):
@@ -143,8 +147,8 @@ def test_shortcuts_change_no_record(tmp_path, capsys, monkeypatch):
     path = tmp_path / "mixed.log"
     path.write_bytes((text + "\n".join(lines + blocks) + "\n").encode("utf-8", "surrogatepass"))
     _, fast, _ = run([str(path)], capsys)
-    monkeypatch.setattr(scan_mod, "may_hold_value", lambda raw: True)
-    monkeypatch.setattr(scan_mod, "valid_value_in_line", lambda text: None)
+    monkeypatch.setattr(scan_units, "may_hold_value", lambda raw: True)
+    monkeypatch.setattr(scan_records, "fast_value", lambda text: None)
     _, slow, _ = run([str(path)], capsys)
     assert fast == slow and len(fast.splitlines()) > 2000
 
@@ -206,7 +210,8 @@ def test_latin1_bytes_are_a_note_per_record(tmp_path, capsys):
     r1, r2, r3 = records(out)
     assert r1["ok"] and r1["value"] == {"name": "caf\ufffd", "n": 1}
     assert "0xe9" in r1["notes"][0] and "iconv -f LATIN1" in r1["notes"][0]
-    assert r2 == {"file": str(path), "line": 2, "kind": "line", "ok": True, "steps": [], "value": {"n": 2}}
+    assert r2 == {"file": str(path), "line": 2, "index": 0, "span": [11, 19], "kind": "line", "ok": True, "lossy": False,
+                  "steps": [], "value": {"n": 2}}
     assert r3["value"] == {"n": 3, "w": "na\ufffdve"} and "0xef" in r3["notes"][0]
 
 
@@ -235,12 +240,12 @@ def test_nul_bytes_are_a_note_and_keep_the_record(tmp_path, capsys):
 
 @pytest.fixture(scope="module")
 def big_log(tmp_path_factory):
-    """A log whose records (about 2 MB) overflow any pipe, and its full scan output."""
+    """A log of several batches whose records (about 7 MB) overflow any pipe, and its full scan output."""
     path = tmp_path_factory.mktemp("interrupt") / "big.log"
-    text, expected = counted_log(9000, seed=2)
+    text, expected = counted_log(32000, seed=2)
     path.write_text(text, encoding="utf-8")
     full = subprocess.run([*command(), "scan", str(path)], capture_output=True, timeout=120)
-    assert full.returncode == 0 and len(full.stdout) > 1_500_000
+    assert full.returncode == 0 and len(full.stdout) > 6_000_000
     return str(path), full.stdout
 
 
@@ -274,8 +279,8 @@ def test_signal_while_writing_leaves_whole_records(big_log, jobs, sig, code):
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_sigterm_while_reading_stdin_exits_143(jobs):
     proc = start_scan(["-", "--jobs", jobs], stdin=subprocess.PIPE)
-    # enough for a chunk to be written: one with --jobs 1, one of the 2 x jobs in flight with --jobs 2
-    proc.stdin.write(b"INFO {'a': 1}\n" * (scan_mod.CHUNK_UNITS * (1 if jobs == "1" else 4) + 88))
+    # what is there is scanned and written while the scan waits for more
+    proc.stdin.write(b"INFO {'a': 1}\n" * 600)
     proc.stdin.flush()
     # the first chunk is out; the scan now waits on stdin, which stays open
     assert wait_for_output(proc) > 0 and proc.poll() is None
@@ -283,7 +288,7 @@ def test_sigterm_while_reading_stdin_exits_143(jobs):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 143 and err == b""
     recs = [json.loads(line) for line in out.splitlines()]
-    assert out.endswith(b"\n") and recs and len(recs) % scan_mod.CHUNK_UNITS == 0  # whole chunks
+    assert out.endswith(b"\n") and recs  # whole records
     assert [r["line"] for r in recs] == list(range(1, len(recs) + 1))
 
 
@@ -319,7 +324,7 @@ def _random_bytes_log(rnd: random.Random, max_line: int) -> bytes:
     for _ in range(rnd.randrange(1, 60)):
         n = rnd.choice([0, 1, 2, rnd.randrange(max_line // 2 + 1), max_line - 2, max_line - 1, max_line,
                         max_line + 1, rnd.randrange(max_line * 3 + 2)])
-        body = bytes(rnd.choice(b"ab {[`x") for _ in range(max(n, 0)))
+        body = bytes(rnd.choice(b"ab {[x") for _ in range(max(n, 0)))
         parts.append(body + b"\n")
     data = b"".join(parts)
     if rnd.random() < 0.5:
@@ -327,22 +332,36 @@ def _random_bytes_log(rnd: random.Random, max_line: int) -> bytes:
     return data
 
 
-def test_line_reader_matches_readline_at_every_boundary(monkeypatch):
+def _pieces(data: bytes, size: int):
+    for i in range(0, len(data), size):
+        yield data[i:i + size], False
+
+
+def test_batches_match_readline_at_every_boundary(monkeypatch):
+    """Batches of whole lines, over-long lines cut, line numbers right across batches:
+    every line (through field_units) and every candidate line (through line_units) as
+    readline(max_line) gives it."""
+    monkeypatch.setattr(scan_units, "may_hold_value", lambda raw: True)
     rnd = random.Random(11)
     for trial in range(400):
         max_line = rnd.choice([4, 5, 8, 16, 33])
-        monkeypatch.setattr(scan_mod, "MAX_LINE_BYTES", max_line)
-        monkeypatch.setattr(scan_mod, "READ_BYTES", rnd.choice([1, 2, 3, 7, 16, 64, 1000]))
+        monkeypatch.setattr(scan_limits, "MAX_LINE_BYTES", max_line)
         data = _random_bytes_log(rnd, max_line)
         ref = _reference_lines(data, max_line)
-        lines = scan_mod._Lines(scan_mod._batches(scan_mod._pieces(io.BytesIO(data), "t", Counter())))
+        parts = list(batches(_pieces(data, rnd.choice([1, 2, 3, 7, 16, 64, 1000])), "t", max_line,
+                             rnd.choice([1, 5, 40, 1000])))
+        assert parts[-1].last and not any(b.last for b in parts[:-1])
         got = []
-        while (item := lines.next_line()) is not None:
-            got.append(item)
-        assert got == ref, (trial, data)
-        lines = scan_mod._Lines(scan_mod._batches(scan_mod._pieces(io.BytesIO(data), "t", Counter())))
-        cands = [(lines.lineno, item) for item in lines.candidates()]
-        want = [(i + 1, (raw, cut)) for i, (raw, cut) in enumerate(ref) if b"{" in raw or b"[" in raw or b"```" in raw]
+        for batch in parts:
+            for lineno, kind, raw, notes in scan_units.field_units(batch).units:
+                got.append((lineno, raw[:-1] if notes else raw, bool(notes)))
+        want = [(i + 1, raw, cut) for i, (raw, cut) in enumerate(ref) if raw.strip()]
+        assert got == want, (trial, data)
+        cands = []
+        for batch in parts:
+            for lineno, kind, raw, notes in scan_units.line_units(batch).units:
+                cands.append((lineno, raw[:-1] if notes else raw, bool(notes)))
+        want = [(i + 1, raw, cut) for i, (raw, cut) in enumerate(ref) if b"{" in raw or b"[" in raw]
         assert cands == want, (trial, data)
 
 
@@ -376,21 +395,23 @@ def _line_cases(rnd: random.Random, n: int):
     return out
 
 
-def test_fast_line_gives_the_record_repair_gives(monkeypatch):
+def test_fast_line_gives_the_records_repair_gives(monkeypatch):
     rnd = random.Random(21)
     cases = _line_cases(rnd, 2500) + [h + v + t for h in HEADS for v in VALUES[:12] for t in TAILS[:6]]
+    options = ScanOptions()
     taken = 0
     for text in cases:
         raw = (text + "\n").encode("utf-8", "surrogatepass")
-        unit = ("f.log", 1, "line", raw, [])
-        fast = scan_mod._record(unit, None)
-        taken += scan_mod.valid_value_in_line(raw.decode("utf-8", "replace")) is not None
+        fast = scan_records.unit_records("f.log", (1, "line", raw, []), options)
+        decoded = raw.decode("utf-8", "replace")
+        shortcut = scan_records.fast_value(decoded)
+        taken += shortcut is not None
+        if shortcut is not None:  # the same rules as extraction's valid_value_in_line
+            assert dump(shortcut[0]) == dump(valid_value_in_line(decoded)), text
         with monkeypatch.context() as m:
-            m.setattr(scan_mod, "valid_value_in_line", lambda text: None)
-            ref = scan_mod._record(("f.log", 1, "line", raw, []), None)
-        assert (fast is None) == (ref is None), text
-        if ref is not None:
-            assert scan_mod._dump(fast) == scan_mod._dump(ref), text
+            m.setattr(scan_records, "fast_value", lambda text: None)
+            ref = scan_records.unit_records("f.log", (1, "line", raw, []), options)
+        assert [dump(r) for r in fast] == [dump(r) for r in ref], text
     assert taken > 1500  # the shortcut is really taken, on most of the valid values
 
 
@@ -406,7 +427,7 @@ def test_no_value_lines_are_those_repair_finds_nothing_in():
     for _ in range(6000):
         line = rnd.choice(firsts) + " ".join(rnd.choice(tokens) for _ in range(rnd.randrange(1, 8)))
         raw = line.encode("utf-8")
-        if not (b"[" in raw or b"{" in raw) or scan_mod.may_hold_value(raw):
+        if not (b"[" in raw or b"{" in raw) or scan_units.may_hold_value(raw):
             continue
         skipped += 1
         with pytest.raises(RepairError, match="no JSON value|empty"):

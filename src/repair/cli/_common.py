@@ -14,6 +14,8 @@ class Exit(enum.IntEnum):
     CHECK_FAILED = 1  # --check: something needed repair; fixtures check: a case failed
     USAGE = 2
     UNREPAIRABLE = 3  # an input had no recoverable JSON value
+    SKIPPED = 4  # scan: some input was skipped (unreadable, binary, damaged); the others were scanned
+    CANNOT_WRITE = 5  # fix --in-place: a repaired file could not be written back
     INTERRUPTED = 130
 
 
@@ -22,6 +24,8 @@ EXIT_HELP = """exit codes:
   1    --check found input that needed repair, or fixtures check found a regression
   2    usage error
   3    an input could not be repaired (no JSON value, or a lossy repair under --strict)
+  4    scan: some input was skipped (unreadable, binary, damaged); the others were scanned
+  5    fix --in-place: a repaired file could not be written back (a read-only file or directory)
   130  interrupted
 """
 

@@ -13,6 +13,7 @@ FIX_EXAMPLES = """examples:
   echo "{'a': 1,}" | repair fix
   repair fix model_output.txt --indent 2
   repair fix --explain answer.txt 2> steps.log
+  repair fix a.txt b.txt        # several files: JSONL, {"file": "a.txt", "value": ...} per line
   repair fix --check *.txt      # exit 1 if any file needed repair
   repair fix --schema myapp.models:Invoice invoice_answer.txt
   repair fix --in-place --indent 2 outputs/*.json
@@ -36,7 +37,14 @@ def add_parser(subparsers) -> None:
     fix.add_argument("--schema", metavar="SPEC", help="align and validate against a JSON Schema file or module:Model")
     fix.add_argument("--max-size", type=positive_int, metavar="CHARS", help="refuse inputs longer than this (default: no limit)")
     fix.add_argument("--max-depth", type=positive_int, metavar="N", help="refuse values nested deeper than N containers (default: no limit)")
-    fix.add_argument("--in-place", action="store_true", help="write each repaired file back (temp file + rename; never half-written)")
+    fix.add_argument("--in-place", action="store_true",
+                     help="write each repaired file back (temp file + rename; never half-written; a symlink is written "
+                          "through to its target, hard links and the file mode are kept)")
+    names = fix.add_mutually_exclusive_group()
+    names.add_argument("--with-filename", action="store_true",
+                       help="print a JSONL record {\"file\", \"value\"} per input even for one input (the default with several)")
+    names.add_argument("--no-filename", action="store_true",
+                       help="print the bare repaired JSON per input, one per line, even for several inputs")
     fix.add_argument("--stream", action="store_true",
                      help="read one input as it arrives and print a JSON snapshot line each time the value grows "
                           "({\"value\", \"complete\", \"tentative\", \"changed\"}), then the final value with \"final\": true")
@@ -47,8 +55,18 @@ def add_parser(subparsers) -> None:
 
 def write_atomically(path: str, body: str) -> None:
     """Write next to the file, then rename over it: a reader sees the old file or the new
-    one, never half of it, even if the process dies midway."""
-    directory = os.path.dirname(os.path.abspath(path))
+    one, never half of it, even if the process dies midway. A symlink is written through
+    (its target gets the new text, the link stays a link); a file with other hard links is
+    rewritten in place instead (a rename would cut it off from them); the mode is kept."""
+    path = os.path.realpath(path)
+    if os.stat(path).st_nlink > 1:
+        with open(path, "r+", encoding="utf-8", newline="") as fh:
+            fh.write(body)
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
+        return
+    directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=".repair-", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -88,6 +106,7 @@ def run(args) -> int:
     from ..serialize import dumps
 
     files = args.files or ["-"]
+    records = args.with_filename or (len(files) > 1 and not args.no_filename)
     status = Exit.OK
     out = sys.stdout
     schema = None
@@ -137,8 +156,18 @@ def run(args) -> int:
         body = body.encode("utf-8", "backslashreplace").decode("utf-8") + "\n"
         if args.in_place:
             if body != text:
-                write_atomically(path, body)
+                try:
+                    write_atomically(path, body)
+                except OSError as exc:
+                    err(f"{name}: cannot write the repaired file back: {exc.strerror or exc}"
+                        f"{' (' + exc.filename + ')' if getattr(exc, 'filename', None) else ''}. The file is unchanged; "
+                        "check the permissions of the file and of its directory (--in-place writes a temporary "
+                        "file next to it), or print the result instead of --in-place.")
+                    status = Exit.CANNOT_WRITE
             continue
+        if records:  # one line each: the value re-serialized, never the input's own layout or --indent
+            value = dumps(result.value, ensure_ascii=args.ensure_ascii).encode("utf-8", "backslashreplace").decode("utf-8")
+            body = f'{{"file": {dumps(name, ensure_ascii=args.ensure_ascii)}, "value": {value}}}\n'
         out.write(body)
     out.flush()
     return status

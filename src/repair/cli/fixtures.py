@@ -48,8 +48,9 @@ ADD_EXAMPLES = """examples:
   repair scan --only failed agent.log | sed -n 3p | repair fixtures add cut-in-key --family truncation
 
 The input is a raw model output, or one `repair scan` record (a JSON object with "ok" and
-either a "raw"/"text" field or "file" and "line"; the line, or the block starting there,
-is read back from that file). --raw and --record force either reading. The expected .json
+either a "raw"/"text" field or "file" and "line"; the value at the record's "span" on that
+line, or the block starting there, is read back from that file). A `scan --field PATH`
+record names its field ("field": PATH): the model's text is read back from that JSONL line. --raw and --record force either reading. The expected .json
 is the current repair (or an .err with the error when it cannot be repaired): review it.
 """
 
@@ -177,30 +178,50 @@ def _text_from_record(rec) -> str:
     path, lineno = rec["file"], rec["line"]
     if path in ("-", "<stdin>"):
         raise _Usage("the record comes from stdin, which cannot be read again; capture the text itself with --from FILE")
-    from .scan import units
+    from ..scan import InputError
+    from ..scan.local import read_units
+    from ..scan.records import decode, get_field
 
-    stats = {"bytes": 0}
+    field = rec.get("field") if isinstance(rec.get("field"), str) else None
+    if rec.get("kind") == "field" and field is None:
+        raise _Usage("the record is from `repair scan --field` but does not say which field; add "
+                     "\"field\": \"PATH\" to it (the --field PATH of the scan), or copy the model's text into a file "
+                     "and use --from FILE")
     try:
-        with open(path, "rb") as fh:
-            if rec.get("kind") == "field":
-                raise _Usage("the record is from `repair scan --field`; copy the model's text from that line "
-                             f"({path}:{lineno}) into a file and use --from FILE")
-            for unit in units(fh, path, None, stats):
-                if unit[1] == lineno:
-                    text = unit[3]
-                    break
-                if unit[1] > lineno:
-                    raise _Usage(f"{path}:{lineno}: no JSON-like value starts on that line any more; has the file changed?")
-            else:
-                raise _Usage(f"{path}:{lineno}: the file has no such value (it has fewer lines, or changed since the scan)")
-    except OSError as exc:
-        raise _Usage(f"{path}: cannot read the file named by the record: {exc.strerror or exc}. "
-                     "Run from the directory the scan ran in, or capture the text with --from FILE.") from None
-    if isinstance(text, (bytes, bytearray)):  # scan's units may carry undecoded bytes
-        text = bytes(text).decode("utf-8", errors="replace")
+        for unit_line, kind, raw, notes in read_units(path, field):
+            if unit_line == lineno:
+                break
+            if unit_line > lineno:
+                raise _Usage(f"{path}:{lineno}: no JSON-like value starts on that line any more; has the file changed?")
+        else:
+            raise _Usage(f"{path}:{lineno}: the file has no such value (it has fewer lines, or changed since the scan)")
+    except InputError as exc:
+        raise _Usage(f"cannot read the file named by the record: {exc}. Run from the directory the scan ran in, "
+                     "or capture the text with --from FILE.") from None
+    text = decode(raw, [])
+    if kind == "field":
+        try:
+            text = get_field(json.loads(text), field)
+        except (ValueError, LookupError) as exc:
+            raise _Usage(f"{path}:{lineno}: cannot read field {field!r} back: {exc}") from None
+        if not isinstance(text, str):
+            raise _Usage(f"{path}:{lineno}: field {field!r} holds a JSON value, not a model's text: nothing to capture")
+        return text
+    span = rec.get("span")
+    if kind == "line" and isinstance(span, list) and len(span) == 2 and all(isinstance(n, int) for n in span):
+        return text[span[0]:span[1]]  # the value itself, not the log text around it
     if text.endswith("\r\n"):
         return text[:-2]
     return text[:-1] if text.endswith("\n") else text
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Does `path`, links resolved, stay inside `root`?"""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def _write_new(path: Path, body: bytes) -> None:
@@ -218,12 +239,21 @@ def _add_command(args) -> int:
         if not part or part in (".", "..") or "/" in part or "\\" in part or part.endswith(".txt"):
             err(f"{label} {part!r}: give a plain name without slashes or extension (e.g. unclosed-fence)")
             return Exit.USAGE
+        if any(ord(c) < 32 or ord(c) == 127 for c in part):
+            err(f"{label} {part!r}: holds a control character (a newline, a tab, an escape); give a plain name "
+                "(e.g. unclosed-fence)")
+            return Exit.USAGE
     if args.source not in (None, "-"):
         err(f"unexpected argument {args.source!r}: give the input with --from FILE, or - for stdin")
         return Exit.USAGE
     source = args.from_ or "-"
     folder = Path(args.dir) / family
     base = folder / name
+    if folder.is_symlink() or (folder.exists() and not _inside(folder, Path(args.dir))):
+        err(f"{folder}: the family folder is a symbolic link{' out of ' + args.dir if not _inside(folder, Path(args.dir)) else ''}; "
+            "fixtures are written only inside the fixtures directory: pick another --family, or replace the link "
+            "with a real folder")
+        return Exit.USAGE
     existing = [p for p in (folder / f"{name}{s}" for s in (".txt", ".json", ".err", ".steps", ".schema.json", ".model")) if p.exists()]
     if existing:
         err(f"case {family}/{name} already exists ({', '.join(str(p) for p in existing)}); "

@@ -1,0 +1,22 @@
+"""Scanning logs for JSON values, a record per value: the library half of `repair scan`.
+
+    from repair.scan import ScanOptions, scan_local
+    for result in scan_local(["app.log.gz"], ScanOptions(only="failed"), jobs=2):
+        sys.stdout.buffer.write(result.data)      # JSONL records, in input order
+
+The work is cut so that other engines can share it: `inputs` opens a path (compression by
+magic bytes, binary files refused), `encodings` gives its text as UTF-8, `batches` cuts it
+into batches of whole lines, `units` finds what each line or block may hold,
+`records` gives a record per value, `process.scan_batch` is all of that for one batch (a
+pure function a worker anywhere can run), and `local` runs it here, in N processes.
+"""
+
+from .batches import Batch, batches
+from .inputs import InputError
+from .local import input_batches, scan_local
+from .options import ScanOptions
+from .process import BatchResult, scan_batch
+from .records import unit_records
+
+__all__ = ["Batch", "BatchResult", "InputError", "ScanOptions", "batches", "input_batches", "scan_batch",
+           "scan_local", "unit_records"]

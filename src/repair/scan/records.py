@@ -1,0 +1,201 @@
+"""What one unit of text gives: a record per value it holds, in order.
+
+Every record has `file`, `line` (where the unit starts), `index` (the value's place among
+the unit's values, from 0), `kind` and `ok`; a value has its `span` (start and end
+characters in the unit's text), `lossy` (a step may have changed or dropped data:
+truncation, a dropped tail) and its `steps`; a failure has `error` and `error_kind`.
+
+A plain log line whose first bracket opens valid JSON, with nothing around it that repair
+would read as another value or a wrapper, is decoded by the C decoder (`fast_value`, the
+rules of extraction's `valid_value_in_line`): the record is the one repair gives, only
+cheaper. Anything else goes to `repair_all`, unless it is longer than `max_repair`
+characters: the engine's cost grows with the text's length and shape, so such a unit gives
+one record with `"error_kind": "limit"` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..extract.prose import is_subscript
+from ..lexical.decode import STRICT
+
+_LOG_TEXT = ("line", "block")
+_QUOTE_FIRST = re.compile(r'[ \t\r\n]*"')
+_TAIL_NOT_FAST = re.compile(r'[\[\]{}"#/]')
+
+
+def fast_value(text: str):
+    """(value, start, end) of the valid JSON value that repair finds in a log line, when it
+    is the valid JSON at the line's first bracket with only plain text around it; None when
+    only repair can tell. The same rules as extraction's `valid_value_in_line`, which
+    explains them; here the span comes with the value."""
+    if "`" in text or "<" in text or "~" in text or "\ufeff" in text:
+        return None
+    p = text.find("{")
+    q = text.find("[", 0, p if p >= 0 else len(text))
+    if q >= 0:
+        p = q
+    if p < 0 or _QUOTE_FIRST.match(text) is not None:
+        return None
+    try:
+        value, end = STRICT.raw_decode(text, p)
+    except (ValueError, RecursionError):
+        return None
+    if p and type(value) is list and (not value or type(value[0]) not in (dict, list)) and is_subscript(text, p):
+        return None
+    if _TAIL_NOT_FAST.search(text, end) is not None:
+        return None
+    return value, p, end
+
+
+def decode(raw: bytes, notes: list, what: str = "line") -> str:
+    """The unit's text; undecodable and NUL bytes become notes."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        notes.append(f"undecodable byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the {what}: invalid UTF-8 replaced "
+                     "with U+FFFD; if the log is Latin-1 or cp1252, convert it first (iconv -f LATIN1 -t UTF-8)")
+        text = raw.decode("utf-8", errors="replace")
+    if "\x00" in text:
+        k, first = raw.count(b"\x00"), raw.find(b"\x00") + 1
+        notes.append(f"{k} NUL byte{'s' if k > 1 else ''} in the {what}, the first at byte {first}: repaired "
+                     "with them in place (a NUL inside a string is kept, as \\u0000); if the log is UTF-16 or has binary "
+                     "parts, convert or clean it first (iconv -f UTF-16 -t UTF-8, or tr -d '\\000')")
+    return text
+
+
+def get_field(obj, path: str):
+    """The value at a dotted path (`choices.0.message.content`); LookupError says where not."""
+    cur = obj
+    done = []
+    for part in path.split("."):
+        where = ".".join(done) or "the top level"
+        if isinstance(cur, dict):
+            if part not in cur:
+                raise LookupError(f"field {path!r} not found: no key {part!r} at {where}")
+            cur = cur[part]
+        elif isinstance(cur, list):
+            if not part.lstrip("-").isdigit():
+                raise LookupError(f"field {path!r} not found: {where} is a list, and {part!r} is not an index")
+            try:
+                cur = cur[int(part)]
+            except IndexError:
+                raise LookupError(f"field {path!r} not found: index {part} out of range at {where} (length {len(cur)})") from None
+        else:
+            raise LookupError(f"field {path!r} not found: {where} is {_kind(cur)}, not an object")
+        done.append(part)
+    return cur
+
+
+def _kind(v) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
+
+
+_engine = None
+
+
+def _repair_all():
+    global _engine
+    if _engine is None:
+        from .. import errors
+        from ..core import repair_all
+
+        _engine = repair_all, errors
+    return _engine
+
+
+def _failed(name, lineno, kind, message, error_kind, notes, **extra):
+    rec = {"file": name, "line": lineno, "index": 0, "kind": kind, "ok": False, "steps": [], "error": message,
+           "error_kind": error_kind}
+    rec.update(extra)
+    if notes:
+        rec["notes"] = list(notes)
+    return rec
+
+
+def _loc(loc) -> str:
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+
+
+def unit_records(name: str, unit, options, schema=None) -> list:
+    """The records of one unit (see the module's docstring): none for a log line or block
+    that holds no value. `schema` is the loaded --schema, if any."""
+    lineno, kind, raw, notes = unit
+    notes = list(notes)
+    text = decode(raw, notes, "block" if kind == "block" else "line")
+    if kind == "line" and schema is None:
+        fast = fast_value(text)
+        if fast is not None:
+            value, start, end = fast
+            rec = {"file": name, "line": lineno, "index": 0, "span": [start, end], "kind": kind, "ok": True,
+                   "lossy": False, "steps": [], "value": value}
+            if notes:
+                rec["notes"] = notes
+            return [rec]
+    if kind == "field":
+        try:
+            obj = json.loads(text)
+        except ValueError as exc:
+            return [_with_field(_failed(name, lineno, kind, f"line is not JSON ({exc}); is this a JSONL log? Without "
+                                        "--field the line is scanned as text", "not_json", notes), options.field)]
+        try:
+            text = get_field(obj, options.field)
+        except LookupError as exc:
+            return [_with_field(_failed(name, lineno, kind, str(exc), "no_field", notes), options.field)]
+        if not isinstance(text, str):  # already a JSON value, nothing to repair
+            rec = {"file": name, "line": lineno, "index": 0, "kind": kind, "field": options.field, "ok": True,
+                   "lossy": False, "steps": [], "value": text}
+            if notes:
+                rec["notes"] = notes
+            return [rec]
+    if kind == "field":
+        return [_with_field(rec, options.field) for rec in _repaired(name, lineno, kind, text, notes, options, schema)]
+    return _repaired(name, lineno, kind, text, notes, options, schema)
+
+
+def _with_field(rec, field: str):
+    """A --field record says which field (so `repair fixtures add` can read it back)."""
+    out = {}
+    for key, value in rec.items():
+        out[key] = value
+        if key == "kind":
+            out["field"] = field
+    return out
+
+
+def _repaired(name, lineno, kind, text, notes, options, schema) -> list:
+    if len(text) > options.max_repair:
+        what = "field's text" if kind == "field" else kind
+        return [_failed(name, lineno, kind, f"the {what} is {len(text)} characters long and not valid JSON: over the "
+                        f"{options.max_repair} characters the scan repairs (a value that is valid JSON is read at any length); "
+                        f"raise --max-repair, or repair it on its own with repair fix", "limit", notes)]
+    repair_all, errors = _repair_all()
+    try:
+        results = repair_all(text, schema=schema)
+    except errors.RepairError as exc:
+        if kind != "field" and exc.kind in ("no_value", "empty"):
+            return []
+        return [_failed(name, lineno, kind, str(exc), exc.kind, notes)]
+    except Exception as exc:  # noqa: BLE001 - a bad record never stops the scan
+        return [_failed(name, lineno, kind, f"internal error: {type(exc).__name__}: {exc}; please report it with this line",
+                        "internal", notes)]
+    out = []
+    for index, result in enumerate(results):
+        rec = {"file": name, "line": lineno, "index": index, "span": list(result.span), "kind": kind}
+        codes = [s.code for s in result.steps]
+        if result.errors:
+            shown = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in result.errors[:5])
+            more = f" (and {len(result.errors) - 5} more)" if len(result.errors) > 5 else ""
+            rec.update(ok=False, steps=codes, error=f"{len(result.errors)} validation error(s): {shown}{more}",
+                       error_kind="validation", errors=result.errors)
+        else:
+            value = result.value
+            if hasattr(value, "model_dump"):
+                value = value.model_dump(mode="json")
+            rec.update(ok=True, lossy=result.lossy, steps=codes, value=value)
+        if notes:
+            rec["notes"] = list(notes)
+        out.append(rec)
+    return out
