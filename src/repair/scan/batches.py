@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import options as limits
+from .options import limits
 from .inputs import InputError
 
 

@@ -21,7 +21,7 @@ from .batches import Batch, batches, merged
 from .encodings import utf8_pieces
 from .inputs import Input, InputError
 from .lifeline import Lifeline
-from . import options as limits
+from .options import limits
 from .options import ScanOptions
 from .process import load_schema, scan_batch
 from .units import batch_units

@@ -3,6 +3,7 @@ handed to every worker (local processes today; other engines can ship it the sam
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 # a line longer than this is cut there (its rest skipped, a note on its record)
@@ -39,3 +40,7 @@ class ScanOptions:
             raise ValueError(f"only must be one of {', '.join(ONLY)}, not {self.only!r}")
         if self.max_repair < 1:
             raise ValueError("max_repair must be 1 or more")
+
+# The scanner reads the limits above through this module object at call time
+# (`limits.BATCH_BYTES`), so that a test or a caller can set them on this module.
+limits = sys.modules[__name__]

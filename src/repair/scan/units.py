@@ -17,7 +17,7 @@ A block still open at the end of a batch that is not its input's last is not a u
 from __future__ import annotations
 
 from ..extract.prose import may_hold_value
-from . import options as limits
+from .options import limits
 
 
 def _opens_block(raw: bytes):
