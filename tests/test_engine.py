@@ -443,12 +443,14 @@ def test_the_runs_read_loose_members_without_the_construct_functions(monkeypatch
 # ------------------------------------------------------------ runs vs construct functions
 
 _SAFE = "abc XYZ 019.,:;!?-_/{}[]()#*+=<>@%&|~^`\u00e9\U0001f600"
+_ESCAPES = ["\\\\", "\\n", "\\t", "\\/", "\\u00e9", "\\'", "\\x41", "\\d"]
 
 
 class Gen:
     """A seeded generator of containers made of what the runs take: JSON members,
-    single-quoted strings with no quote, backslash or control character, Python
-    literals and identifier keys, with any JSON whitespace between tokens."""
+    single-quoted strings with no quote or control character (now and then with an
+    escape, JSON's or Python's), Python literals and identifier keys, with any JSON
+    whitespace between tokens."""
 
     def __init__(self, seed: int) -> None:
         self.r = random.Random(seed)
@@ -461,7 +463,10 @@ class Gen:
         return r.choice("abcxyzABZ_$") + "".join(r.choice("abcxyz_$AZ09") for _ in range(r.randrange(6)))
 
     def single(self):
-        return "'" + "".join(self.r.choice(_SAFE) for _ in range(self.r.randrange(8))) + "'"
+        # (with an escape now and then: JSON's own, which the runs take, or Python's)
+        chars = _SAFE if self.r.random() < 0.8 else _SAFE + "\\"
+        s = "".join(self.r.choice(chars) for _ in range(self.r.randrange(8)))
+        return "'" + s.replace("\\", self.r.choice(_ESCAPES)) + "'"
 
     def double(self):
         s = "".join(self.r.choice(_SAFE + "'") for _ in range(self.r.randrange(8)))

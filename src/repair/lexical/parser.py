@@ -23,6 +23,7 @@ data by extraction (`stop`), never looked up in extraction.
 from __future__ import annotations
 
 import re
+from json.decoder import scanstring
 from json.encoder import encode_basestring
 from operator import itemgetter
 
@@ -854,8 +855,8 @@ class Engine:
             k = frame.key_pos
             if self.text[k] == '"':
                 frame.key = STRICT.raw_decode(self.text, k)[0]
-            elif self.text[k] == "'":
-                frame.key = self.text[k + 1:self.text.index("'", k + 1)]
+            elif self.text[k] == "'":  # (JSON's escapes only, and no double quote: runs.py)
+                frame.key = scanstring(self.text[k + 1:self.text.index("'", k + 1)] + '"', 0, True)[0]
             else:
                 frame.key = UNQUOTED_KEY.match(self.text, k).group().strip()
         return frame.key if frame.key is not None else ""

@@ -43,10 +43,13 @@ _NOT_BEFORE_CLOSER = rf"(?!{_WS}[}}\])])"
 STRING = rf"(?:{_STRING_NO_BRACKET}|{_STRING_ANY}{_NOT_BEFORE_CLOSER})"
 NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _LITERAL = r"(?:true|false|null)"
-# the loose forms: a single-quoted string with no quote, backslash or control character
-# inside; Python's literals; an identifier key (its colon on the same line)
-_SINGLE_BARE = rf"'[^'\"\\\x00-\x1f]*{P}'"
-_SINGLE = rf"(?:'[^'\"\\\x00-\x1f(\[{{]*{P}'|{_SINGLE_BARE}{_NOT_BEFORE_CLOSER})"
+# the loose forms: a single-quoted string with no quote or control character inside and no
+# backslash but JSON's own escapes (other than `\"`: strings.py copies those as they are);
+# Python's literals; an identifier key (its colon on the same line)
+_SINGLE_ESC = r"\\(?:[\\/bfnrt]|u[0-9a-fA-F]{4})"
+_SINGLE_BARE = rf"'[^'\"\\\x00-\x1f]*{P}(?:{_SINGLE_ESC}[^'\"\\\x00-\x1f]*{P})*{P}'"
+_SINGLE_NO_BRACKET = rf"'[^'\"\\\x00-\x1f(\[{{]*{P}(?:{_SINGLE_ESC}[^'\"\\\x00-\x1f(\[{{]*{P})*{P}'"
+_SINGLE = rf"(?:{_SINGLE_NO_BRACKET}|{_SINGLE_BARE}{_NOT_BEFORE_CLOSER})"
 # a string in typographic quotes with no quote, backslash, control character or bracket
 # inside (a bracket may make a closer after it part of the string: strings.is_real_end)
 _SMART = rf"[\u201c\u201d][^\u201c\u201d\"\\\x00-\x1f(\[{{]*{P}[\u201c\u201d]|[\u2018\u2019][^\u2018\u2019'\"\\\x00-\x1f(\[{{]*{P}[\u2018\u2019]"
@@ -127,7 +130,7 @@ _SMART_CHAR = re.compile(f"[{SMART_QUOTES}]")
 def rewrite(text: str, start: int, end: int, steps: list) -> str:
     """JSON for the loose stretch text[start:end], recording a Step per rewritten token."""
     stretch = text[start:end]
-    if '"' not in stretch and "\\" not in stretch and _SMART_CHAR.search(stretch) is None:
+    if '"' not in stretch and _SMART_CHAR.search(stretch) is None:
         fast = _rewrite_single_quoted(stretch, start, steps)
         if fast is not None:
             return fast
@@ -162,7 +165,7 @@ def rewrite(text: str, start: int, end: int, steps: list) -> str:
 
 def _rewrite_single_quoted(stretch: str, start: int, steps: list) -> str | None:
     """A stretch with no double quote: every `'` is a string delimiter (a loose span takes
-    only strings with no quote inside), so the text splits on `'` into what lies outside
+    only strings with no quote inside, and no escaped one), so the text splits on `'` into what lies outside
     strings (even pieces) and their insides (odd pieces). When the outside holds no word
     but JSON's and Python's literals, the rewrite is done with C string operations: one
     replace for the quotes, three for the literals (outside strings only), and the steps
