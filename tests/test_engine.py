@@ -545,6 +545,9 @@ AGREEMENT_EXAMPLES = [
     "['a', 'b',]",  # a trailing comma after a run
     "{'a': \"it's\", 'b': 'x'}",
     "{'a': 'x'} trailing",
+    # a key a run or span copied, named in a message (no value follows it)
+    "{\u201ca\u201d: 1, \u201cphone\u201d:", "{\u2018a\u2019: 1, \u2018phone\u2019:",
+    '{"x": [1], \u201cphone\u201d:', "{'a\\tb': 1, 'c\\u00e9\\\\':",
 ]
 
 

@@ -857,6 +857,8 @@ class Engine:
                 frame.key = STRICT.raw_decode(self.text, k)[0]
             elif self.text[k] == "'":  # (JSON's escapes only, and no double quote: runs.py)
                 frame.key = scanstring(self.text[k + 1:self.text.index("'", k + 1)] + '"', 0, True)[0]
+            elif self.text[k] in _SMART_PAIR:  # (no quote of its pair inside: runs.py)
+                frame.key = self.text[k + 1:_smart_close(self.text, k)]
             else:
                 frame.key = UNQUOTED_KEY.match(self.text, k).group().strip()
         return frame.key if frame.key is not None else ""
@@ -959,8 +961,8 @@ def _members_decode(opener: str, text: str, pos: int, end: int) -> bool:
 
 def _key_before(text: str, colon: int) -> int:
     """The offset of the key that ends before the colon at `colon` (a span copied it):
-    a double-quoted key's opening quote (escaped quotes skipped), a single-quoted one's,
-    or the first character of a bare identifier."""
+    a double-quoted key's opening quote (escaped quotes skipped), a single-quoted or
+    typographic one's, or the first character of a bare identifier."""
     j = colon - 1
     while j >= 0 and text[j] in " \t\r\n":
         j -= 1
@@ -969,6 +971,9 @@ def _key_before(text: str, colon: int) -> int:
     q = text[j]
     if q == "'":
         return text.rfind("'", 0, j)
+    if q in _SMART_PAIR:  # (either quote of the pair may open it: runs._SMART)
+        pair = _SMART_PAIR[q]
+        return max(text.rfind(pair[0], 0, j), text.rfind(pair[1], 0, j))
     if q != '"':
         while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "_$"):
             j -= 1
@@ -982,6 +987,15 @@ def _key_before(text: str, colon: int) -> int:
         if slashes % 2 == 0:
             return k
     return -1
+
+
+_SMART_PAIR = {"\u201c": "\u201c\u201d", "\u201d": "\u201c\u201d", "\u2018": "\u2018\u2019", "\u2019": "\u2018\u2019"}
+
+
+def _smart_close(text: str, k: int) -> int:
+    """The offset of the quote that closes the typographic string opened at `k`."""
+    pair = _SMART_PAIR[text[k]]
+    return min(i for i in (text.find(pair[0], k + 1), text.find(pair[1], k + 1)) if i >= 0)
 
 
 def _last_top_comma(text: str, pos: int, stop: int) -> int:
