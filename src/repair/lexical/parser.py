@@ -35,7 +35,7 @@ from ..steps import (
 )
 from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
+from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
@@ -569,11 +569,12 @@ class Engine:
             return None
         text = self.text
         loose = False
-        end = SPAN.match(text, pos).end()
+        in_array = stack[-1].kind == ARR
+        end = (SPAN_IN_ARRAY if in_array else SPAN).match(text, pos).end()
         if end <= pos:
             if c not in LOOSE_FIRST:
                 return None
-            end = LOOSE_SPAN.match(text, pos, pos + LOOSE_WINDOW).end()
+            end = (LOOSE_SPAN_IN_ARRAY if in_array else LOOSE_SPAN).match(text, pos, pos + LOOSE_WINDOW).end()
             if end <= pos:
                 return None
             loose = True

@@ -216,25 +216,41 @@ CLEAN_NUMBER = re.compile(rf"{NUMBER}(?=[,\]}}])")
 # by `:`, a closer, or a comma and the next quote; a number or literal followed by a
 # separator; a closer followed by a separator (never the root's last closer: that ends the
 # value); a comma not followed by a closer or another comma. A `[` before a letter or `/`
-# is left alone (`[/CONTENT]`, `[end]` may end the value). Grammar the span does not check
-# (`{"a" "b"}` is not taken, but `{"a": "b": 1}` is) makes the final decode fail, and the
-# engine then reads the value again without spans.
+# is left alone (`[/CONTENT]`, `[end]` may end the value). Right after a `[` (or where the
+# engine stands in an array: `SPAN_IN_ARRAY`) the span does know its container, and takes
+# the items there as the array run does (a string followed by a comma and any value).
+# Grammar the span does not check (`{"a" "b"}` is not taken, but `{"a": "b": 1}` is)
+# makes the final decode fail, and the engine then reads the value again without spans.
 # The loose forms of the runs are taken too (`rewrite` turns them into JSON).
 _SEP = r"(?=[ \t\r\n]*[,:}\]])"
 _STRING_END = rf"(?=[ \t\r\n]*(?:[:}}\]]|,[ \t\r\n]*(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY})))"
-SPAN = re.compile(
-    rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}"
-    rf"|{NUMBER}{_SEP}|(?:true|false|null){_SEP}"
-    rf"|[}}\]]{_SEP}|,(?=[ \t\r\n]*[^ \t\r\n}}\]/#,]))*{P}"
-)
+_COMMA = r",(?=[ \t\r\n]*[^ \t\r\n}\]/#,])"
+
+
+def _items(string: str, other: str) -> str:
+    # items of an array, each with its comma (a string's comma before the start of a value)
+    return rf"(?:{_WS}(?:{string}{_WS},{_NEXT_ITEM}|{other}{_WS}{_COMMA}))*{P}"
+
+
+def _span(string: str, literal: str, more: str) -> tuple[str, str]:
+    """(the span's pattern, the same where the engine stands in an array); `more` adds
+    token alternatives (the loose span's identifier keys)."""
+    items = _items(string, rf"(?:{NUMBER}|{literal})")
+    tokens = (
+        rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
+        rf"|{NUMBER}{_SEP}|{literal}{_SEP}{more}"
+        rf"|[}}\]]{_SEP}|{_COMMA})*{P}"
+    )
+    return tokens, rf"(?:{_COMMA})?{items}{tokens}"
+
+
+_PLAIN_SPAN = _span(STRING, r"(?:true|false|null)", "")
+SPAN, SPAN_IN_ARRAY = re.compile(_PLAIN_SPAN[0]), re.compile(_PLAIN_SPAN[1])
 # The same with the loose forms, which `rewrite` turns into JSON token by token in
 # Python: the engine gives it a window of LOOSE_WINDOW characters at a time (a cut there
 # only ends the span early: every token needs what follows it).
-LOOSE_SPAN = re.compile(
-    rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}|{_SINGLE}{_STRING_END}|(?:{_SMART}){_STRING_END}"
-    rf"|{NUMBER}{_SEP}|(?:true|false|null|True|False|None){_SEP}|{_IDENT_KEY}"
-    rf"|[}}\]]{_SEP}|,(?=[ \t\r\n]*[^ \t\r\n}}\]/#,]))*{P}"
-)
+_LOOSE_SPAN = _span(rf"(?:{STRING}|{_SINGLE}|{_SMART})", r"(?:true|false|null|True|False|None)", rf"|{_IDENT_KEY}")
+LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY = re.compile(_LOOSE_SPAN[0]), re.compile(_LOOSE_SPAN[1])
 LOOSE_WINDOW = 512
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
