@@ -251,7 +251,7 @@ SPAN, SPAN_IN_ARRAY = re.compile(_PLAIN_SPAN[0]), re.compile(_PLAIN_SPAN[1])
 # only ends the span early: every token needs what follows it).
 _LOOSE_SPAN = _span(rf"(?:{STRING}|{_SINGLE}|{_SMART})", r"(?:true|false|null|True|False|None)", rf"|{_IDENT_KEY}")
 LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY = re.compile(_LOOSE_SPAN[0]), re.compile(_LOOSE_SPAN[1])
-LOOSE_WINDOW = 512
+LOOSE_WINDOW = 4096
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
 # quote is optional, so each is read once even where one never closes).
