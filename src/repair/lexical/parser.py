@@ -35,7 +35,7 @@ from ..steps import (
 )
 from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
+from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite, span_brackets
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
@@ -585,7 +585,7 @@ class Engine:
         if _ANY_BRACKET.search(stretch) is not None:
             # the brackets of the stretch, outside strings, with matched pairs removed:
             # what is left closes containers open before it, then opens new ones
-            residue = _NOT_BRACKET.sub("", ANY_STRING.sub("", stretch))
+            residue = span_brackets(stretch)
             for _ in range(64):
                 shorter = residue.replace("[]", "").replace("{}", "")
                 if shorter == residue:
@@ -947,7 +947,6 @@ class _SpanMiss(Exception):
     """The text written with spans does not decode: read the value again without them."""
 
 
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _ANY_BRACKET = re.compile(r"[\[\]{}]")
 
 

@@ -117,7 +117,7 @@ LOOSE_FIRST = frozenset("'TFN" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrst
 # optional, so no match ever fails after skipping: finditer reads the stretch once. (A
 # double-quoted string's closing quote is optional for the same reason.)
 _LOOSE_NEXT = re.compile(
-    rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:)|[^\'"A-Za-z_$0-9\-{SMART_QUOTES}])*{P}'
+    rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:)|[^\'"A-Za-z_$0-9\-{SMART_QUOTES}]+{P})*{P}'
     rf"(?P<tok>{_SINGLE_BARE}|{_SMART}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
     re.DOTALL,
 )
@@ -194,9 +194,13 @@ def _rewrite_single_quoted(stretch: str, start: int, steps: list) -> str | None:
 
 
 # In the text outside strings: a word that is not a literal (a bare key), outside numbers.
+# (Each pattern starts with the characters it can start with, so that a search skips to
+# them in C; the checks on the characters before are lookbehinds after them.)
 _OTHER_PY_WORD = re.compile(
-    r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null|True|False|None)(?![A-Za-z0-9_$]|[ \t]*:))[A-Za-z_$]")
-_PY_LITERAL = re.compile(r"(?<![A-Za-z0-9_$])(?:True|False|None)(?![A-Za-z0-9_$])")
+    r"[A-Za-z_$](?<![A-Za-z0-9_$.][A-Za-z_$])"
+    r"(?!(?:(?<=[tT])rue|(?<=[fF])alse|(?<=n)ull|(?<=N)one)(?![A-Za-z0-9_$]|[ \t]*:))")
+_PY_LITERAL = re.compile(
+    r"(?:True(?<![A-Za-z0-9_$]True)|False(?<![A-Za-z0-9_$]False)|None(?<![A-Za-z0-9_$]None))(?![A-Za-z0-9_$])")
 
 
 def _before_colon(text: str, pos: int, end: int) -> bool:
@@ -256,3 +260,19 @@ SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | fro
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
 # quote is optional, so each is read once even where one never closes).
 ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_NOT_BRACKET_BYTES = bytes(b for b in range(128) if b not in b"[]{}")
+
+
+def span_brackets(stretch: str) -> str:
+    """The brackets of a span's stretch that lie outside its strings, in order."""
+    if '\\"' not in stretch:
+        # every `"` delimits a string, so the text outside them is every other piece; and
+        # there, every `'` delimits one (a span's single-quoted strings hold no quote)
+        outside = "".join(stretch.split('"')[0::2])
+        if outside.isascii() or _SMART_CHAR.search(outside) is None:
+            if "'" in outside:
+                outside = "".join(outside.split("'")[0::2])
+            if outside.isascii():  # (always: a span's tokens outside strings are ASCII)
+                return outside.encode().translate(None, _NOT_BRACKET_BYTES).decode()
+    return _NOT_BRACKET.sub("", ANY_STRING.sub("", stretch))
