@@ -603,6 +603,18 @@ class Engine:
             frame = stack[-i]
             if frame.closer != ch or (frame.kind == OBJ) != (ch == "}"):
                 return self._no_spans()  # a closer that needs a decision (or a tuple, a set)
+        last = body[-1]
+        at = pos + len(body) - 1
+        k = WS.match(text, at + 1).end() if last == "," else self.n
+        trailing = k < self.n and text[k] in "}]"
+        if trailing:
+            # a trailing comma: the closer after it must be its container's (runs.SPAN)
+            if openers:
+                kind, closer = (OBJ, "}") if openers[-1] == "{" else (ARR, "]")
+            else:
+                kind, closer = stack[-1 - closing].kind, stack[-1 - closing].closer
+            if text[k] != closer or kind != (OBJ if closer == "}" else ARR) or (at == pos and not stack[-1].items):
+                return self._no_spans()
         self.spanned = True
         # (a loose span's single quotes, Python literals and bare keys are rewritten;
         # a plain span is JSON tokens only, copied as they are)
@@ -616,8 +628,12 @@ class Engine:
             stack.append(frame)
             counts[frame.closer] += 1
         frame = stack[-1]
-        last = body[-1]
-        at = pos + len(body) - 1
+        if trailing:  # dropped, with the engine's step; the closer is read next
+            out.append(rewrite(text, pos, at, self.steps) if loose else text[pos:at])
+            self.steps.append(trailing_comma(at))
+            if at > pos:
+                frame.member_done()
+            return at + 1, AFTER
         if last == ",":
             out.append(rewrite(text, pos, at, self.steps) if loose else text[pos:at])
             if not frame.items and body[:-1].strip(" \t\r\n,"):

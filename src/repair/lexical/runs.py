@@ -223,11 +223,15 @@ CLEAN_NUMBER = re.compile(rf"{NUMBER}(?=[,\]}}])")
 # is left alone (`[/CONTENT]`, `[end]` may end the value). Right after a `[` (or where the
 # engine stands in an array: `SPAN_IN_ARRAY`) the span does know its container, and takes
 # the items there as the array run does (a string followed by a comma and any value).
+# A span may end with a trailing comma right after a value (a closer follows it): the
+# engine drops it when the closer matches the container (Engine._span), which is where a
+# string before it ends whatever its container.
 # Grammar the span does not check (`{"a" "b"}` is not taken, but `{"a": "b": 1}` is)
 # makes the final decode fail, and the engine then reads the value again without spans.
 # The loose forms of the runs are taken too (`rewrite` turns them into JSON).
 _SEP = r"(?=[ \t\r\n]*[,:}\]])"
-_STRING_END = rf"(?=[ \t\r\n]*(?:[:}}\]]|,[ \t\r\n]*(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY})))"
+_STRING_END = rf"(?=[ \t\r\n]*(?:[:}}\]]|,[ \t\r\n]*(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY}))|,[ \t\r\n]*[}}\]])"
+_TRAILING = rf"(?:(?<=[\"'0-9el\]}}{SMART_QUOTES}]),(?=[ \t\r\n]*[}}\]]))?"  # (after a value's last character)
 _COMMA = r",(?=[ \t\r\n]*[^ \t\r\n}\]/#,])"
 
 
@@ -243,7 +247,7 @@ def _span(string: str, literal: str, more: str) -> tuple[str, str]:
     tokens = (
         rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
         rf"|{NUMBER}{_SEP}|{literal}{_SEP}{more}"
-        rf"|[}}\]]{_SEP}|{_COMMA})*{P}"
+        rf"|[}}\]]{_SEP}|{_COMMA})*{P}{_TRAILING}"
     )
     return tokens, rf"(?:{_COMMA})?{items}{tokens}"
 
