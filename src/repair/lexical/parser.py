@@ -62,6 +62,7 @@ _ARRAY_FIRST = frozenset('"-0123456789tfn[{]')
 # Structure inside a stretch C has read as valid: strings removed, then all but brackets and commas.
 _STRINGS = re.compile(rf'"{STRING_BODY}"?', re.DOTALL)  # (closing quote optional: each string read once)
 _NOT_STRUCTURE = re.compile(r"[^\[\]{},]+")
+_NOT_STRUCTURE_BYTES = bytes(b for b in range(128) if b not in b"[]{},")
 TRIVIA_FIRST = frozenset(" \t\r\n/#") | INVISIBLE  # what skip_insignificant may skip
 RUN_FIRST = frozenset('"-0123456789tfn') | LOOSE_FIRST  # what a run may start with (not a bracket: C tries a container whole first)
 
@@ -1022,8 +1023,11 @@ def _last_top_comma(text: str, pos: int, stop: int) -> int:
     if stop <= pos:
         return -1
     window = text[pos:stop]
-    bare = _STRINGS.sub('""', window)
-    structure = _NOT_STRUCTURE.sub("", bare)
+    bare, lost = _empty_strings(window)
+    if bare.isascii():  # (it is: C read it as JSON, and outside strings JSON is ASCII)
+        structure = bare.encode().translate(None, _NOT_STRUCTURE_BYTES).decode()
+    else:
+        structure = _NOT_STRUCTURE.sub("", bare)
     total = structure.count("[") + structure.count("{") - structure.count("]") - structure.count("}")
     if total < 0:
         return -1
@@ -1045,9 +1049,19 @@ def _last_top_comma(text: str, pos: int, stop: int) -> int:
         k = bare.rfind(",", 0, k)
     # back to the window: the strings after the comma are the last ones, emptied
     emptied = bare.count('""', k)
-    strings = _STRINGS.findall(window)
-    tail = len(bare) - k + sum(len(x) - 2 for x in strings[len(strings) - emptied:]) if emptied else len(bare) - k
+    tail = len(bare) - k + sum(lost[len(lost) - emptied:]) if emptied else len(bare) - k
     return pos + len(window) - tail
+
+
+def _empty_strings(window: str):
+    """(window with each string replaced by `""`, how many characters each one lost).
+    Where no quote is escaped and every string closes, each `"` delimits one, so the
+    window splits on them; else the strings are read by a pattern."""
+    if '\\"' not in window:
+        pieces = window.split('"')
+        if len(pieces) % 2:
+            return '""'.join(pieces[0::2]), list(map(len, pieces[1::2]))
+    return _STRINGS.sub('""', window), [len(x) - 2 for x in _STRINGS.findall(window)]
 
 
 def _is_stray(c: str) -> bool:
