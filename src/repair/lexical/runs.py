@@ -24,7 +24,6 @@ so each match is linear in what it reads.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from itertools import accumulate, count, islice, repeat
 from operator import add
 
@@ -183,13 +182,10 @@ def _rewrite_single_quoted(stretch: str, start: int, steps: list) -> str | None:
     code, _, message, found, put = single_quotes(0)  # (the step's words, written once in steps.py)
     steps.extend(zip(repeat(code), islice(quotes, 0, None, 2), repeat(message), repeat(found), repeat(put)))
     if "True" in outside or "False" in outside or "None" in outside:
-        # offsets: where each outside piece starts in `outside` and in the text
-        at_outside = list(accumulate(map(add, map(len, pieces[0::2]), repeat(1)), initial=0))
-        at_text = list(accumulate(map(add, map(len, pieces), repeat(1)), initial=start))[0::2]
-        for m in _PY_LITERAL.finditer(outside):
-            j = bisect_right(at_outside, m.start()) - 1
-            word = m.group()
-            steps.append(literal(at_text[j] + m.start() - at_outside[j], word, LITERALS[word][1], _PYTHON_WORDS[word]))
+        for m in _NEXT_PY_LITERAL.finditer(stretch):
+            word = m.group("lit")
+            if word is not None:
+                steps.append(literal(start + m.start("lit"), word, LITERALS[word][1], _PYTHON_WORDS[word]))
         outside = outside.replace("True", "true").replace("False", "false").replace("None", "null")
         pieces[0::2] = outside.split("\x00")
     return '"'.join(pieces)
@@ -201,8 +197,10 @@ def _rewrite_single_quoted(stretch: str, start: int, steps: list) -> str | None:
 _OTHER_PY_WORD = re.compile(
     r"[A-Za-z_$](?<![A-Za-z0-9_$.][A-Za-z_$])"
     r"(?!(?:(?<=[tT])rue|(?<=[fF])alse|(?<=n)ull|(?<=N)one)(?![A-Za-z0-9_$]|[ \t]*:))")
-_PY_LITERAL = re.compile(
-    r"(?:True(?<![A-Za-z0-9_$]True)|False(?<![A-Za-z0-9_$]False)|None(?<![A-Za-z0-9_$]None))(?![A-Za-z0-9_$])")
+_PY_LITERAL = r"(?:True(?<![A-Za-z0-9_$]True)|False(?<![A-Za-z0-9_$]False)|None(?<![A-Za-z0-9_$]None))(?![A-Za-z0-9_$])"
+# In a stretch of single-quoted strings: what lies before the next Python literal outside
+# them (skipped in C), and that literal (optional, so finditer reads the stretch once)
+_NEXT_PY_LITERAL = re.compile(rf"(?:'[^']*{P}'|[^'TFN]+{P}|(?!{_PY_LITERAL})[TFN])*{P}(?P<lit>{_PY_LITERAL})?")
 
 
 def _before_colon(text: str, pos: int, end: int) -> bool:
