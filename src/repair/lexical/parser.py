@@ -571,11 +571,13 @@ class Engine:
         text = self.text
         loose = False
         in_array = stack[-1].kind == ARR
-        end = (SPAN_IN_ARRAY if in_array else SPAN).match(text, pos).end()
+        end = (SPAN_IN_ARRAY.match(text, pos) if in_array else SPAN.match(text, pos)).end()
         if end <= pos:
             if c not in LOOSE_FIRST:
                 return None
-            end = (LOOSE_SPAN_IN_ARRAY if in_array else LOOSE_SPAN).match(text, pos, pos + LOOSE_WINDOW).end()
+            limit = pos + LOOSE_WINDOW
+            m = LOOSE_SPAN_IN_ARRAY.match(text, pos, limit) if in_array else LOOSE_SPAN.match(text, pos, limit)
+            end = m.end()
             if end <= pos:
                 return None
             loose = True

@@ -253,12 +253,14 @@ def _span(string: str, literal: str, more: str) -> tuple[str, str]:
 
 
 _PLAIN_SPAN = _span(STRING, r"(?:true|false|null)", "")
-SPAN, SPAN_IN_ARRAY = re.compile(_PLAIN_SPAN[0]), re.compile(_PLAIN_SPAN[1])
+SPAN = re.compile(_PLAIN_SPAN[0])
+SPAN_IN_ARRAY = re.compile(_PLAIN_SPAN[1])
 # The same with the loose forms, which `rewrite` turns into JSON token by token in
 # Python: the engine gives it a window of LOOSE_WINDOW characters at a time (a cut there
 # only ends the span early: every token needs what follows it).
 _LOOSE_SPAN = _span(rf"(?:{STRING}|{_SINGLE}|{_SMART})", r"(?:true|false|null|True|False|None)", rf"|{_IDENT_KEY}")
-LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY = re.compile(_LOOSE_SPAN[0]), re.compile(_LOOSE_SPAN[1])
+LOOSE_SPAN = re.compile(_LOOSE_SPAN[0])
+LOOSE_SPAN_IN_ARRAY = re.compile(_LOOSE_SPAN[1])
 LOOSE_WINDOW = 4096
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
