@@ -108,15 +108,14 @@ LOOSE_OBJECT_RUN = re.compile(_object_run(_LOOSE_KEY, _LOOSE_VALUE, rf"(?:[\"']|
 LOOSE_ARRAY_RUN = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON}|{_LOOSE_FLAT})", _LOOSE_VALUE))
 LOOSE_FIRST = frozenset("'TFN" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 
-# The tokens of a loose stretch that may need rewriting (strings are matched whole so that
-# nothing inside one is touched; numbers so that `1e5` is not read as a word).
 # In a loose stretch, the next token that may need rewriting (a single-quoted string or a
-# word that is not true/false/null), after what needs none (double-quoted strings,
-# numbers, JSON's literals, punctuation), which the match skips in C. The token is
-# optional, so no match ever fails after skipping: finditer reads the stretch once. (A
-# double-quoted string's closing quote is optional for the same reason.)
+# word that is not true/false/null), after what needs none, which the match skips in C:
+# double-quoted strings (whole, so that nothing inside one is touched), numbers and
+# punctuation in one run, an exponent's letter after a digit (`1e5` is no word), JSON's
+# literals. The token is optional, so no match ever fails after skipping: finditer reads
+# the stretch once. (A double-quoted string's closing quote is optional for the same reason.)
 _LOOSE_NEXT = re.compile(
-    rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:)|[^\'"A-Za-z_$0-9\-{SMART_QUOTES}]+{P})*{P}'
+    rf'(?:"{STRING_BODY}"?|[^\'"A-Za-z_${SMART_QUOTES}]+{P}|(?<=[0-9.])[eE]|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:))*{P}'
     rf"(?P<tok>{_SINGLE_BARE}|{_SMART}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
     re.DOTALL,
 )
