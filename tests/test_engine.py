@@ -443,12 +443,14 @@ def test_the_runs_read_loose_members_without_the_construct_functions(monkeypatch
 # ------------------------------------------------------------ runs vs construct functions
 
 _SAFE = "abc XYZ 019.,:;!?-_/{}[]()#*+=<>@%&|~^`\u00e9\U0001f600"
+_ESCAPES = ["\\\\", "\\n", "\\t", "\\/", "\\u00e9", "\\'", "\\x41", "\\d"]
 
 
 class Gen:
     """A seeded generator of containers made of what the runs take: JSON members,
-    single-quoted strings with no quote, backslash or control character, Python
-    literals and identifier keys, with any JSON whitespace between tokens."""
+    single-quoted strings with no quote or control character (now and then with an
+    escape, JSON's or Python's), Python literals and identifier keys, with any JSON
+    whitespace between tokens, and now and then a trailing comma."""
 
     def __init__(self, seed: int) -> None:
         self.r = random.Random(seed)
@@ -461,7 +463,10 @@ class Gen:
         return r.choice("abcxyzABZ_$") + "".join(r.choice("abcxyz_$AZ09") for _ in range(r.randrange(6)))
 
     def single(self):
-        return "'" + "".join(self.r.choice(_SAFE) for _ in range(self.r.randrange(8))) + "'"
+        # (with an escape now and then: JSON's own, which the runs take, or Python's)
+        chars = _SAFE if self.r.random() < 0.8 else _SAFE + "\\"
+        s = "".join(self.r.choice(chars) for _ in range(self.r.randrange(8)))
+        return "'" + s.replace("\\", self.r.choice(_ESCAPES)) + "'"
 
     def double(self):
         s = "".join(self.r.choice(_SAFE + "'") for _ in range(self.r.randrange(8)))
@@ -500,9 +505,10 @@ class Gen:
     def container(self, depth=0):
         r, ws = self.r, self.ws
         n = r.randrange(6) if r.random() < 0.9 else r.randrange(40, 80)  # long ones reach _rest_fast
+        trailing = "," + ws() if n and r.random() < 0.2 else ""  # (a trailing comma now and then)
         if r.random() < 0.5:
-            return "[" + ",".join(ws() + self.value(depth) + ws() for _ in range(n)) + "]"
-        return "{" + ",".join(ws() + self.key() + ws() + ":" + ws() + self.value(depth) + ws() for _ in range(n)) + "}"
+            return "[" + ",".join(ws() + self.value(depth) + ws() for _ in range(n)) + trailing + "]"
+        return "{" + ",".join(ws() + self.key() + ws() + ":" + ws() + self.value(depth) + ws() for _ in range(n)) + trailing + "}"
 
 
 AGREEMENT_CASES = 1000
@@ -523,7 +529,7 @@ def test_runs_agree_with_the_construct_functions(monkeypatch):
             disagreements.append(text)
     assert not disagreements, f"{len(disagreements)} disagreements, first: {disagreements[0]!r}"
     # the corpus did exercise every loose token kind (else the test would prove nothing)
-    assert {"repair_single_quotes", "repair_python_literal", "repair_unquoted_key"} <= seen_codes
+    assert {"repair_single_quotes", "repair_python_literal", "repair_unquoted_key", "repair_trailing_comma"} <= seen_codes
 
 
 AGREEMENT_EXAMPLES = [
@@ -540,6 +546,12 @@ AGREEMENT_EXAMPLES = [
     "['a', 'b',]",  # a trailing comma after a run
     "{'a': \"it's\", 'b': 'x'}",
     "{'a': 'x'} trailing",
+    # a key a run or span copied, named in a message (no value follows it)
+    "{\u201ca\u201d: 1, \u201cphone\u201d:", "{\u2018a\u2019: 1, \u2018phone\u2019:",
+    '{"x": [1], \u201cphone\u201d:', "{'a\\tb': 1, 'c\\u00e9\\\\':",
+    # trailing commas inside spans, and commas before closers that are not trailing ones
+    '{"a": ["x", ], "b": {"c": \'d\', }, "e": [[1, ], {}, ], }',
+    '{"a": "x",\n  ] "b": 1, "c": [2]}', '["a", }, 1, [2]]', '{"a": 1, "b", }', '[[,], 1, [1,,], ["a,]", ], {"k": "b,}", }]', '[{"a", "b", }, {1, 2, }, ("x", ), ["k": "v", }]',
 ]
 
 

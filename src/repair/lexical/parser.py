@@ -23,6 +23,7 @@ data by extraction (`stop`), never looked up in extraction.
 from __future__ import annotations
 
 import re
+from json.decoder import scanstring
 from json.encoder import encode_basestring
 from operator import itemgetter
 
@@ -34,7 +35,7 @@ from ..steps import (
 )
 from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_WINDOW, SPAN, SPAN_FIRST, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite
+from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite, span_brackets
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
@@ -61,6 +62,7 @@ _ARRAY_FIRST = frozenset('"-0123456789tfn[{]')
 # Structure inside a stretch C has read as valid: strings removed, then all but brackets and commas.
 _STRINGS = re.compile(rf'"{STRING_BODY}"?', re.DOTALL)  # (closing quote optional: each string read once)
 _NOT_STRUCTURE = re.compile(r"[^\[\]{},]+")
+_NOT_STRUCTURE_BYTES = bytes(b for b in range(128) if b not in b"[]{},")
 TRIVIA_FIRST = frozenset(" \t\r\n/#") | INVISIBLE  # what skip_insignificant may skip
 RUN_FIRST = frozenset('"-0123456789tfn') | LOOSE_FIRST  # what a run may start with (not a bracket: C tries a container whole first)
 
@@ -568,11 +570,14 @@ class Engine:
             return None
         text = self.text
         loose = False
-        end = SPAN.match(text, pos).end()
+        in_array = stack[-1].kind == ARR
+        end = (SPAN_IN_ARRAY.match(text, pos) if in_array else SPAN.match(text, pos)).end()
         if end <= pos:
             if c not in LOOSE_FIRST:
                 return None
-            end = LOOSE_SPAN.match(text, pos, pos + LOOSE_WINDOW).end()
+            limit = pos + LOOSE_WINDOW
+            m = LOOSE_SPAN_IN_ARRAY.match(text, pos, limit) if in_array else LOOSE_SPAN.match(text, pos, limit)
+            end = m.end()
             if end <= pos:
                 return None
             loose = True
@@ -583,7 +588,7 @@ class Engine:
         if _ANY_BRACKET.search(stretch) is not None:
             # the brackets of the stretch, outside strings, with matched pairs removed:
             # what is left closes containers open before it, then opens new ones
-            residue = _NOT_BRACKET.sub("", ANY_STRING.sub("", stretch))
+            residue = span_brackets(stretch)
             for _ in range(64):
                 shorter = residue.replace("[]", "").replace("{}", "")
                 if shorter == residue:
@@ -601,6 +606,18 @@ class Engine:
             frame = stack[-i]
             if frame.closer != ch or (frame.kind == OBJ) != (ch == "}"):
                 return self._no_spans()  # a closer that needs a decision (or a tuple, a set)
+        last = body[-1]
+        at = pos + len(body) - 1
+        k = WS.match(text, at + 1).end() if last == "," else self.n
+        trailing = k < self.n and text[k] in "}]"
+        if trailing:
+            # a trailing comma: the closer after it must be its container's (runs.SPAN)
+            if openers:
+                kind, closer = (OBJ, "}") if openers[-1] == "{" else (ARR, "]")
+            else:
+                kind, closer = stack[-1 - closing].kind, stack[-1 - closing].closer
+            if text[k] != closer or kind != (OBJ if closer == "}" else ARR) or (at == pos and not stack[-1].items):
+                return self._no_spans()
         self.spanned = True
         # (a loose span's single quotes, Python literals and bare keys are rewritten;
         # a plain span is JSON tokens only, copied as they are)
@@ -614,8 +631,12 @@ class Engine:
             stack.append(frame)
             counts[frame.closer] += 1
         frame = stack[-1]
-        last = body[-1]
-        at = pos + len(body) - 1
+        if trailing:  # dropped, with the engine's step; the closer is read next
+            out.append(rewrite(text, pos, at, self.steps) if loose else text[pos:at])
+            self.steps.append(trailing_comma(at))
+            if at > pos:
+                frame.member_done()
+            return at + 1, AFTER
         if last == ",":
             out.append(rewrite(text, pos, at, self.steps) if loose else text[pos:at])
             if not frame.items and body[:-1].strip(" \t\r\n,"):
@@ -854,8 +875,10 @@ class Engine:
             k = frame.key_pos
             if self.text[k] == '"':
                 frame.key = STRICT.raw_decode(self.text, k)[0]
-            elif self.text[k] == "'":
-                frame.key = self.text[k + 1:self.text.index("'", k + 1)]
+            elif self.text[k] == "'":  # (JSON's escapes only, and no double quote: runs.py)
+                frame.key = scanstring(self.text[k + 1:self.text.index("'", k + 1)] + '"', 0, True)[0]
+            elif self.text[k] in _SMART_PAIR:  # (no quote of its pair inside: runs.py)
+                frame.key = self.text[k + 1:_smart_close(self.text, k)]
             else:
                 frame.key = UNQUOTED_KEY.match(self.text, k).group().strip()
         return frame.key if frame.key is not None else ""
@@ -943,7 +966,6 @@ class _SpanMiss(Exception):
     """The text written with spans does not decode: read the value again without them."""
 
 
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _ANY_BRACKET = re.compile(r"[\[\]{}]")
 
 
@@ -958,8 +980,8 @@ def _members_decode(opener: str, text: str, pos: int, end: int) -> bool:
 
 def _key_before(text: str, colon: int) -> int:
     """The offset of the key that ends before the colon at `colon` (a span copied it):
-    a double-quoted key's opening quote (escaped quotes skipped), a single-quoted one's,
-    or the first character of a bare identifier."""
+    a double-quoted key's opening quote (escaped quotes skipped), a single-quoted or
+    typographic one's, or the first character of a bare identifier."""
     j = colon - 1
     while j >= 0 and text[j] in " \t\r\n":
         j -= 1
@@ -968,6 +990,9 @@ def _key_before(text: str, colon: int) -> int:
     q = text[j]
     if q == "'":
         return text.rfind("'", 0, j)
+    if q in _SMART_PAIR:  # (either quote of the pair may open it: runs._SMART)
+        pair = _SMART_PAIR[q]
+        return max(text.rfind(pair[0], 0, j), text.rfind(pair[1], 0, j))
     if q != '"':
         while j > 0 and (text[j - 1].isalnum() or text[j - 1] in "_$"):
             j -= 1
@@ -983,6 +1008,15 @@ def _key_before(text: str, colon: int) -> int:
     return -1
 
 
+_SMART_PAIR = {"\u201c": "\u201c\u201d", "\u201d": "\u201c\u201d", "\u2018": "\u2018\u2019", "\u2019": "\u2018\u2019"}
+
+
+def _smart_close(text: str, k: int) -> int:
+    """The offset of the quote that closes the typographic string opened at `k`."""
+    pair = _SMART_PAIR[text[k]]
+    return min(i for i in (text.find(pair[0], k + 1), text.find(pair[1], k + 1)) if i >= 0)
+
+
 def _last_top_comma(text: str, pos: int, stop: int) -> int:
     """The offset of the last comma in text[pos:stop] outside any bracket that opens in it;
     -1 if there is none. text[pos:stop] is valid JSON as far as it goes (C read it), so its
@@ -991,8 +1025,11 @@ def _last_top_comma(text: str, pos: int, stop: int) -> int:
     if stop <= pos:
         return -1
     window = text[pos:stop]
-    bare = _STRINGS.sub('""', window)
-    structure = _NOT_STRUCTURE.sub("", bare)
+    bare, lost = _empty_strings(window)
+    if bare.isascii():  # (it is: C read it as JSON, and outside strings JSON is ASCII)
+        structure = bare.encode().translate(None, _NOT_STRUCTURE_BYTES).decode()
+    else:
+        structure = _NOT_STRUCTURE.sub("", bare)
     total = structure.count("[") + structure.count("{") - structure.count("]") - structure.count("}")
     if total < 0:
         return -1
@@ -1014,9 +1051,19 @@ def _last_top_comma(text: str, pos: int, stop: int) -> int:
         k = bare.rfind(",", 0, k)
     # back to the window: the strings after the comma are the last ones, emptied
     emptied = bare.count('""', k)
-    strings = _STRINGS.findall(window)
-    tail = len(bare) - k + sum(len(x) - 2 for x in strings[len(strings) - emptied:]) if emptied else len(bare) - k
+    tail = len(bare) - k + sum(lost[len(lost) - emptied:]) if emptied else len(bare) - k
     return pos + len(window) - tail
+
+
+def _empty_strings(window: str):
+    """(window with each string replaced by `""`, how many characters each one lost).
+    Where no quote is escaped and every string closes, each `"` delimits one, so the
+    window splits on them; else the strings are read by a pattern."""
+    if '\\"' not in window:
+        pieces = window.split('"')
+        if len(pieces) % 2:
+            return '""'.join(pieces[0::2]), list(map(len, pieces[1::2]))
+    return _STRINGS.sub('""', window), [len(x) - 2 for x in _STRINGS.findall(window)]
 
 
 def _is_stray(c: str) -> bool:

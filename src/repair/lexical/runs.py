@@ -24,7 +24,6 @@ so each match is linear in what it reads.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from itertools import accumulate, count, islice, repeat
 from operator import add
 
@@ -43,10 +42,13 @@ _NOT_BEFORE_CLOSER = rf"(?!{_WS}[}}\])])"
 STRING = rf"(?:{_STRING_NO_BRACKET}|{_STRING_ANY}{_NOT_BEFORE_CLOSER})"
 NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
 _LITERAL = r"(?:true|false|null)"
-# the loose forms: a single-quoted string with no quote, backslash or control character
-# inside; Python's literals; an identifier key (its colon on the same line)
-_SINGLE_BARE = rf"'[^'\"\\\x00-\x1f]*{P}'"
-_SINGLE = rf"(?:'[^'\"\\\x00-\x1f(\[{{]*{P}'|{_SINGLE_BARE}{_NOT_BEFORE_CLOSER})"
+# the loose forms: a single-quoted string with no quote or control character inside and no
+# backslash but JSON's own escapes (other than `\"`: strings.py copies those as they are);
+# Python's literals; an identifier key (its colon on the same line)
+_SINGLE_ESC = r"\\(?:[\\/bfnrt]|u[0-9a-fA-F]{4})"
+_SINGLE_BARE = rf"'[^'\"\\\x00-\x1f]*{P}(?:{_SINGLE_ESC}[^'\"\\\x00-\x1f]*{P})*{P}'"
+_SINGLE_NO_BRACKET = rf"'[^'\"\\\x00-\x1f(\[{{]*{P}(?:{_SINGLE_ESC}[^'\"\\\x00-\x1f(\[{{]*{P})*{P}'"
+_SINGLE = rf"(?:{_SINGLE_NO_BRACKET}|{_SINGLE_BARE}{_NOT_BEFORE_CLOSER})"
 # a string in typographic quotes with no quote, backslash, control character or bracket
 # inside (a bracket may make a closer after it part of the string: strings.is_real_end)
 _SMART = rf"[\u201c\u201d][^\u201c\u201d\"\\\x00-\x1f(\[{{]*{P}[\u201c\u201d]|[\u2018\u2019][^\u2018\u2019'\"\\\x00-\x1f(\[{{]*{P}[\u2018\u2019]"
@@ -106,28 +108,29 @@ LOOSE_OBJECT_RUN = re.compile(_object_run(_LOOSE_KEY, _LOOSE_VALUE, rf"(?:[\"']|
 LOOSE_ARRAY_RUN = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON}|{_LOOSE_FLAT})", _LOOSE_VALUE))
 LOOSE_FIRST = frozenset("'TFN" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 
-# The tokens of a loose stretch that may need rewriting (strings are matched whole so that
-# nothing inside one is touched; numbers so that `1e5` is not read as a word).
 # In a loose stretch, the next token that may need rewriting (a single-quoted string or a
-# word that is not true/false/null), after what needs none (double-quoted strings,
-# numbers, JSON's literals, punctuation), which the match skips in C. The token is
-# optional, so no match ever fails after skipping: finditer reads the stretch once. (A
-# double-quoted string's closing quote is optional for the same reason.)
+# word that is not true/false/null), after what needs none, which the match skips in C:
+# double-quoted strings (whole, so that nothing inside one is touched), numbers and
+# punctuation in one run, an exponent's letter after a digit (`1e5` is no word), JSON's
+# literals. The token is optional, so no match ever fails after skipping: finditer reads
+# the stretch once. (A double-quoted string's closing quote is optional for the same reason.)
 _LOOSE_NEXT = re.compile(
-    rf'(?:"{STRING_BODY}"?|-?[0-9][0-9.eE+\-]*{P}|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:)|[^\'"A-Za-z_$0-9\-{SMART_QUOTES}])*{P}'
+    rf'(?:"{STRING_BODY}"?|[^\'"A-Za-z_${SMART_QUOTES}]+{P}|(?<=[0-9.])[eE]|(?:true|false|null)(?![A-Za-z0-9_$]|[ \t]*:))*{P}'
     rf"(?P<tok>{_SINGLE_BARE}|{_SMART}|[A-Za-z_$][A-Za-z0-9_$]*{P})?",
     re.DOTALL,
 )
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
-_SMART_CHAR = re.compile(f"[{SMART_QUOTES}]")
+def _no_smart_quote(text: str) -> bool:
+    # (four substring searches in C cost less than one regex search for a class of four)
+    return text.isascii() or not ("\u201c" in text or "\u201d" in text or "\u2018" in text or "\u2019" in text)
 
 
 def rewrite(text: str, start: int, end: int, steps: list) -> str:
     """JSON for the loose stretch text[start:end], recording a Step per rewritten token."""
     stretch = text[start:end]
-    if '"' not in stretch and "\\" not in stretch and _SMART_CHAR.search(stretch) is None:
+    if '"' not in stretch and _no_smart_quote(stretch):
         fast = _rewrite_single_quoted(stretch, start, steps)
         if fast is not None:
             return fast
@@ -162,7 +165,7 @@ def rewrite(text: str, start: int, end: int, steps: list) -> str:
 
 def _rewrite_single_quoted(stretch: str, start: int, steps: list) -> str | None:
     """A stretch with no double quote: every `'` is a string delimiter (a loose span takes
-    only strings with no quote inside), so the text splits on `'` into what lies outside
+    only strings with no quote inside, and no escaped one), so the text splits on `'` into what lies outside
     strings (even pieces) and their insides (odd pieces). When the outside holds no word
     but JSON's and Python's literals, the rewrite is done with C string operations: one
     replace for the quotes, three for the literals (outside strings only), and the steps
@@ -178,22 +181,25 @@ def _rewrite_single_quoted(stretch: str, start: int, steps: list) -> str | None:
     code, _, message, found, put = single_quotes(0)  # (the step's words, written once in steps.py)
     steps.extend(zip(repeat(code), islice(quotes, 0, None, 2), repeat(message), repeat(found), repeat(put)))
     if "True" in outside or "False" in outside or "None" in outside:
-        # offsets: where each outside piece starts in `outside` and in the text
-        at_outside = list(accumulate(map(add, map(len, pieces[0::2]), repeat(1)), initial=0))
-        at_text = list(accumulate(map(add, map(len, pieces), repeat(1)), initial=start))[0::2]
-        for m in _PY_LITERAL.finditer(outside):
-            j = bisect_right(at_outside, m.start()) - 1
-            word = m.group()
-            steps.append(literal(at_text[j] + m.start() - at_outside[j], word, LITERALS[word][1], _PYTHON_WORDS[word]))
+        for m in _NEXT_PY_LITERAL.finditer(stretch):
+            word = m.group("lit")
+            if word is not None:
+                steps.append(literal(start + m.start("lit"), word, LITERALS[word][1], _PYTHON_WORDS[word]))
         outside = outside.replace("True", "true").replace("False", "false").replace("None", "null")
         pieces[0::2] = outside.split("\x00")
     return '"'.join(pieces)
 
 
 # In the text outside strings: a word that is not a literal (a bare key), outside numbers.
+# (Each pattern starts with the characters it can start with, so that a search skips to
+# them in C; the checks on the characters before are lookbehinds after them.)
 _OTHER_PY_WORD = re.compile(
-    r"(?<![A-Za-z0-9_$.])(?!(?:true|false|null|True|False|None)(?![A-Za-z0-9_$]|[ \t]*:))[A-Za-z_$]")
-_PY_LITERAL = re.compile(r"(?<![A-Za-z0-9_$])(?:True|False|None)(?![A-Za-z0-9_$])")
+    r"[A-Za-z_$](?<![A-Za-z0-9_$.][A-Za-z_$])"
+    r"(?!(?:(?<=[tT])rue|(?<=[fF])alse|(?<=n)ull|(?<=N)one)(?![A-Za-z0-9_$]|[ \t]*:))")
+_PY_LITERAL = r"(?:True(?<![A-Za-z0-9_$]True)|False(?<![A-Za-z0-9_$]False)|None(?<![A-Za-z0-9_$]None))(?![A-Za-z0-9_$])"
+# In a stretch of single-quoted strings: what lies before the next Python literal outside
+# them (skipped in C), and that literal (optional, so finditer reads the stretch once)
+_NEXT_PY_LITERAL = re.compile(rf"(?:'[^']*{P}'|[^'TFN]+{P}|(?!{_PY_LITERAL})[TFN])*{P}(?P<lit>{_PY_LITERAL})?")
 
 
 def _before_colon(text: str, pos: int, end: int) -> bool:
@@ -213,27 +219,65 @@ CLEAN_NUMBER = re.compile(rf"{NUMBER}(?=[,\]}}])")
 # by `:`, a closer, or a comma and the next quote; a number or literal followed by a
 # separator; a closer followed by a separator (never the root's last closer: that ends the
 # value); a comma not followed by a closer or another comma. A `[` before a letter or `/`
-# is left alone (`[/CONTENT]`, `[end]` may end the value). Grammar the span does not check
-# (`{"a" "b"}` is not taken, but `{"a": "b": 1}` is) makes the final decode fail, and the
-# engine then reads the value again without spans.
+# is left alone (`[/CONTENT]`, `[end]` may end the value). Right after a `[` (or where the
+# engine stands in an array: `SPAN_IN_ARRAY`) the span does know its container, and takes
+# the items there as the array run does (a string followed by a comma and any value).
+# A span may end with a trailing comma right after a value (a closer follows it): the
+# engine drops it when the closer matches the container (Engine._span), which is where a
+# string before it ends whatever its container.
+# Grammar the span does not check (`{"a" "b"}` is not taken, but `{"a": "b": 1}` is)
+# makes the final decode fail, and the engine then reads the value again without spans.
 # The loose forms of the runs are taken too (`rewrite` turns them into JSON).
 _SEP = r"(?=[ \t\r\n]*[,:}\]])"
-_STRING_END = rf"(?=[ \t\r\n]*(?:[:}}\]]|,[ \t\r\n]*(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY})))"
-SPAN = re.compile(
-    rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}"
-    rf"|{NUMBER}{_SEP}|(?:true|false|null){_SEP}"
-    rf"|[}}\]]{_SEP}|,(?=[ \t\r\n]*[^ \t\r\n}}\]/#,]))*{P}"
-)
+_STRING_END = rf"(?=[ \t\r\n]*(?:[:}}\]]|,[ \t\r\n]*(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY}))|,[ \t\r\n]*[}}\]])"
+_TRAILING = rf"(?:(?<=[\"'0-9el\]}}{SMART_QUOTES}]),(?=[ \t\r\n]*[}}\]]))?"  # (after a value's last character)
+_COMMA = r",(?=[ \t\r\n]*[^ \t\r\n}\]/#,])"
+
+
+def _items(string: str, other: str) -> str:
+    # items of an array, each with its comma (a string's comma before the start of a value)
+    return rf"(?:{_WS}(?:{string}{_WS},{_NEXT_ITEM}|{other}{_WS}{_COMMA}))*{P}"
+
+
+def _span(string: str, literal: str, more: str) -> tuple[str, str]:
+    """(the span's pattern, the same where the engine stands in an array); `more` adds
+    token alternatives (the loose span's identifier keys)."""
+    items = _items(string, rf"(?:{NUMBER}|{literal})")
+    tokens = (
+        rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
+        rf"|{NUMBER}{_SEP}|{literal}{_SEP}{more}"
+        rf"|[}}\]]{_SEP}|{_COMMA})*{P}{_TRAILING}"
+    )
+    return tokens, rf"(?:{_COMMA})?{items}{tokens}"
+
+
+_PLAIN_SPAN = _span(STRING, r"(?:true|false|null)", "")
+SPAN = re.compile(_PLAIN_SPAN[0])
+SPAN_IN_ARRAY = re.compile(_PLAIN_SPAN[1])
 # The same with the loose forms, which `rewrite` turns into JSON token by token in
 # Python: the engine gives it a window of LOOSE_WINDOW characters at a time (a cut there
 # only ends the span early: every token needs what follows it).
-LOOSE_SPAN = re.compile(
-    rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/])|{STRING}{_STRING_END}|{_SINGLE}{_STRING_END}|(?:{_SMART}){_STRING_END}"
-    rf"|{NUMBER}{_SEP}|(?:true|false|null|True|False|None){_SEP}|{_IDENT_KEY}"
-    rf"|[}}\]]{_SEP}|,(?=[ \t\r\n]*[^ \t\r\n}}\]/#,]))*{P}"
-)
-LOOSE_WINDOW = 512
+_LOOSE_SPAN = _span(rf"(?:{STRING}|{_SINGLE}|{_SMART})", r"(?:true|false|null|True|False|None)", rf"|{_IDENT_KEY}")
+LOOSE_SPAN = re.compile(_LOOSE_SPAN[0])
+LOOSE_SPAN_IN_ARRAY = re.compile(_LOOSE_SPAN[1])
+LOOSE_WINDOW = 4096
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
 # quote is optional, so each is read once even where one never closes).
 ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_NOT_BRACKET_BYTES = bytes(b for b in range(128) if b not in b"[]{}")
+
+
+def span_brackets(stretch: str) -> str:
+    """The brackets of a span's stretch that lie outside its strings, in order."""
+    if '\\"' not in stretch:
+        # every `"` delimits a string, so the text outside them is every other piece; and
+        # there, every `'` delimits one (a span's single-quoted strings hold no quote)
+        outside = "".join(stretch.split('"')[0::2])
+        if _no_smart_quote(outside):
+            if "'" in outside:
+                outside = "".join(outside.split("'")[0::2])
+            if outside.isascii():  # (always: a span's tokens outside strings are ASCII)
+                return outside.encode().translate(None, _NOT_BRACKET_BYTES).decode()
+    return _NOT_BRACKET.sub("", ANY_STRING.sub("", stretch))
