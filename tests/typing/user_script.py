@@ -5,12 +5,13 @@ each value is checked at run time too."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Iterator, Literal, TypedDict
 
 from pydantic import BaseModel
 
 import repair
 from repair import RepairError, RepairResult, Snapshot, Step, StreamParser, ValidationFailed
+from repair.tools import CallSnapshot, ToolCall, ToolCallStream, parse_tool_calls, tool_schema
 
 
 class Invoice(BaseModel):
@@ -89,6 +90,77 @@ def streaming() -> None:
     assert last is not None and last.value == {"a": [1, 2]}
 
 
+class Weather(BaseModel):
+    """Current weather for a city."""
+
+    city: str
+    unit: Literal["c", "f"] = "c"
+
+
+def get_time(zone: str, hour24: bool = True) -> str:
+    """The time in a zone.
+
+    Args:
+        zone: an IANA time zone, e.g. Europe/Oslo
+    """
+    return zone
+
+
+class _Function(TypedDict):  # the shape of the OpenAI client's ChatCompletionToolParam
+    name: str
+    parameters: dict[str, object]
+
+
+class _FunctionTool(TypedDict):
+    type: Literal["function"]
+    function: _Function
+
+
+def tool_calls() -> None:
+    text = 'Let me check. <tool_call>{"name": "weather", "arguments": {"City": "Oslo", "unit": "C",}}</tool_call>'
+    calls: list[ToolCall] = parse_tool_calls(text, tools=[get_time, Weather])
+    call = calls[0]
+    call_id: str = call.id
+    name: str = call.name
+    arguments: dict[str, Any] = call.arguments
+    steps: tuple[Step, ...] = call.steps
+    raw: str = call.raw
+    span: tuple[int, int] | None = call.span
+    parsed: Any = call.parsed
+    changed: bool = call.changed
+    lossy: bool = call.lossy
+    assert call_id == "call_0" and name == "Weather" and arguments == {"city": "Oslo", "unit": "c"}
+    assert "repair_key_case" in [s.code for s in steps] and raw.startswith("<tool_call>") and span is not None
+    assert isinstance(parsed, Weather) and changed and not lossy
+    response: dict[str, Any] = {"choices": [{"message": {"role": "assistant", "content": None, "tool_calls": [
+        {"id": "call_1", "type": "function", "function": {"name": "get_time", "arguments": "{'zone': 'UTC'"}}]}}]}
+    (timed,) = parse_tool_calls(response, tools=get_time, strict=True)
+    wire: dict[str, Any] = timed.to_dict()
+    assert timed.parsed == {"zone": "UTC", "hour24": True} and wire["function"]["arguments"] == '{"zone": "UTC"}'
+    definition: dict[str, Any] = tool_schema(get_time)
+    assert definition["function"]["parameters"]["required"] == ["zone"]
+    typed: _FunctionTool = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+    (looked,) = parse_tool_calls('{"name": "lookup", "arguments": {}}', tools=[typed, tool_schema(Weather)])
+    assert looked.name == "lookup" and looked.arguments == {} and parse_tool_calls("no calls here") == []
+
+
+def tool_call_stream() -> None:
+    calls = ToolCallStream(Weather)
+    for first, piece in ((True, '{"ci'), (False, 'ty": "Bergen"'), (False, "}")):
+        delta: dict[str, Any] = {"index": 0, "function": {"arguments": piece}}
+        if first:
+            delta.update(id="call_9", function={"name": "Weather", "arguments": piece})
+        touched: list[CallSnapshot] = calls.feed({"choices": [{"delta": {"tool_calls": [delta]}}]})
+        snap = touched[0]
+        so_far: Any = snap.arguments
+        complete: bool = snap.complete
+        done: ToolCall | None = snap.call
+        error: RepairError | None = snap.error
+        assert (done is not None) == complete and error is None and (so_far is None) == first
+    finished: list[ToolCall] = calls.close()
+    assert [(c.id, c.arguments) for c in finished] == [("call_9", {"city": "Bergen"})]
+
+
 async def _chunks() -> AsyncIterator[str]:
     for chunk in ('{"a": ', "1}"):
         yield chunk
@@ -106,6 +178,8 @@ def main() -> None:
     parsing()
     several()
     streaming()
+    tool_calls()
+    tool_call_stream()
     assert asyncio.run(async_streaming()) == {"a": 1}
 
 

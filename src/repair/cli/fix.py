@@ -9,6 +9,12 @@ import tempfile
 
 from ._common import EXIT_HELP, Exit, decode_text, display_name, err, positive_int, read_bytes
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..errors import RepairError
+
 FIX_EXAMPLES = """examples:
   echo "{'a': 1,}" | repair fix
   repair fix model_output.txt --indent 2
@@ -21,7 +27,7 @@ FIX_EXAMPLES = """examples:
 """
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `fix` on the `repair` subparsers."""
     fix = subparsers.add_parser(
         "fix", help="repair model outputs and print the JSON",
@@ -86,7 +92,7 @@ def write_atomically(path: str, body: str) -> None:
         raise
 
 
-def _hint(exc, args) -> str:
+def _hint(exc: RepairError, args: argparse.Namespace) -> str:
     """What to try next, chosen by the error's kind (never by its wording)."""
     if args.strict and exc.kind == "lossy_refused":
         return "run without --strict to accept this repair, with --explain to see every step."
@@ -99,7 +105,7 @@ def _hint(exc, args) -> str:
     return "the text holds no JSON object, array or value; check that the model was asked to answer in JSON."
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run `repair fix`; returns an Exit code."""
     from ..core import repair
     from ..errors import RepairError
@@ -109,7 +115,7 @@ def run(args) -> int:
     records = args.with_filename or (len(files) > 1 and not args.no_filename)
     status = Exit.OK
     out = sys.stdout
-    schema = None
+    schema: Any = None
     if args.schema:
         from ..schema_arg import SchemaArgError, load_schema
 

@@ -14,6 +14,12 @@ from pathlib import Path
 
 from ._common import Exit, err, read_bytes
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ..core import RepairResult
+
 FIXTURES_EXIT_HELP = """exit codes:
   0    success (check: every case passed; add: the case was written)
   1    check: at least one case failed (a regression); add: the new case fails its own laws
@@ -55,7 +61,7 @@ is the current repair (or an .err with the error when it cannot be repaired): re
 """
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `fixtures` (with `check` and `add`) on the `repair` subparsers."""
     fmt = argparse.RawDescriptionHelpFormatter
     p = subparsers.add_parser(
@@ -95,7 +101,7 @@ def add_parser(subparsers) -> None:
 # ---------------------------------------------------------------- check
 
 
-def _check_command(args) -> int:
+def _check_command(args: argparse.Namespace) -> int:
     root = Path(args.dir)
     if not root.is_dir():
         err(f"no fixtures directory at {args.dir!r}; give the directory (repair fixtures check path/to/fixtures), "
@@ -137,7 +143,7 @@ def _read_input(source: str) -> bytes:
         raise _Usage(f"{source}: cannot read: {exc.strerror or exc}. Check the path, or use - for stdin.") from None
 
 
-def _as_record(data: bytes, forced: bool):
+def _as_record(data: bytes, forced: bool) -> dict[str, Any] | None:
     """The scan record in data, or None when data is a raw output."""
     try:
         text = data.decode("utf-8").strip()
@@ -146,7 +152,7 @@ def _as_record(data: bytes, forced: bool):
             raise _Usage("--record: the input is not UTF-8 JSON") from None
         return None
     lines = [line for line in text.splitlines() if line.strip()]
-    records = []
+    records: list[dict[str, Any]] = []
     for line in lines:
         try:
             obj = json.loads(line)
@@ -171,10 +177,11 @@ def _as_record(data: bytes, forced: bool):
     return records[0]
 
 
-def _text_from_record(rec) -> str:
+def _text_from_record(rec: dict[str, Any]) -> str:
     for key in ("raw", "text"):
-        if isinstance(rec.get(key), str):
-            return rec[key]
+        given = rec.get(key)
+        if isinstance(given, str):
+            return given
     path, lineno = rec["file"], rec["line"]
     if path in ("-", "<stdin>"):
         raise _Usage("the record comes from stdin, which cannot be read again; capture the text itself with --from FILE")
@@ -182,7 +189,8 @@ def _text_from_record(rec) -> str:
     from ..scan.local import read_units
     from ..scan.records import decode, get_field
 
-    field = rec.get("field") if isinstance(rec.get("field"), str) else None
+    given = rec.get("field")
+    field = given if isinstance(given, str) else None
     if rec.get("kind") == "field" and field is None:
         raise _Usage("the record is from `repair scan --field` but does not say which field; add "
                      "\"field\": \"PATH\" to it (the --field PATH of the scan), or copy the model's text into a file "
@@ -200,6 +208,7 @@ def _text_from_record(rec) -> str:
                      "or capture the text with --from FILE.") from None
     text = decode(raw, [])
     if kind == "field":
+        assert field is not None  # (read_units gives "field" units only for a field)
         try:
             text = get_field(json.loads(text), field)
         except (ValueError, LookupError) as exc:
@@ -229,7 +238,7 @@ def _write_new(path: Path, body: bytes) -> None:
         fh.write(body)
 
 
-def _add_command(args) -> int:
+def _add_command(args: argparse.Namespace) -> int:
     from ..core import repair
     from ..errors import RepairError
     from ..testing import canonical, check_case
@@ -278,12 +287,13 @@ def _add_command(args) -> int:
         err(str(exc))
         return Exit.USAGE
     folder.mkdir(parents=True, exist_ok=True)
+    result: RepairResult | None
     try:
-        result = repair(text)
+        repaired = repair(text)
     except RepairError as exc:
         result, expected_body = None, exc.msg
     else:
-        expected_body = canonical(result.value)
+        result, expected_body = repaired, canonical(repaired.value)
     txt_path = Path(str(base) + ".txt")
     expected_path = Path(str(base) + (".json" if result is not None else ".err"))
     try:
@@ -317,7 +327,7 @@ def _add_command(args) -> int:
     return Exit.OK
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run `repair fixtures check|add`; returns an Exit code."""
     command = getattr(args, "fixtures_command", None)
     if command == "check":

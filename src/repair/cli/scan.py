@@ -22,6 +22,14 @@ from collections import Counter
 
 from ._common import Exit, err, positive_int
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from types import FrameType
+    from typing import Any, Callable, Mapping, TextIO, Union
+
+    # what signal.signal() returns and takes: a function, SIG_DFL / SIG_IGN, or None
+    Handler = Union[Callable[[int, Union[FrameType, None]], Any], int, None]
+
 SCAN_EXAMPLES = """examples:
   repair scan examples/agent.log --stats
   repair scan app.log.gz old/app.log.1.zst --only lossy       # compressed logs are read as they are
@@ -61,7 +69,7 @@ SCAN_EXIT_HELP = """exit codes:
 """
 
 
-def add_parser(subparsers) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `scan` on the `repair` subparsers."""
     from ..scan.options import MAX_REPAIR_CHARS
 
@@ -104,10 +112,10 @@ class _Signals:
 
     def __init__(self) -> None:
         self.writing = False
-        self.got = None
-        self.saved = {}
+        self.got: int | None = None
+        self.saved: dict[signal.Signals, Handler] = {}
 
-    def __enter__(self):
+    def __enter__(self) -> _Signals:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 if signal.getsignal(sig) is signal.SIG_IGN:
@@ -118,17 +126,17 @@ class _Signals:
                     pass
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         for sig, old in self.saved.items():
             signal.signal(sig, old)
 
-    def _handler(self, signum, frame) -> None:
+    def _handler(self, signum: int, frame: FrameType | None) -> None:
         first = self.got is None
         self.got = signum
         if not self.writing or not first:
             raise _Interrupted(signum)
 
-    def write(self, out, data: bytes) -> None:
+    def write(self, out: _Out, data: bytes) -> None:
         self.writing = True
         try:
             out.write(data)
@@ -145,11 +153,11 @@ class _Out:
     would leave half a record. Where stdout has no descriptor (a test harness), through
     its buffer or as text."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO) -> None:
         stream.flush()
         self.stream = stream
         try:
-            self.fd = stream.fileno()
+            self.fd: int | None = stream.fileno()
         except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
             self.fd = None
 
@@ -170,7 +178,7 @@ class _Out:
         buffer.flush()
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run `repair scan`; returns an Exit code (or 128 + the signal number)."""
     from ..scan import ScanOptions, scan_local
     from ..scan.output import Tally
@@ -186,12 +194,12 @@ def run(args) -> int:
         except SchemaArgError as exc:
             err(str(exc))
             return Exit.USAGE
-    stats = Counter()
+    stats: Counter[str] = Counter()
     totals = Tally()
     progress = _isatty(sys.stderr)
     out = _Out(sys.stdout)
     stopped = False
-    interrupted = None
+    interrupted: int | None = None
     results = scan_local(args.logs, options, jobs=args.jobs, stats=stats, warn=err)
     with _Signals() as signals:
         try:
@@ -230,14 +238,14 @@ def run(args) -> int:
     return Exit.OK
 
 
-def _isatty(stream) -> bool:
+def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
 
 
-def _print_stats(totals, codes, stats) -> None:
+def _print_stats(totals: Mapping[str, int], codes: Mapping[str, int], stats: Mapping[str, int]) -> None:
     rows = [("records", totals["records"]), ("repaired", totals["repaired"]),
             ("failed", totals["failed"]), ("unchanged", totals["unchanged"])]
     if totals["lossy"]:

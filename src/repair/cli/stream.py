@@ -14,10 +14,17 @@ import sys
 
 from ._common import Exit, display_name, err
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any, Iterator
+
+    from ..llm.wire import WireText
+
 _CHUNK = 65536
 
 
-def _chunks(path: str):
+def _chunks(path: str) -> Iterator[bytes]:
     """The input's bytes as they arrive: os.read returns what the pipe holds, without
     waiting for a full buffer."""
     if path == "-":
@@ -36,7 +43,7 @@ def _chunks(path: str):
                 yield data
 
 
-def run_stream(path: str, args, schema) -> int:
+def run_stream(path: str, args: argparse.Namespace, schema: Any) -> int:
     from ..errors import RepairError
     from ..llm import LLMError
     from ..llm.wire import WireText, sniff
@@ -46,15 +53,15 @@ def run_stream(path: str, args, schema) -> int:
     name = display_name(path)
     parser = StreamParser(schema, strict=args.strict)
     out = sys.stdout
-    wire = None
-    kind = args.format
+    wire: WireText | None = None
+    kind: str = args.format
 
-    def emit(record) -> None:
+    def emit(record: dict[str, Any]) -> None:
         line = dumps(record, indent=None, ensure_ascii=args.ensure_ascii)
         out.write(line.encode("utf-8", "backslashreplace").decode("utf-8") + "\n")
         out.flush()
 
-    def take(text) -> None:
+    def take(text: str | bytes) -> None:
         snap = parser.feed(text)
         if snap.changed and snap.started:
             emit({"value": snap.value, "complete": snap.complete, "tentative": snap.tentative,
@@ -85,7 +92,7 @@ def run_stream(path: str, args, schema) -> int:
     if args.explain:
         for step in result.steps:
             print(f"{name}: {step}", file=sys.stderr)
-    record = {"value": result.value, "complete": True, "tentative": False, "final": True,
+    record: dict[str, Any] = {"value": result.value, "complete": True, "tentative": False, "final": True,
               "lossy": result.lossy, "steps": [s.code for s in result.steps]}
     if wire is not None and wire.finish_reason is not None:
         record["finish_reason"] = wire.finish_reason

@@ -8,15 +8,21 @@ from __future__ import annotations
 from ..core import repair
 from ..errors import RepairError
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Iterable
+
+    from ..steps import AnyStep, PathStep
+
 MAX_LAYERS = 3  # JSON inside a string inside a string ...: layers read at most
 
 _MAY_HOLD_JSON = ("{", "[", "`", '"', "'", "<", "\\")
 
 
-def shift(steps, by: int, path_prefix: str = "") -> list:
+def shift(steps: Iterable[AnyStep], by: int, path_prefix: str = "") -> list[PathStep]:
     """Engine Steps (or raw steps) as raw steps `by` characters further on, their paths
     under `path_prefix`."""
-    out = []
+    out: list[PathStep] = []
     for s in steps:
         path = s[7] if len(s) > 7 else (s[5] if len(s) > 5 else "")
         if path_prefix and path.startswith("$"):
@@ -28,7 +34,7 @@ def shift(steps, by: int, path_prefix: str = "") -> list:
     return out
 
 
-def read_text(text: str, pos: int) -> tuple[object, list]:
+def read_text(text: str, pos: int) -> tuple[object, list[PathStep]]:
     """The value of an arguments string at offset `pos` of the raw text, and its steps.
     An empty string is a call without arguments."""
     if not text.strip():
@@ -37,7 +43,7 @@ def read_text(text: str, pos: int) -> tuple[object, list]:
     return result.value, shift(result.steps, pos)
 
 
-def as_object(value, pos: int, steps: list) -> dict:
+def as_object(value: object, pos: int, steps: list[PathStep]) -> dict[str, Any]:
     """The arguments as a dict: JSON written as a string read (each layer a step), a
     one-object list unwrapped; RepairError for anything else."""
     layers = 0

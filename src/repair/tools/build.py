@@ -13,6 +13,11 @@ from .arguments import as_object, read_text, shift
 from .call import ToolCall
 from .names import match_name
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from ..steps import PathStep
+    from .definitions import Registry
+
 
 class Found(NamedTuple):
     """A call as a source holds it, before repair. `arguments` is text to read when
@@ -23,19 +28,19 @@ class Found(NamedTuple):
     id: object
     arguments: object
     raw: str
-    span: tuple | None
-    steps: list
+    span: tuple[int, int] | None
+    steps: list[PathStep]
     pos: int = 0
     wire_text: bool = False
 
 
-def build_call(found: Found, index: int, registry, strict: bool) -> ToolCall:
+def build_call(found: Found, index: int, registry: Registry | None, strict: bool) -> ToolCall:
     raw, pos = found.raw, found.pos
     name = found.name
     if not isinstance(name, str) or not name.strip():
         raise RepairError(f"tool call {index} has no name (found {name!r})", raw, 0, "validation")
     steps = list(found.steps)
-    added: list = []  # the steps taken here (the engine logs its own)
+    added: list[PathStep] = []  # the steps taken here (the engine logs its own)
     try:
         if found.wire_text and isinstance(found.arguments, str):
             value, engine = read_text(found.arguments, pos)
@@ -47,9 +52,9 @@ def build_call(found: Found, index: int, registry, strict: bool) -> ToolCall:
         raise RepairError(f"the arguments of tool {name!r} cannot be read: {exc.msg}", raw, pos + exc.pos, exc.kind) from None
     parsed, errors = None, None
     if registry is not None:
-        tool_name, step = match_name(name, registry.names, raw, 0)
-        if step is not None:
-            added.append(step)
+        tool_name, name_step = match_name(name, registry.names, raw, 0)
+        if name_step is not None:
+            added.append(name_step)
         tool = registry.tools[tool_name]
         name = tool_name
         aligner = Aligner(pos, reparse=lambda inner: repair(inner).value)

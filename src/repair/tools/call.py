@@ -6,6 +6,10 @@ import json
 
 from ..steps import CODES, Step
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 class ToolCall:
     """One tool call: `.id`, `.name`, `.arguments` (a dict), `.steps` and `.raw`.
@@ -20,8 +24,8 @@ class ToolCall:
 
     __slots__ = ("id", "name", "arguments", "steps", "raw", "span", "parsed")
 
-    def __init__(self, id: str, name: str, arguments: dict, steps: tuple[Step, ...] = (), raw: str = "",
-                 span: tuple[int, int] | None = None, parsed=None) -> None:
+    def __init__(self, id: str, name: str, arguments: dict[str, Any], steps: tuple[Step, ...] = (), raw: str = "",
+                 span: tuple[int, int] | None = None, parsed: Any = None) -> None:
         self.id = id
         self.name = name
         self.arguments = arguments
@@ -38,19 +42,21 @@ class ToolCall:
     def lossy(self) -> bool:
         return any(CODES[s.code].lossy for s in self.steps)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The call as an OpenAI `tool_calls` item, with the repaired arguments (to send
         back in the conversation)."""
         return {"id": self.id, "type": "function",
                 "function": {"name": self.name, "arguments": json.dumps(self.arguments, ensure_ascii=False)}}
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, ToolCall):
             return NotImplemented
         return (self.id, self.name, self.arguments, self.steps, self.raw) == \
             (other.id, other.name, other.arguments, other.steps, other.raw)
 
-    __hash__ = None  # mutable, like the dict it holds
+    # mutable, like the dict it holds (the ignore: mypy expects a method where Python
+    # documents `__hash__ = None` as the way to say so)
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         codes = ", ".join(s.code for s in self.steps[:4]) + (", ..." if len(self.steps) > 4 else "")

@@ -10,8 +10,24 @@ import re
 from ..chars import P
 from ..errors import RepairError
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Mapping, TypeGuard, Union
 
-def tool_schema(obj) -> dict:
+    from pydantic import BaseModel
+
+    from ..errors import ErrorDetail
+    from ..schema import CompiledSchema
+
+    # A tool as a caller gives it: an OpenAI definition (a dict at run time; a TypedDict
+    # such as the OpenAI client's `ChatCompletionToolParam` is one), a pydantic model
+    # class or a typed function.
+    ToolSpec = Union[Mapping[str, Any], type[BaseModel], Callable[..., Any]]
+    # `tools=`: one tool, or several
+    Tools = Union[ToolSpec, Iterable[ToolSpec]]
+
+
+def tool_schema(obj: ToolSpec) -> dict[str, Any]:
     """The OpenAI tool definition `{"type": "function", "function": {"name", "description",
     "parameters"}}` for a pydantic model class or a typed function.
 
@@ -30,15 +46,15 @@ def tool_schema(obj) -> dict:
     raise TypeError(f"tool_schema expects a pydantic model, a typed function or a tool definition dict, not {type(obj).__name__}")
 
 
-def _definition(name: str, description: str, parameters: dict) -> dict:
-    function = {"name": name}
+def _definition(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    function: dict[str, Any] = {"name": name}
     if description:
         function["description"] = description
     function["parameters"] = parameters
     return {"type": "function", "function": function}
 
 
-def _definition_dict(obj: dict) -> dict:
+def _definition_dict(obj: dict[str, Any]) -> dict[str, Any]:
     function = obj.get("function") if obj.get("type") == "function" or "function" in obj else obj
     if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
         raise TypeError("a tool definition dict needs {'type': 'function', 'function': {'name': ..., 'parameters': {...}}}")
@@ -48,7 +64,7 @@ def _definition_dict(obj: dict) -> dict:
     return {"type": "function", "function": function}
 
 
-def _is_model(obj) -> bool:
+def _is_model(obj: object) -> TypeGuard[type[BaseModel]]:
     if not isinstance(obj, type):
         return False
     try:
@@ -58,12 +74,12 @@ def _is_model(obj) -> bool:
     return issubclass(obj, BaseModel)
 
 
-def _model_doc(model) -> str:
+def _model_doc(model: type[BaseModel]) -> str:
     doc = model.__dict__.get("__doc__")  # its own, not BaseModel's
     return inspect.cleandoc(doc) if doc else ""
 
 
-def _parameters(model) -> dict:
+def _parameters(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
     schema.pop("title", None)
     schema.pop("description", None)  # (it is the function's description)
@@ -76,13 +92,13 @@ _ARGS_HEADER = re.compile(rf"(?:Args|Arguments|Parameters)[ \t]*{P}:[ \t]*{P}(?=
 _ARG_LINE = re.compile(rf"[ \t]+{P}(\*{{0,2}}\w+{P})[ \t]*{P}(?:\([^)\n]*{P}\))?[ \t]*{P}:[ \t]*{P}([^\n]*{P})")
 
 
-def _split_docstring(doc: str) -> tuple[str, dict]:
+def _split_docstring(doc: str) -> tuple[str, dict[str, str]]:
     """Google-style docstring -> (description, {parameter: description})."""
     header = next((m for m in _ARGS_HEADER.finditer(doc) if not doc[doc.rfind("\n", 0, m.start()) + 1:m.start()].strip()), None)
     if header is None:
         return doc.strip(), {}
-    described: dict[str, str] = {}
-    last = None
+    described: dict[str, tuple[str, int]] = {}  # parameter -> (description, indent)
+    last: str | None = None
     for line in doc[header.end():].splitlines()[1:]:
         if not line.strip():
             continue
@@ -98,7 +114,7 @@ def _split_docstring(doc: str) -> tuple[str, dict]:
     return doc[:header.start()].strip(), {k: v for k, (v, _) in described.items()}
 
 
-def _function_model(fn):
+def _function_model(fn: Callable[..., Any]) -> tuple[type[BaseModel], str]:
     """A pydantic model of the function's parameters, and its description."""
     import typing
 
@@ -110,7 +126,7 @@ def _function_model(fn):
     except (TypeError, ValueError, NameError) as exc:
         raise TypeError(f"cannot read the parameters of {getattr(fn, '__name__', fn)!r}: {exc}") from None
     description, described = _split_docstring(inspect.getdoc(fn) or "")
-    fields = {}
+    fields: dict[str, Any] = {}  # name -> (annotation, default or Field)
     for name, param in signature.parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue  # *args and **kwargs have no schema; the model may not send them
@@ -128,7 +144,12 @@ class Tool:
 
     __slots__ = ("name", "definition", "compiled", "kind")
 
-    def __init__(self, obj) -> None:
+    definition: dict[str, Any]
+    compiled: CompiledSchema
+    kind: str  # "definition", "model" or "function"
+    name: str
+
+    def __init__(self, obj: ToolSpec) -> None:
         from ..schema import compile_schema
 
         if isinstance(obj, dict):
@@ -149,7 +170,7 @@ class Tool:
             raise TypeError(f"a tool is an OpenAI definition dict, a pydantic model or a typed function, not {type(obj).__name__}")
         self.name = self.definition["function"]["name"]
 
-    def validate(self, arguments: dict):
+    def validate(self, arguments: dict[str, Any]) -> tuple[Any, list[ErrorDetail] | None]:
         """(what the tool's code takes: an instance, keyword arguments or the dict; errors or None)."""
         validated, errors = self.compiled.validate(arguments)
         if errors is None and self.kind == "function":
@@ -160,12 +181,14 @@ class Tool:
 class Registry:
     """The tools by name, in the order given."""
 
-    def __init__(self, tools) -> None:
+    def __init__(self, tools: Tools) -> None:
         if isinstance(tools, (dict, type)) or callable(tools):
             tools = [tools]  # one tool given alone
         self.tools: dict[str, Tool] = {}
         for obj in tools:
-            tool = Tool(obj)
+            # (the ignore: mypy reads a Mapping that is not a dict as an iterable of its
+            # keys here; a definition is a dict at run time, taken whole above)
+            tool = Tool(obj)  # type: ignore[arg-type]
             if tool.name in self.tools:
                 raise RepairError(f"two tools are named {tool.name!r}", "", 0, "option")
             self.tools[tool.name] = tool

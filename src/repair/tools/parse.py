@@ -11,8 +11,13 @@ from .members import plain
 from .sources import from_dict, from_list
 from .text import from_text
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from .build import Found
+    from .definitions import Tools
 
-def parse_tool_calls(source, tools=None, *, strict: bool = False) -> list[ToolCall]:
+
+def parse_tool_calls(source: object, tools: Tools | None = None, *, strict: bool = False) -> list[ToolCall]:
     """The tool calls in `source`, in order, each a `ToolCall` with repaired arguments.
 
     `source` is an OpenAI chat-completion response or its `message` (a dict, or the
@@ -29,6 +34,7 @@ def parse_tool_calls(source, tools=None, *, strict: bool = False) -> list[ToolCa
     """
     registry = None if tools is None else Registry(tools)
     source = plain(source)
+    found: list[Found]
     if isinstance(source, dict):
         found = from_dict(source)
     elif isinstance(source, list):

@@ -12,7 +12,12 @@ from .build import Found
 from .members import call_members, plain
 from .text import from_text
 
-def from_dict(source: dict) -> list[Found]:
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def from_dict(source: dict[str, Any]) -> list[Found]:
     """The calls of a response, a message or a bare call object."""
     if "choices" in source:
         choices = source["choices"]
@@ -29,7 +34,7 @@ def from_dict(source: dict) -> list[Found]:
     return from_list([source])
 
 
-def from_message(message: dict) -> list[Found]:
+def from_message(message: dict[str, Any]) -> list[Found]:
     calls = message.get("tool_calls")
     if calls:
         if not isinstance(calls, list):
@@ -44,8 +49,8 @@ def from_message(message: dict) -> list[Found]:
     return []
 
 
-def from_list(items: list) -> list[Found]:
-    found = []
+def from_list(items: list[Any]) -> list[Found]:
+    found: list[Found] = []
     for i, item in enumerate(items):
         item = plain(item)
         if not isinstance(item, dict):

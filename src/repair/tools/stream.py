@@ -19,6 +19,12 @@ from .call import ToolCall
 from .definitions import Registry
 from .members import plain
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .definitions import Tools
+
 
 class CallSnapshot:
     """One call as far as it has arrived. `arguments` is the arguments value so far (the
@@ -33,7 +39,7 @@ class CallSnapshot:
         self.index = index
         self.id: str | None = None
         self.name = ""
-        self.arguments = None
+        self.arguments: Any = None
         self.complete = False
         self.text = ""  # the arguments text so far
         self.call: ToolCall | None = None
@@ -48,7 +54,7 @@ class ToolCallStream:
     """Feed OpenAI streaming chunks (or their `delta`s, or `tool_calls` items); read each
     call as it grows; `close()` for the finished calls."""
 
-    def __init__(self, tools=None, *, strict: bool = False) -> None:
+    def __init__(self, tools: Tools | None = None, *, strict: bool = False) -> None:
         self._registry = None if tools is None else Registry(tools)
         self._strict = strict
         self._snaps: dict[int, CallSnapshot] = {}
@@ -62,7 +68,7 @@ class ToolCallStream:
         """Every call so far, by index."""
         return [self._snaps[i] for i in sorted(self._snaps)]
 
-    def feed(self, chunk) -> list[CallSnapshot]:
+    def feed(self, chunk: object) -> list[CallSnapshot]:
         """Add one chunk; the snapshots of the calls it touched."""
         if self._closed:
             raise RepairError("the tool-call stream is closed: feed() after close()", "", 0, "option")
@@ -79,12 +85,13 @@ class ToolCallStream:
         first call's RepairError (a cut-off call is repaired, a lossy repair under
         strict=True is refused)."""
         self._closed = True
-        calls = []
+        calls: list[ToolCall] = []
         for snap in self.calls:
             if snap.call is None or snap.call.raw != snap.text:
                 self._finish(snap)
             if snap.error is not None:
                 raise snap.error
+            assert snap.call is not None  # (_finish sets the call or the error)
             calls.append(snap.call)
         return calls
 
@@ -92,7 +99,7 @@ class ToolCallStream:
     def _where(self) -> str:
         return f"chunk {self._chunks}"
 
-    def _items(self, chunk) -> list:
+    def _items(self, chunk: object) -> list[object]:
         if isinstance(chunk, list):
             return [plain(x) for x in chunk]
         if not isinstance(chunk, dict):
@@ -105,7 +112,7 @@ class ToolCallStream:
             return [chunk]  # one tool_calls item
         return self._delta_items(chunk)
 
-    def _delta_items(self, delta: dict) -> list:
+    def _delta_items(self, delta: dict[str, Any]) -> list[object]:
         if isinstance(delta.get("function_call"), dict):  # the legacy form: one call
             return [{"index": 0, "function": delta["function_call"]}]
         items = delta.get("tool_calls") or []
@@ -113,7 +120,7 @@ class ToolCallStream:
             raise RepairError(f"{self._where()}: 'tool_calls' is a {type(items).__name__}, not a list", "", 0, "option")
         return [plain(x) for x in items]
 
-    def _apply(self, item) -> CallSnapshot:
+    def _apply(self, item: object) -> CallSnapshot:
         if not isinstance(item, dict):
             raise RepairError(f"{self._where()}: a tool call delta is a {type(item).__name__}, not an object", "", 0, "option")
         index = self._index(item)
@@ -124,7 +131,8 @@ class ToolCallStream:
         self._last = index
         if isinstance(item.get("id"), str) and item["id"]:
             snap.id = item["id"]
-        function = item.get("function") if isinstance(item.get("function"), dict) else item
+        nested = item.get("function")
+        function = nested if isinstance(nested, dict) else item
         name = function.get("name")
         if name is not None:
             if not isinstance(name, str):
@@ -139,7 +147,7 @@ class ToolCallStream:
             self._grow(snap, piece)
         return snap
 
-    def _index(self, item: dict) -> int:
+    def _index(self, item: dict[str, Any]) -> int:
         index = item.get("index")
         if isinstance(index, int) and not isinstance(index, bool) and index >= 0:
             return index

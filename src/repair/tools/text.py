@@ -25,6 +25,10 @@ from .arguments import shift
 from .build import Found
 from .members import call_members
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from ..steps import PathStep
+
 _MISTRAL = re.compile(r"\[TOOL_CALLS\]")
 _MISTRAL_V11 = re.compile(r"[ \t]*(?P<name>[A-Za-z_][\w.\-]*)[ \t]*(?:\[CALL_ID\][ \t]*(?P<id>[^\[\s{]+)[ \t]*)?(?:\[ARGS\])?")
 _TAG = re.compile(r"<(tool_call|function_call)>", re.IGNORECASE)
@@ -48,7 +52,7 @@ class _Value(NamedTuple):
     value: object
     start: int
     end: int
-    steps: list  # raw steps, offsets in the whole text
+    steps: list[PathStep]  # raw steps, offsets in the whole text
 
 
 def from_text(text: str) -> list[Found]:
@@ -103,7 +107,7 @@ def _calls_in(text: str, v: _Value, block_start: int, where: str, require_argume
     steps = shift(v.steps, -block_start)
     items = v.value if isinstance(v.value, list) else [v.value]
     extents = _item_extents(text, v) if isinstance(v.value, list) and len(items) > 1 else None
-    found = []
+    found: list[Found] = []
     for i, item in enumerate(items):
         members = call_members(item, v.start - block_start) if isinstance(item, dict) else None
         if members is None or require_arguments and not members[2]:
@@ -121,7 +125,7 @@ def _calls_in(text: str, v: _Value, block_start: int, where: str, require_argume
     return found
 
 
-def _item_extents(text: str, v: _Value):
+def _item_extents(text: str, v: _Value) -> list[tuple[int, int]] | None:
     """Where each item of a list value lies, read by the engine from inside the list;
     None when that reading differs from the list's."""
     opener = text.find("[", v.start, v.end)
@@ -133,7 +137,7 @@ def _item_extents(text: str, v: _Value):
     return [(x.start, x.end) for x in inner]
 
 
-def _tagged(text: str, tags: list) -> list[Found]:
+def _tagged(text: str, tags: list[re.Match[str]]) -> list[Found]:
     by_start = {v.start: v for v in _values(text)}
     found: list[Found] = []
     for m in tags:
@@ -171,7 +175,7 @@ def _mistral(text: str) -> list[Found]:
     return found
 
 
-def _actions(text: str, actions: list) -> list[Found]:
+def _actions(text: str, actions: list[re.Match[str]]) -> list[Found]:
     found: list[Found] = []
     for m in actions:
         end = next((stop.start() for stop in _ACTION_END.finditer(text, m.end())
