@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .core import RepairResult, loads, loads_all, parse, repair, repair_all, repair_json
     from .steps import CODES, Step
     from .streaming import Snapshot, StreamParser, astream, stream
+    from . import tools
+    from .tools import ToolCall, parse_tool_calls, tool_schema
 
 __version__ = "0.1.0"
 
