@@ -339,6 +339,12 @@ PYTHON_LITERAL = "repair_python_literal"
 # repairs that may rebuild structure, so that two members with one key meet in one object
 REBUILDING = frozenset(["repair_missing_bracket", "repair_extra_bracket", "repair_wrong_bracket",
                         "repair_missing_quote", "repair_unescaped_quote", "repair_missing_comma"])
+# schema codes that the tool-call reader writes too (tools/), and extraction's tag code it reads
+UNWRAP_LIST = "repair_unwrap_list"
+STRING_JSON = "repair_string_json"
+KEY_CONVENTION = "repair_key_convention"
+MARKDOWN_VALUE = "repair_markdown_value"
+XML_TAG = "repair_xml_tag"
 # what the stream reader asks of a reading's steps (streaming.py)
 TRUNCATED = "repair_truncated"
 MISSING_BRACKET = "repair_missing_bracket"

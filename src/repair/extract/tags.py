@@ -13,7 +13,7 @@ from ..chars import WS
 from .candidates import RANK_TAG, Candidate, Scan
 from .fences import FENCE_OPEN, fence
 from .prose import bare_rank, value_start
-from ..steps import leading_text
+from ..steps import XML_TAG, leading_text
 
 STOPS = re.compile(
     r"```|~~~|\[/?content\]|\[end\]|</(?:json|output|answer|response|result|tool_call|function_call|think|thinking|reasoning)>",
@@ -41,7 +41,7 @@ def tag(scan: Scan, m: re.Match[str], name: str, rank_cap: int) -> int:
     first = WS.match(text, m.end()).end()
     if first >= n or at_marker(text, first) and not text.startswith("```", first):
         return m.end()  # `[CONTENT][/CONTENT]` mentioned in prose
-    code = "repair_content_tag" if name == "content" else "repair_xml_tag"
+    code = "repair_content_tag" if name == "content" else XML_TAG
     label = "[CONTENT] tag" if name == "content" else f"<{name}> tag"
     tag_close = _closer(name)
     cand: Candidate | None

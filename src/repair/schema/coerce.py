@@ -13,7 +13,7 @@ import re
 
 from typing import Any
 
-from ..steps import snippet
+from ..steps import MARKDOWN_VALUE, snippet
 from .compile import Shape, normalize
 from .keys import closest
 from .shape import Recorder, one_item
@@ -104,7 +104,7 @@ def unmark(rec: Recorder, value: str, path: str) -> str:
     if found is None:
         return value
     marker, inner = found
-    rec.add("repair_markdown_value", path, f"stripped markdown {marker!r} around {snippet(inner)}", value, inner)
+    rec.add(MARKDOWN_VALUE, path, f"stripped markdown {marker!r} around {snippet(inner)}", value, inner)
     return inner
 
 

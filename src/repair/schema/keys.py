@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..steps import KEY_CONVENTION
 from .compile import Shape, normalize
 
 
@@ -28,7 +29,7 @@ def match_keys(keys: list[str], shape: Shape) -> dict[str, tuple[str, str | None
     rules: tuple[tuple[str, Callable[[str], list[str]]], ...] = (
         ("repair_key_alias", lambda k: [shape.synonyms[k]] if k in shape.synonyms else by_alias.get(normalize(k), [])),
         ("repair_key_case", lambda k: by_case.get(k.casefold(), [])),
-        ("repair_key_convention", lambda k: by_norm.get(normalize(k), [])),
+        (KEY_CONVENTION, lambda k: by_norm.get(normalize(k), [])),
     )
     for code, find in rules:
         for key in keys:

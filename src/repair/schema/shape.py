@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Protocol
 
-from ..steps import snippet
+from ..steps import STRING_JSON, UNWRAP_LIST, snippet
 from .compile import Shape
 from .keys import count_matching_keys, has_field
 
@@ -30,7 +30,7 @@ MAX_WRAPPERS = 3  # `{"response": {"data": {...}}}`: wrappers looked through at 
 def one_item(rec: Recorder, value: Any, path: str) -> Any:
     """`[5]` where a single value is expected: the value, with a step."""
     if isinstance(value, list) and len(value) == 1 and not isinstance(value[0], (list, dict)):
-        rec.add("repair_unwrap_list", path, "took the one value out of a one-item list", "[...]", "")
+        rec.add(UNWRAP_LIST, path, "took the one value out of a one-item list", "[...]", "")
         return value[0]
     return value
 
@@ -38,7 +38,7 @@ def one_item(rec: Recorder, value: Any, path: str) -> Any:
 def one_object(rec: Recorder, value: Any, path: str) -> Any:
     """`[{...}]` where an object is expected: the object, with a step."""
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
-        rec.add("repair_unwrap_list", path, "took the one object out of a one-item list", "[...]", "{...}")
+        rec.add(UNWRAP_LIST, path, "took the one object out of a one-item list", "[...]", "{...}")
         return value[0]
     return value
 
@@ -118,7 +118,7 @@ def string_json(rec: Recorder, value: str, path: str, kind: type) -> Any:
         return value
     if not isinstance(inner, kind):
         return value
-    rec.add("repair_string_json", path, "parsed an object or list written as a JSON string", value, "")
+    rec.add(STRING_JSON, path, "parsed an object or list written as a JSON string", value, "")
     return inner
 
 

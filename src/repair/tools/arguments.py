@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..core import repair
 from ..errors import RepairError
+from ..steps import STRING_JSON, UNWRAP_LIST
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def as_object(value: object, pos: int, steps: list[PathStep]) -> dict[str, Any]:
         except RepairError:
             break
         layers += 1
-        steps.append(("repair_string_json", pos, "read the arguments from JSON written as a string (encoded twice)",
+        steps.append((STRING_JSON, pos, "read the arguments from JSON written as a string (encoded twice)",
                       value[:60], "", "$.arguments"))
         # (the inner steps' offsets are in the decoded string: they are placed at its start)
         steps.extend((s.code, pos, s.message + " (inside the string)", s.found, s.put, "$.arguments") for s in inner.steps)
@@ -61,7 +62,7 @@ def as_object(value: object, pos: int, steps: list[PathStep]) -> dict[str, Any]:
     if value is None:
         return {}  # `"arguments": null`: a call without arguments
     if isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict):
-        steps.append(("repair_unwrap_list", pos, "took the arguments object out of a one-item list", "[...]", "{...}", "$.arguments"))
+        steps.append((UNWRAP_LIST, pos, "took the arguments object out of a one-item list", "[...]", "{...}", "$.arguments"))
         value = value[0]
     if not isinstance(value, dict):
         kind = {str: "a string", list: "a list", bool: "a boolean", int: "a number", float: "a number"}.get(type(value), type(value).__name__)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ..errors import RepairError
 from ..schema.compile import Shape
 from ..schema.keys import match_keys
-from ..steps import snippet
+from ..steps import KEY_CONVENTION, snippet
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ def match_name(name: str, names: list[str], raw: str, pos: int) -> tuple[str, Pa
         return prop, (code, pos, f"tool name {snippet(name)} read as {snippet(prop)}", name, prop, "$.name")
     last = name.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
     if last != name and last in names:  # `functions.get_weather`, `tools/get_weather`
-        return last, ("repair_key_convention", pos, f"tool name {snippet(name)} read as {snippet(last)} (namespace dropped)",
+        return last, (KEY_CONVENTION, pos, f"tool name {snippet(name)} read as {snippet(last)} (namespace dropped)",
                       name, last, "$.name")
     listed = ", ".join(repr(n) for n in names[:20]) + (", ..." if len(names) > 20 else "")
     raise RepairError(f"unknown tool {snippet(name)}: the tools are {listed}", raw, pos, "validation")

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from ..chars import P
 from ..core import repair_all
 from ..errors import RepairError
-from ..steps import snippet
+from ..steps import MARKDOWN_VALUE, XML_TAG, snippet
 from .arguments import shift
 from .build import Found
 from .members import call_members
@@ -145,7 +145,7 @@ def _tagged(text: str, tags: list[re.Match[str]]) -> list[Found]:
         if v is None:
             raise RepairError(f"the {m.group()} block holds no JSON value", text, m.end())
         # taking the value from its tag is the format, not a repair; an unclosed tag is one
-        v = v._replace(steps=[s for s in v.steps if not (s[0] == "repair_xml_tag" and s[3] == m.group())])
+        v = v._replace(steps=[s for s in v.steps if not (s[0] == XML_TAG and s[3] == m.group())])
         found += _calls_in(text, v, v.start, f"the {m.group()} block")
     return found
 
@@ -192,7 +192,7 @@ def _actions(text: str, actions: list[re.Match[str]]) -> list[Found]:
         steps = shift(v.steps, -m.start())
         if name != written:
             start = text.index(written, m.start(group)) - m.start()
-            steps.append(("repair_markdown_value", start, f"tool name {snippet(written)} read as {snippet(name)}", written, name, "$.name"))
+            steps.append((MARKDOWN_VALUE, start, f"tool name {snippet(written)} read as {snippet(name)}", written, name, "$.name"))
         found.append(Found(name, None, v.value, text[m.start():v.end], (m.start(), v.end), steps, v.start - m.start()))
     return found
 
