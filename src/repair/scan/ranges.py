@@ -283,11 +283,11 @@ def settle(rng: Range, first: RangeResult, before: State | None, options) -> Ran
 
 
 def absolute(result: RangeResult, lines_before: int) -> list:
-    """The range's records with line numbers counted from the input's first line."""
-    if lines_before:
-        for rec in result.records:
-            rec["line"] += lines_before
-    return result.records
+    """The range's records with line numbers counted from the input's first line (new
+    records: a result may be shared, as a task's output is)."""
+    if not lines_before:
+        return result.records
+    return [{**rec, "line": rec["line"] + lines_before} for rec in result.records]
 
 
 def scan_ranges(paths, options, blocksize: int = BLOCK_BYTES, warn=None, stats: Counter | None = None):
