@@ -13,50 +13,10 @@ import random
 
 import pytest
 
-from repair.scan import ScanOptions, scan_local
+from repair.scan import ScanOptions
 from repair.scan import options as scan_limits
 from repair.scan.ranges import Range, plan, scan_ranges
-
-BLOCKS = """\
-INFO agent: answer follows
-```json
-{
-  "a": 1,   // one
-  "b": 'two',
-}
-```
-INFO agent: next
-[CONTENT]
-{"x": [1, 2,],
- "y": "cut
-[/CONTENT]
-INFO inline {"z": 1} and {'w': [1,]}
-```python
-print("no json here")
-```
-"""
-
-
-def _log(rng: random.Random, lines: int) -> str:
-    out = []
-    for i in range(lines):
-        r = rng.random()
-        if r < 0.5:
-            out.append(f"2024-05-01 INFO step {i} done [worker-{i % 3}]")
-        elif r < 0.7:
-            out.append(f"INFO got {{'i': {i}, 'ok': True}}")
-        elif r < 0.8:
-            out.append(json.dumps({"i": i, "response": "{'a': 1,}"}))
-        elif r < 0.9:
-            out.append(f"WARN cut {{\"i\": {i}, \"s\": \"pend")
-        else:
-            out.append(BLOCKS.rstrip("\n"))
-    return "\n".join(out) + "\n"
-
-
-def local_records(paths, options):
-    return [json.loads(line) for result in scan_local(paths, options) for line in result.data.decode().splitlines()]
-
+from scan_logs import generated_log as _log, local_records
 
 def write(tmp_path, name, data) -> str:
     path = tmp_path / name

@@ -13,7 +13,9 @@ default, a pyarrow Table for "pyarrow") and returns the same kind of batch: its 
 plus for each row
   ok      whether a value was recovered (and fits the schema, if one is given)
   value   the value as JSON text (valid JSON), or null
-  steps   the repair codes applied (`repair_trailing_comma`, ...), a list of strings
+  steps   the repair codes applied (`repair_trailing_comma`, ...), a list of strings: those of
+          `repair.repair`, so prose around the value is a step (`repair_leading_text`),
+          where a `repair scan` record, a value found in a log, does not count it
   lossy   whether a step may have changed or dropped data (a truncated value)
   error   why not, when ok is false
 A row's text is repaired as `repair.repair` does it: the one value the text holds (or the
