@@ -81,7 +81,9 @@ def add_parser(subparsers) -> None:
                    help="write only records that needed repair or failed (changed), only failures (failed), "
                         "or only lossy repairs (lossy)")
     p.add_argument("--stats", action="store_true", help="print a summary table on stderr at the end")
-    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="scan in N processes; output order is kept (default 1)")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                   help="scan in N processes; output order is kept (default 1); with --engine dask and no "
+                        "--scheduler, the local cluster's workers")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failed record and exit 3")
     p.add_argument("--max-repair", type=positive_int, default=MAX_REPAIR_CHARS, metavar="CHARS",
                    help=f"longest text (not valid JSON) handed to the repair engine; longer gives an error record "

@@ -139,6 +139,8 @@ def scan_dask(paths, options: ScanOptions, *, scheduler: str | None = None, work
     dask = _dask()
     tasks = [dask.delayed(_range_output, pure=True)(settled, before, i, output, fmt)
              for i, (_, settled, before) in enumerate(graph)]
+    if not tasks:  # nothing could be read: no cluster to start
+        return iter(())
     return _computed(tasks, _client(scheduler, workers, client), stats, warn)
 
 
