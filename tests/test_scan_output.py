@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from repair.cli import Exit
-from repair.scan import partitions
+from repair.scan import options as scan_limits, partitions
 from scan_helpers import records, run
 from scan_logs import generated_log
 
@@ -26,6 +26,7 @@ def log(tmp_path):
 def test_jsonl_parts_hold_the_stdout_records(tmp_path, capsys, monkeypatch, log):
     _, want, _ = run([log], capsys)
     monkeypatch.setattr(partitions, "PART_BYTES", 5000)
+    monkeypatch.setattr(scan_limits, "BATCH_BYTES", 2000)  # parts end between batches: small ones
     code, out, _ = run([log, "--output", str(tmp_path / "out")], capsys)
     assert code == Exit.OK and out == ""
     parts = sorted((tmp_path / "out").iterdir())
