@@ -108,10 +108,10 @@ class PartWriter:
     about PART_BYTES of records. `write(data)` takes JSONL bytes; `close()` ends the last
     part (an empty scan still writes part-00000)."""
 
-    def __init__(self, directory: str, fmt: str, part_bytes: int = PART_BYTES) -> None:
+    def __init__(self, directory: str, fmt: str, part_bytes: int | None = None) -> None:
         require(fmt)
         prepare(directory)
-        self.directory, self.fmt, self.part_bytes = directory, fmt, part_bytes
+        self.directory, self.fmt, self.part_bytes = directory, fmt, part_bytes or PART_BYTES
         self.index = 0
         self.parts: list = []
         self.size = 0
