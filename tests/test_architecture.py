@@ -166,6 +166,7 @@ PASS_FILES = [
     "cli/fix.py", "cli/scan.py", "cli/fixtures.py",
     "scan/inputs.py", "scan/encodings.py", "scan/batches.py", "scan/units.py", "scan/records.py", "scan/output.py",
     "scan/process.py", "scan/local.py", "scan/lifeline.py",
+    "scan/storage.py", "scan/ranges.py", "scan/dask.py", "scan/partitions.py", "integrations/ray.py",
     "llm/openai.py", "llm/ollama.py", "llm/config.py",
 ]
 

@@ -19,7 +19,7 @@ def test_readme_lists_every_code() -> None:
 def test_docs_name_no_unknown_code() -> None:
     for doc in ("README.md", "docs/policy.md"):
         text = (ROOT / doc).read_text(encoding="utf-8")
-        api = {"repair_json", "repair_all", "repair_llm_output", "repair_fixtures"}  # API and option names
+        api = {"repair_json", "repair_all", "repair_llm_output", "repair_fixtures", "repair_batch"}  # API and option names
         log_fields = {"repair_code", "repair_pos", "repair_line", "repair_col", "repair_lossy", "repair_path"}
         unknown = set(re.findall(r"repair_[a-z_]+", text)) - set(CODES) - api - log_fields
         assert not unknown, f"{doc}: {sorted(unknown)}"

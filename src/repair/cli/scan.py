@@ -26,6 +26,7 @@ TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
     from types import FrameType
     from typing import Any, Callable, Mapping, TextIO, Union
+    from ..scan import ScanOptions
 
     # what signal.signal() returns and takes: a function, SIG_DFL / SIG_IGN, or None
     Handler = Union[Callable[[int, Union[FrameType, None]], Any], int, None]
@@ -89,11 +90,30 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help="write only records that needed repair or failed (changed), only failures (failed), "
                         "or only lossy repairs (lossy)")
     p.add_argument("--stats", action="store_true", help="print a summary table on stderr at the end")
-    p.add_argument("--jobs", type=positive_int, default=1, metavar="N", help="scan in N processes; output order is kept (default 1)")
+    p.add_argument("--jobs", type=positive_int, default=1, metavar="N",
+                   help="scan in N processes; output order is kept (default 1); with --engine dask and no "
+                        "--scheduler, the local cluster's workers")
     p.add_argument("--fail-fast", action="store_true", help="stop at the first failed record and exit 3")
     p.add_argument("--max-repair", type=positive_int, default=MAX_REPAIR_CHARS, metavar="CHARS",
                    help=f"longest text (not valid JSON) handed to the repair engine; longer gives an error record "
                         f"with error_kind \"limit\" (default {MAX_REPAIR_CHARS})")
+    add_scale_arguments(p)
+
+
+def add_scale_arguments(p) -> None:
+    """Where the scan runs and where its records go (the distributed half)."""
+    from ..scan.ranges import BLOCK_BYTES
+
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: this machine, --jobs processes (default); dask: a Dask graph over byte ranges of "
+                        "the inputs, on --scheduler or on a local cluster of --jobs workers (pip install 'repair[scale]')")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="--engine dask: the Dask scheduler to run on (tcp://host:8786)")
+    p.add_argument("--blocksize", type=positive_int, default=BLOCK_BYTES, metavar="BYTES",
+                   help=f"--engine dask: bytes per range, cut at line boundaries (default {BLOCK_BYTES})")
+    p.add_argument("--output", metavar="DIR", help="write the records as parts (part-00000.jsonl, ...) in DIR, a "
+                   "directory or URL, instead of stdout: one part per range with --engine dask")
+    p.add_argument("--output-format", choices=("jsonl", "parquet"), default="jsonl",
+                   help="--output: JSONL parts, or Parquet (needs pyarrow: pip install 'repair[parquet]')")
 
 
 # ---------------------------------------------------------------- writing and signals
@@ -200,7 +220,11 @@ def run(args: argparse.Namespace) -> int:
     out = _Out(sys.stdout)
     stopped = False
     interrupted: int | None = None
-    results = scan_local(args.logs, options, jobs=args.jobs, stats=stats, warn=err)
+    try:
+        results, out = _engine(args, options, stats, out)
+    except (ImportError, ValueError, OSError) as exc:
+        err(str(exc))
+        return Exit.USAGE
     with _Signals() as signals:
         try:
             for result in results:
@@ -223,6 +247,8 @@ def run(args: argparse.Namespace) -> int:
             if progress:
                 sys.stderr.write("\r\x1b[K")
                 sys.stderr.flush()
+            if hasattr(out, "close"):
+                out.close()
     if args.stats:
         _print_stats(totals.counts, totals.codes, stats)
     if interrupted is not None:
@@ -236,6 +262,27 @@ def run(args: argparse.Namespace) -> int:
     if stats["skipped"]:
         return Exit.SKIPPED
     return Exit.OK
+
+
+def _engine(args: argparse.Namespace, options: ScanOptions, stats: Any, out: Any) -> tuple[Any, Any]:
+    """(the results to write, where to write them) for --engine, --output and their flags."""
+    from ..scan import scan_local
+
+    jobs = args.jobs
+    if args.engine == "local":
+        if args.scheduler is not None:
+            raise ValueError("--scheduler needs --engine dask")
+        writer = out
+        if args.output is not None:
+            from ..scan.partitions import PartWriter
+
+            writer = PartWriter(args.output, args.output_format)
+        return scan_local(args.logs, options, jobs=jobs, stats=stats, warn=err), writer
+    from ..scan.dask import scan_dask
+
+    results = scan_dask(args.logs, options, scheduler=args.scheduler, workers=max(jobs, 1), blocksize=args.blocksize,
+                        output=args.output, fmt=args.output_format, stats=stats, warn=err)
+    return results, out
 
 
 def _isatty(stream: TextIO) -> bool:

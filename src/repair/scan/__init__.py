@@ -20,3 +20,17 @@ from .records import unit_records
 
 __all__ = ["Batch", "BatchResult", "InputError", "ScanOptions", "batches", "input_batches", "scan_batch",
            "scan_local", "unit_records"]
+
+# ---- the distributed half: byte ranges (no extra package), and Dask (`repair[scale]`),
+# loaded on first use so that `import repair.scan` does not import dask
+from .ranges import scan_ranges  # noqa: E402
+
+__all__ += ["dask_scan", "scan_ranges"]
+
+
+def __getattr__(name: str):
+    if name == "dask_scan":
+        from .dask import dask_scan
+
+        return dask_scan
+    raise AttributeError(f"module 'repair.scan' has no attribute {name!r}")

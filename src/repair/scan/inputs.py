@@ -12,6 +12,7 @@ import select
 import sys
 
 from .encodings import sniff
+from .storage import open_raw
 
 HEAD_BYTES = 8192
 
@@ -124,7 +125,7 @@ class Input:
         self.name = name
         self._own = path != "-"
         try:
-            self._raw = open(path, "rb") if self._own else sys.stdin.buffer
+            self._raw = open_raw(path) if self._own else sys.stdin.buffer
         except OSError as exc:
             raise InputError(f"{name}: cannot read: {exc.strerror or exc}. Check the path and permissions; "
                              "the scan goes on with the other files.", "unreadable") from None

@@ -24,14 +24,16 @@ from .lifeline import Lifeline
 from .options import limits
 from .options import ScanOptions
 from .process import load_schema, scan_batch
+from .storage import expand
 from .units import batch_units
 
 
 def input_batches(paths, stats: Counter, warn):
     """The batches of every input in turn. An input that cannot be read, is binary or
     turns out damaged is named through `warn`, counted in stats["skipped"] (and under its
-    kind), and the scan goes on; stats["bytes"] counts the text read."""
-    for path in paths:
+    kind), and the scan goes on; stats["bytes"] counts the text read. Globs and URLs are
+    expanded and opened by `storage`."""
+    for path in expand(paths):
         name = "<stdin>" if path == "-" else path
         try:
             source = Input(path, name)

@@ -1,0 +1,192 @@
+"""A scan as a Dask graph over byte ranges of the inputs (`ranges.py`): on a local cluster
+or on any Dask cluster, with the records of a local scan.
+
+    from repair.scan import dask_scan
+    bag = dask_scan(["s3://logs/2024-*/app.log.gz"], only="failed")   # a dask.bag.Bag of records
+    bag.map(lambda r: r["error_kind"]).frequencies().compute()
+
+Each range is one task, scanned on the guess that it starts outside any block; a small
+task per range then checks its predecessor's end (`ranges.settle`), which only in the rare
+case of a block crossing the boundary scans the range again, and a running sum of line
+counts makes the line numbers those of the whole input. Partition i of the bag is range i:
+records in input order, partition after partition.
+
+`scan_dask` is what `repair scan --engine dask` runs: the same graph, each range's records
+as JSONL bytes (or written by the worker as a part of --output DIR), in order.
+
+Needs dask (`pip install 'repair[scale]'`); the inputs must be readable from the workers
+(shared paths, or URLs: s3://, gs://, https://).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import Counter
+
+from . import options as limits
+from .options import ScanOptions
+from .output import dump
+from .process import load_schema
+from .ranges import BLOCK_BYTES, absolute, plan, scan_range, settle
+
+EXTRA = "pip install 'repair[scale]'"
+
+
+def _dask():
+    try:
+        import dask
+        import dask.bag  # noqa: F401
+    except ImportError:
+        raise ImportError(f"the dask engine needs dask, which is not installed: {EXTRA}") from None
+    return dask
+
+
+def _graph(paths, options: ScanOptions, blocksize: int, warn, stats):
+    """[(range, delayed settled RangeResult, delayed lines before it)] for every range."""
+    dask = _dask()
+    delayed = dask.delayed
+    load_schema(options.schema)  # a bad spec fails here, once, not on every worker
+    out = []
+    state = before = None
+    for rng in plan(paths, blocksize, warn, stats):
+        first = delayed(scan_range, pure=True)(rng, options)
+        if rng.index == 0:
+            settled, before = first, 0
+        else:
+            settled = delayed(settle, pure=True)(rng, first, state, options)
+        out.append((rng, settled, before))
+        state = delayed(operator.attrgetter("state"), pure=True)(settled)
+        before = delayed(operator.add, pure=True)(before, delayed(operator.attrgetter("lines"), pure=True)(first))
+    return out
+
+
+def dask_scan(paths, *, field: str | None = None, schema: str | None = None, only: str | None = None,
+              blocksize: int = BLOCK_BYTES, max_repair: int = limits.MAX_REPAIR_CHARS, warn=None):
+    """A `dask.bag.Bag` of the records (dicts) of a scan of `paths` (paths, globs, fsspec
+    URLs), one partition per byte range of about `blocksize` bytes, in input order.
+    Inputs that cannot be scanned are named through `warn` (default: a warning) when the
+    bag is built."""
+    import dask.bag as db
+
+    options = ScanOptions(field=field, schema=schema, only=only, max_repair=max_repair)
+    if warn is None:
+        import warnings
+
+        def warn(message):
+            warnings.warn(message, stacklevel=3)
+
+    dask = _dask()
+    parts = [dask.delayed(absolute, pure=True)(settled, before) for _, settled, before in _graph(paths, options, blocksize, warn, Counter())]
+    if not parts:
+        return db.from_sequence([], npartitions=1)
+    return db.from_delayed(parts)
+
+
+class RangeOutput:
+    """What one range gives the command line: `data` (JSONL bytes, empty when the worker
+    wrote a part), `tally` (counts), `bytes` read, messages (`skipped`: the input turned
+    out damaged; `notes`). `failed` is always False: only a local scan stops early."""
+
+    __slots__ = ("data", "tally", "bytes", "skipped", "notes")
+    failed = False
+
+    def __init__(self, data, tally, size, skipped, notes) -> None:
+        self.data, self.tally, self.bytes, self.skipped, self.notes = data, tally, size, skipped, notes
+
+    def __reduce__(self):
+        return (RangeOutput, (self.data, self.tally, self.bytes, self.skipped, self.notes))
+
+
+def _range_output(settled, before, index: int, output: str | None, fmt: str) -> RangeOutput:
+    """One range's records as JSONL bytes, or written as part `index` of `output`."""
+    records = absolute(settled, before)
+    data = "".join(dump(rec) for rec in records).encode("utf-8", "backslashreplace")
+    if output is not None:
+        from .partitions import write_part
+
+        write_part(output, index, fmt, data, records)
+        data = b""
+    return RangeOutput(data, settled.tally, settled.bytes, settled.skipped, settled.notes)
+
+
+def scan_dask(paths, options: ScanOptions, *, scheduler: str | None = None, workers: int = 2,
+              blocksize: int = BLOCK_BYTES, output: str | None = None, fmt: str = "jsonl",
+              stats: Counter | None = None, warn=None, client=None):
+    """The RangeOutput of every range, in order (an iterator), computed on the Dask
+    cluster at `scheduler` (an address), or on `client`, or on a local cluster of `workers`
+    processes started for this scan. With `output` (a directory or URL) the workers write
+    the parts and the results hold no records: the way for inputs larger than the
+    cluster's memory, since results wait on the workers until they are written here in
+    order. stats["bytes"] and stats["skipped"] are counted as in a local scan. Missing
+    packages and a bad --output-format raise here (ImportError, ValueError), before any
+    work."""
+    stats = Counter() if stats is None else stats
+    warn = warn or (lambda message: None)
+    _dask()
+    if scheduler is None and client is None:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise ImportError(f"the dask engine needs dask.distributed, which is not installed: {EXTRA}") from None
+    if options.fail_fast:
+        raise ValueError("--fail-fast needs the local engine: a distributed scan does not stop at a record")
+    graph = _graph(paths, options, blocksize, warn, stats)
+    if output is not None:
+        from .partitions import prepare, require
+
+        require(fmt)
+        prepare(output)
+    dask = _dask()
+    tasks = [dask.delayed(_range_output, pure=True)(settled, before, i, output, fmt)
+             for i, (_, settled, before) in enumerate(graph)]
+    if not tasks:  # nothing could be read: no cluster to start
+        return iter(())
+    return _computed(tasks, _client(scheduler, workers, client), stats, warn)
+
+
+def _computed(tasks, client, stats, warn):
+    with client as cl:
+        futures = cl.compute(tasks)
+        try:
+            for i in range(len(futures)):
+                result = futures[i].result()
+                futures[i] = None  # done with it: the cluster may drop it
+                stats["bytes"] += result.bytes
+                for message in result.notes:
+                    warn(message)
+                for message in result.skipped:
+                    warn(message)
+                    stats["skipped"] += 1
+                yield result
+        finally:
+            cl.cancel([f for f in futures if f is not None])
+
+
+class _client:
+    """The client to compute on: the one given, one connected to `scheduler`, or a local
+    cluster of `workers` single-threaded processes (closed at the end)."""
+
+    def __init__(self, scheduler, workers, client) -> None:
+        self.scheduler, self.workers, self.given = scheduler, workers, client
+        self.owned = []
+
+    def __enter__(self):
+        if self.given is not None:
+            return self.given
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ImportError(f"the dask engine needs dask.distributed, which is not installed: {EXTRA}") from None
+        if self.scheduler is not None:
+            client = Client(self.scheduler)
+        else:
+            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", silence_logs=50)
+            self.owned.append(cluster)
+            client = Client(cluster)
+        self.owned.insert(0, client)
+        return client
+
+    def __exit__(self, *exc) -> None:
+        for thing in self.owned:
+            thing.close()
