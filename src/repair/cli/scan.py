@@ -100,7 +100,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add_scale_arguments(p)
 
 
-def add_scale_arguments(p) -> None:
+def add_scale_arguments(p: argparse.ArgumentParser) -> None:
     """Where the scan runs and where its records go (the distributed half)."""
     from ..scan.ranges import BLOCK_BYTES
 

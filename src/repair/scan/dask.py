@@ -1,9 +1,9 @@
 """A scan as a Dask graph over byte ranges of the inputs (`ranges.py`): on a local cluster
 or on any Dask cluster, with the records of a local scan.
 
-    from repair.scan import dask_scan
-    bag = dask_scan(["s3://logs/2024-*/app.log.gz"], only="failed")   # a dask.bag.Bag of records
-    bag.map(lambda r: r["error_kind"]).frequencies().compute()
+    >>> from repair.scan import dask_scan
+    >>> bag = dask_scan(["s3://logs/2024-*/app.log.gz"], only="failed")   # a dask.bag.Bag of records
+    >>> bag.map(lambda r: r["error_kind"]).frequencies().compute()
 
 Each range is one task, scanned on the guess that it starts outside any block; a small
 task per range then checks its predecessor's end (`ranges.settle`), which only in the rare
@@ -23,7 +23,7 @@ from __future__ import annotations
 import operator
 from collections import Counter
 
-from . import options as limits
+from .options import limits
 from .options import ScanOptions
 from .output import dump
 from .process import load_schema

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field as dataclass_field
 
-from . import options as limits
+from .options import limits
 from .batches import Batch, batches, merged
 from .encodings import sniff, utf8_pieces
 from .inputs import Input, InputError
