@@ -493,7 +493,7 @@ def test_corpus_steps_name_the_repair_and_are_not_lossy(kind):
     )
 
 
-@examples(400)
+@examples(200)
 @given(kind=st.sampled_from(KINDS), value=records, seed=st.integers(0, 2**32 - 1))
 @example(kind="invalid_escapes", value={"path": "C:\\data"}, seed=0)
 @example(kind="invalid_escapes", value={"re": "\\d+\\.\\d*", "p": "C:\\new\\Users"}, seed=1)
