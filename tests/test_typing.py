@@ -25,7 +25,7 @@ USER_SCRIPT = ROOT / "tests" / "typing" / "user_script.py"
 # the modules `mypy --strict` passes on; add one when it is typed
 TYPED = [
     "__init__.py", "__main__.py", "chars.py", "core.py", "errors.py", "limits.py", "pytest_plugin.py",
-    "schema_arg.py", "serialize.py", "steps.py", "streaming.py", "testing.py", "extract", "schema",
+    "schema_arg.py", "serialize.py", "steps.py", "streaming.py", "testing.py", "extract", "lexical", "schema", "scan",
 ]
 
 needs_mypy = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,
