@@ -492,6 +492,8 @@ def regex_sites() -> tuple[list[Site], dict[str, set[str]]]:
                 elif isinstance(parent, ast.Assign) and len(parent.targets) == 1 \
                         and isinstance(parent.targets[0], ast.Name):
                     assigned = parent.targets[0].id  # NAME.method(...) uses, here or elsewhere
+                elif isinstance(parent, ast.AnnAssign) and isinstance(parent.target, ast.Name):
+                    assigned = parent.target.id  # (`NAME: AlwaysMatches = re.compile(...)`: the same)
             sites.append(Site(mod, f"{mod.rsplit('.', 1)[-1]}.py", node.lineno, pattern, exact,
                               flags if flags is not None else 0, uses, assigned))
     return sites, _method_uses(trees)

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from .trivia import peek_significant
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Sequence
+
 MATCH, EXTRA, DEEPER, WRONG = "match", "extra", "deeper", "wrong"
 
 
-def decide_closer(text: str, pos: int, expected: str, open_counts: dict, root_closer: str, depth: int) -> str:
+def decide_closer(text: str, pos: int, expected: str, open_counts: dict[str, int], root_closer: str, depth: int) -> str:
     """Classify the closing bracket at `pos`.
 
     - MATCH: it closes the innermost container.
@@ -43,6 +47,6 @@ def decide_closer(text: str, pos: int, expected: str, open_counts: dict, root_cl
     return WRONG
 
 
-def closers_text(stack) -> str:
+def closers_text(stack: Sequence[Sequence[Any]]) -> str:
     """The closers that would close every open container, innermost first."""
     return "".join(frame[3] for frame in reversed(stack))

@@ -14,14 +14,18 @@ JSON, takes over) and integers longer than Python's int-conversion limit of 4,30
 from __future__ import annotations
 
 import re
-from json.decoder import JSONDecodeError, JSONDecoder, scanstring
+from json.decoder import JSONDecodeError, JSONDecoder, scanstring  # type: ignore[attr-defined]  # (public in the module, missing from its stubs)
+
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, NoReturn
 
 
 class NonFinite(ValueError):
     """NaN or Infinity met by the C decoder: the text is not JSON."""
 
 
-def _refuse(name: str):
+def _refuse(name: str) -> NoReturn:
     raise NonFinite(name)
 
 
@@ -73,7 +77,7 @@ _BIG_INTS = JSONDecoder(parse_int=to_int, parse_constant=_refuse)
 _TRIM_AT = 4 << 20  # characters: below this the pieces are too few to matter
 
 
-def _find_trim():
+def _find_trim() -> Callable[[int], int] | None:
     try:
         import ctypes
         import ctypes.util
@@ -85,7 +89,7 @@ def _find_trim():
     return trim
 
 
-_trim = _find_trim
+_trim: Callable[..., Any] | None = _find_trim  # (the finder until the first large decode, then what it found)
 
 
 def release_freed_memory(size: int) -> None:
@@ -99,7 +103,7 @@ def release_freed_memory(size: int) -> None:
         _trim(0)
 
 
-def decode_json(text: str, duplicates: list | None = None):
+def decode_json(text: str, duplicates: list[tuple[str, Any]] | None = None) -> Any:
     """The value of `text`, which the engine wrote and is valid JSON, at any depth or size.
 
     With a `duplicates` list, each key that appears twice in one object is appended to it
@@ -109,10 +113,10 @@ def decode_json(text: str, duplicates: list | None = None):
     Raises JSONDecodeError when `text` is not valid JSON after all (an engine bug)."""
     release_freed_memory(len(text))
     if duplicates is not None:
-        def pairs(items: list):
+        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
             obj = dict(items)
             if len(obj) < len(items):
-                seen: dict = {}
+                seen: dict[str, Any] = {}
                 for key, value in items:
                     if key in seen:
                         duplicates.append((key, seen[key]))
@@ -148,9 +152,9 @@ _TOKEN = re.compile(
 _LITERAL = {"true": True, "false": False, "null": None}
 
 
-def _decode_deep(text: str):
+def _decode_deep(text: str) -> Any:
     """Strict JSON with an explicit stack: no recursion, so no depth limit but memory."""
-    stack: list = []  # open containers: [container, pending key or None]
+    stack: list[list[Any]] = []  # open containers: [container, pending key or None]
     pos = 0
     value = root = _UNSET = object()
     while True:
@@ -164,7 +168,7 @@ def _decode_deep(text: str):
         if comma or colon:
             continue  # the text is valid JSON: separators carry no information here
         if opener:
-            container = {} if opener == "{" else []
+            container: dict[str, Any] | list[Any] = {} if opener == "{" else []
             _put(stack, container)
             stack.append([container, None])
             if len(stack) == 1:
@@ -189,7 +193,7 @@ def _decode_deep(text: str):
             _put(stack, value)
 
 
-def _put(stack: list, value) -> None:
+def _put(stack: list[list[Any]], value: Any) -> None:
     if not stack:
         return
     top = stack[-1]

@@ -10,11 +10,17 @@ from ..steps import NONFINITE, literal, nonfinite_number, stray_char, truncation
 from .numbers import DROP
 from .strings import CTX_ROOT, scan_unquoted, stray_quote_after
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .state import Scanner
+
 _PREFIX_TARGETS = (("true", True), ("false", False), ("null", None), ("none", None))
 _AFTER_LITERAL = frozenset(",:]})\r\n/#{[-0123456789") | QUOTES
 
 
-def scan_word(p, pos: int, ctx: int):
+def scan_word(p: Scanner, pos: int, ctx: int) -> tuple[Any, int]:
     """A bare word: a literal (`true`, `True`, `NULL`, `undefined`, `NaN`), a literal cut
     off at the end (`tr` -> true), or an unquoted string."""
     text = p.text
@@ -49,7 +55,7 @@ def scan_word(p, pos: int, ctx: int):
     return scan_unquoted(p, pos, ctx)
 
 
-def _json_word(value) -> str:
+def _json_word(value: bool | None) -> str:
     return "null" if value is None else ("true" if value else "false")
 
 

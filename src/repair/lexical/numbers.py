@@ -13,9 +13,15 @@ from ..steps import nonfinite_number, stray_char, truncation
 from .decode import to_int
 from .strings import CTX_OBJ, CTX_ROOT, scan_unquoted, stray_quote_after
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .state import Scanner
+
 DROP = object()  # a token that yields no value (a lone `-` at the end of the text)
 
-def scan_number(p, pos: int, ctx: int):
+def scan_number(p: Scanner, pos: int, ctx: int) -> tuple[Any, int]:
     """A number-like token at `pos`: `12`, `-3.5e2`, and the repairs `.5`, `+3`, `1.`,
     `1_000`, `0x1F`, `007` (kept as the string "007")."""
     text, n = p.text, p.n
@@ -72,7 +78,7 @@ def scan_number(p, pos: int, ctx: int):
     return scan_unquoted(p, pos, ctx)
 
 
-def _tolerant_float(p, pos: int, tok: str, sign: str, body: str, at_eof: bool, ctx: int):
+def _tolerant_float(p: Scanner, pos: int, tok: str, sign: str, body: str, at_eof: bool, ctx: int) -> int | float:
     clean = body.replace("_", "")
     mantissa, _, exponent = clean.replace("E", "e").partition("e")
     incomplete = False
@@ -93,7 +99,7 @@ def _tolerant_float(p, pos: int, tok: str, sign: str, body: str, at_eof: bool, c
     return value
 
 
-def _words_follow(p, e: int, ctx: int) -> bool:
+def _words_follow(p: Scanner, e: int, ctx: int) -> bool:
     """`{"qty": 3 units}`: a number followed on the same line by words is a string."""
     if ctx == CTX_ROOT:
         return False

@@ -23,7 +23,7 @@ data by extraction (`stop`), never looked up in extraction.
 from __future__ import annotations
 
 import re
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # (public in the module, missing from its stubs)
 from json.encoder import encode_basestring
 from operator import itemgetter
 
@@ -43,8 +43,18 @@ from .state import AFTER, ARR, COLON, KEY, OBJ, VALUE, Frame
 from .trivia import skip_insignificant
 from .truncation import NoValue, close_all
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
 
-_COMMA_RUN = re.compile(r",(?:[ \t\r\n]*,)*")
+    from ..chars import AlwaysMatches
+    from ..steps import RawStep
+
+    # what ends a value: (the first characters of the markers, their pattern)
+    Stop = tuple[frozenset[str], re.Pattern[str]]
+
+
+_COMMA_RUN: AlwaysMatches = re.compile(r",(?:[ \t\r\n]*,)*")  # type: ignore[assignment]  # (matched only at a ',', where it always matches)
 # after a root object's `}`: a comma and a key with its colon, so the object goes on
 _MEMBER_AFTER = re.compile(r'[ \t\r\n]*,[ \t\r\n]*(?:"[^"\\\n]{0,200}"|[A-Za-z_$][A-Za-z0-9_$]{0,100})[ \t]*:')
 # a quoted key and its colon (members where an item is expected: `["a": 1]`)
@@ -67,7 +77,7 @@ TRIVIA_FIRST = frozenset(" \t\r\n/#") | INVISIBLE  # what skip_insignificant may
 RUN_FIRST = frozenset('"-0123456789tfn') | LOOSE_FIRST  # what a run may start with (not a bracket: C tries a container whole first)
 
 
-def json_text(value) -> str:
+def json_text(value: Any) -> str:
     """JSON text for a scalar a construct function returned."""
     cls = value.__class__
     if cls is str:
@@ -90,13 +100,16 @@ def json_text(value) -> str:
 class Engine:
     """Holds the text and the state shared by every value read from it."""
 
-    def __init__(self, text: str, stop=None, fast: bool = True, max_depth: int | None = None,
+    stop_first: frozenset[str]
+    stop: re.Pattern[str]
+
+    def __init__(self, text: str, stop: Stop | None = None, fast: bool = True, max_depth: int | None = None,
                  valid_until: int = 0) -> None:
         self.text = text
         self.n = len(text)
-        self.steps: list = []
+        self.steps: list[RawStep] = []
         # stop: (first characters, compiled pattern) of the markers that end a value
-        self.stop_first, self.stop = stop if stop is not None else (frozenset(), None)
+        self.stop_first, self.stop = stop if stop is not None else (frozenset(), None)  # type: ignore[assignment]  # (None only with no first characters: never matched)
         self.max_depth = max_depth
         self.fast_floor = 0 if fast else self.n
         self.fast_budget = 4 * self.n + 65536  # C characters that failed attempts may waste
@@ -122,7 +135,7 @@ class Engine:
         m = self.stop.search(self.text, start, end)
         return -1 if m is None else m.start()
 
-    def try_fast(self, pos: int, opener: str = ""):
+    def try_fast(self, pos: int, opener: str = "") -> tuple[Any, int] | None:
         """Decode a well-formed value at `pos` in C: (value, end), or None.
 
         With `opener` (`{` or `[`), `pos` is inside a container, after a comma, and what is
@@ -175,7 +188,7 @@ class Engine:
             self.fast_floor = max(self.fast_floor, stop)
 
     # ------------------------------------------------------------------ the machine
-    def parse(self, pos: int):
+    def parse(self, pos: int) -> tuple[Any, int]:
         """Read one value whose first character is at `pos`; return (value, end).
 
         When the text written does not decode, a span copied a stretch whose grammar is
@@ -190,7 +203,7 @@ class Engine:
             self.spans = False
             return self._parse(pos)
 
-    def _parse(self, pos: int):
+    def _parse(self, pos: int) -> tuple[Any, int]:
         self.spanned = False  # did a span copy text into this value?
         self.mark, self.start = len(self.steps), pos  # this value's first step and offset
         text = self.text
@@ -201,6 +214,7 @@ class Engine:
         state = VALUE
         n = self.n
         stop_first = self.stop_first
+        frame: Frame | None  # (the innermost open container; None at the root)
         while True:
             if pos < n and text[pos] in TRIVIA_FIRST:
                 pos = skip_insignificant(self, pos)
@@ -471,11 +485,11 @@ class Engine:
                 if ctx == CTX_ARR and value.__class__ is str:
                     frame.bare_end = pos
             # a complete value was written into its container
-            frame.member_done()
+            frame.member_done()  # type: ignore[union-attr]  # (a clean number is copied only inside a container)
             state = AFTER
 
     # ------------------------------------------------------------------ runs
-    def _run(self, frame: Frame, pos: int, state: int, out: list):
+    def _run(self, frame: Frame, pos: int, state: int, out: list[str]) -> tuple[int, int]:
         """Copy the members ahead that need no decision (runs.py); (new offset, state)."""
         text = self.text
         m = OBJECT_RUN.match(text, pos) if frame.kind == OBJ else ARRAY_RUN.match(text, pos)
@@ -511,7 +525,7 @@ class Engine:
         frame.items += 1
         return end, state
 
-    def _rest_fast(self, stack, counts, pos: int, out: list):
+    def _rest_fast(self, stack: list[Frame], counts: dict[str, int], pos: int, out: list[str]) -> tuple[int, int] | None:
         """After a comma: the rest of the open container, read in C. All of it well-formed:
         copied with its closer, the frame closed; (offset after it, AFTER). Only the
         members before a defect ahead: those copied up to the comma before the member
@@ -541,7 +555,7 @@ class Engine:
             return None  # nothing worth copying
         return self._copy_members(frame, pos, comma, out)
 
-    def _copy_members(self, frame: Frame, pos: int, comma: int, out: list):
+    def _copy_members(self, frame: Frame, pos: int, comma: int, out: list[str]) -> tuple[int, int]:
         """text[pos:comma] is whole members of `frame` that C read as JSON, `comma` the one
         after them: copy them; (offset after that comma, the state there)."""
         out.append(self.text[pos:comma])
@@ -552,7 +566,7 @@ class Engine:
         return comma + 1, KEY if frame.kind == OBJ else VALUE
 
     # ------------------------------------------------------------------ spans
-    def _span(self, stack, counts, pos: int, state: int, out: list):
+    def _span(self, stack: list[Frame], counts: dict[str, int], pos: int, state: int, out: list[str]) -> tuple[int, int] | None:
         """Copy the span of JSON tokens ahead (runs.SPAN) and replay its brackets on the
         stack; (new offset, state), or None when there is none to take."""
         c = self.text[pos]
@@ -664,17 +678,17 @@ class Engine:
         frame.member_done()
         return end, AFTER
 
-    def _no_spans(self) -> None:
+    def _no_spans(self) -> tuple[int, int] | None:
         """A span needed a decision after all: read the rest of this text without spans."""
         self.spans = False
         return None
 
     # ------------------------------------------------------------------ structure
-    def _goes_on(self, pos: int, out: list) -> bool:
+    def _goes_on(self, pos: int, out: list[str]) -> bool:
         """The root object closed at `pos - 1`; do more members follow (`}, "b": 2}`)?"""
         return out[-1].endswith("}") and _MEMBER_AFTER.match(self.text, pos) is not None
 
-    def _reopen_root(self, stack, counts, at: int, out: list) -> None:
+    def _reopen_root(self, stack: list[Frame], counts: dict[str, int], at: int, out: list[str]) -> None:
         """`{"a": 1}, "b": 2}`: the `}` at `at` closed the root object early; open it again
         (its text, written last, loses the `}`) and read on after it."""
         out[-1] = out[-1][:-1]
@@ -689,7 +703,7 @@ class Engine:
         k = SPACES.match(self.text, pos + 1).end()
         return k >= self.n or self.text[k] in ",}]\r\n"
 
-    def _next_object(self, stack, counts, pos: int, out: list) -> int:
+    def _next_object(self, stack: list[Frame], counts: dict[str, int], pos: int, out: list[str]) -> int:
         """`[{"a": 1, {"a": 2}]`: the object open in a list lacks its `}` where the next
         object opens; close it (a comma pending in it becomes the list's); returns VALUE."""
         frame = stack[-1]
@@ -721,7 +735,7 @@ class Engine:
         line = line.rstrip()
         return len(line.split()) <= 5 and not line.endswith((".", "!", "?", ":"))
 
-    def _reopen_list(self, stack, counts, pos: int, out: list):
+    def _reopen_list(self, stack: list[Frame], counts: dict[str, int], pos: int, out: list[str]) -> tuple[int, int] | None:
         """`{"a": ["x"], ["y"], "b": 1}`: a `[` where a key is expected, after a member whose
         value is a list. The list was closed early: it is opened again, and the new
         bracket's items are its items (or, when its items are lists, the new bracket is one
@@ -759,7 +773,7 @@ class Engine:
         self.add("repair_misplaced_bracket", j, f"reopened the list closed early at ']': {what}", "]", "")
         return (pos if nested else pos + 1), VALUE
 
-    def _list_of_members(self, frame: Frame, out: list) -> bool:
+    def _list_of_members(self, frame: Frame, out: list[str]) -> bool:
         """`["a": 1, "b": 2]`: members where a list's first item is expected. The list holds
         one object (`[{"a": 1, "b": 2}]`); closed by `}` instead, the `[` was the object's
         opener (`[ "a": 1 }` -> `{"a": 1}`)."""
@@ -772,14 +786,14 @@ class Engine:
         return True
 
     # ------------------------------------------------------------------ helpers
-    def value_of(self, out: list, pos: int):
+    def value_of(self, out: list[str], pos: int) -> tuple[Any, int]:
         """The value of the text written for a root container that has closed."""
         text = "".join(out)
         out.clear()  # (the pieces are not needed once joined: the decode's peak is the text and the value)
         # repairs that rebuild structure may bring two members with one key into one
         # object: the earlier value is lost, and that is a lossy step
         check = not REBUILDING.isdisjoint(map(_CODE, self.steps[self.mark:]))
-        duplicates: list | None = [] if check else None
+        duplicates: list[tuple[str, Any]] | None = [] if check else None
         try:
             value = decode_json(text, duplicates)
             for key, lost in duplicates or ():
@@ -792,7 +806,7 @@ class Engine:
                 f"internal error: the repaired text is not JSON ({exc}); please report this input",
                 self.text, pos, "internal") from None
 
-    def _push(self, stack, counts, kind, closer, pos, out) -> None:
+    def _push(self, stack: list[Frame], counts: dict[str, int], kind: int, closer: str, pos: int, out: list[str]) -> None:
         if self.max_depth is not None and len(stack) >= self.max_depth:
             raise RepairError(
                 f"the value nests more than {self.max_depth} containers deep, over max_depth={self.max_depth}; "
@@ -802,7 +816,7 @@ class Engine:
         stack.append(frame)
         counts[closer] += 1
 
-    def _close(self, stack, counts, pos, out):
+    def _close(self, stack: list[Frame], counts: dict[str, int], pos: int, out: list[str]) -> tuple[bool, int]:
         """Apply the closing bracket at `pos`; return (root closed?, new pos)."""
         text = self.text
         c = text[pos]
@@ -837,7 +851,7 @@ class Engine:
         self.end_frame(closed, stack, out)
         return not stack, pos + 1
 
-    def _one_value(self, frame: Frame, pos: int, out: list) -> bool:
+    def _one_value(self, frame: Frame, pos: int, out: list[str]) -> bool:
         """Does the tuple closing at `pos` hold one value and no comma (`(3)`, `((1, 2))`)?"""
         j = pos - 1
         while j > frame.open_pos and self.text[j] in " \t\r\n":
@@ -851,7 +865,7 @@ class Engine:
         return True
 
     @staticmethod
-    def end_frame(frame: Frame, stack, out) -> None:
+    def end_frame(frame: Frame, stack: list[Frame], out: list[str]) -> None:
         """Write the closer of `frame` and count it as a member of its parent."""
         if frame.listed:  # `["a": 1]`: one object in the list
             out[frame.open_at] = "[{"
@@ -862,7 +876,7 @@ class Engine:
             parent = stack[-1]
             parent.member_done()
 
-    def _key(self, frame: Frame, key: str, out: list) -> None:
+    def _key(self, frame: Frame, key: str, out: list[str]) -> None:
         frame.key = key
         frame.key_at = len(out)
         out.append(encode_basestring(key))
@@ -883,13 +897,13 @@ class Engine:
                 frame.key = UNQUOTED_KEY.match(self.text, k).group().strip()
         return frame.key if frame.key is not None else ""
 
-    def drop_comma(self, frame: Frame, out: list) -> None:
+    def drop_comma(self, frame: Frame, out: list[str]) -> None:
         """Take back the comma written last, real or inserted, with no step."""
         if frame.comma_at >= 0:
             out[frame.comma_at] = ""
         frame.comma_pos = frame.comma_at = -1
 
-    def trailing_comma(self, frame: Frame, out: list) -> None:
+    def trailing_comma(self, frame: Frame, out: list[str]) -> None:
         if frame.comma_pos >= 0:
             self.steps.append(trailing_comma(frame.comma_pos))
         self.drop_comma(frame, out)
@@ -899,7 +913,7 @@ class Engine:
         self.add("repair_ellipsis", pos, "removed an ellipsis placeholder", self.text[pos:pos + width], "")
         return pos + width
 
-    def _object_to_set(self, stack, out) -> None:
+    def _object_to_set(self, stack: list[Frame], out: list[str]) -> None:
         """`{"a", "b"}` is a Python set: the object becomes a list."""
         frame = stack[-1]
         frame.kind = ARR
@@ -907,7 +921,7 @@ class Engine:
         self.add("repair_python_set", frame.open_pos, "turned a Python set into a list", "{", "[")
         frame.member_done()
 
-    def _unquoted_key(self, frame: Frame, pos: int, out: list) -> int:
+    def _unquoted_key(self, frame: Frame, pos: int, out: list[str]) -> int:
         """An unquoted key needs a colon on the same line: `{name: 1}`, `{Product Goals: []}`.
         Returns the offset of the colon, or -1."""
         text, n = self.text, self.n
@@ -954,7 +968,7 @@ class Engine:
 
 _CODE = itemgetter(0)  # a raw step's code
 
-def json_text_of(value) -> str:
+def json_text_of(value: Any) -> str:
     """Compact JSON for a value that a repair dropped (a step's `found`)."""
     from ..serialize import dumps
 
@@ -1055,7 +1069,7 @@ def _last_top_comma(text: str, pos: int, stop: int) -> int:
     return pos + len(window) - tail
 
 
-def _empty_strings(window: str):
+def _empty_strings(window: str) -> tuple[str, list[int]]:
     """(window with each string replaced by `""`, how many characters each one lost).
     Where no quote is escaped and every string closes, each `"` delimits one, so the
     window splits on them; else the strings are read by a pattern."""

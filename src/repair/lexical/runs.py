@@ -30,6 +30,11 @@ from operator import add
 from ..chars import LITERALS, STRING_BODY, P
 from ..steps import literal, single_quotes, smart_quotes, unquoted_key
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from ..chars import AlwaysMatches
+    from ..steps import RawStep
+
 _WS = rf"[ \t\r\n]*{P}"
 # A string whose own text opens a bracket and that a closer follows (`"f(x"]`) is never
 # taken: strings.is_real_end may keep that quote inside the string (`"print("hi")"`).
@@ -96,16 +101,16 @@ _SCALAR = rf"(?:{STRING}|{NUMBER}|{_LITERAL})"
 _FLAT = _flat(STRING, _SCALAR)
 _VALUE = rf"(?:{_SCALAR}|{_FLAT})"
 # (used with .match only: each run is anchored where the engine stands)
-OBJECT_RUN = re.compile(_object_run(STRING, _VALUE, '"'))
-ARRAY_RUN = re.compile(_array_run(STRING, rf"(?:{NUMBER}|{_LITERAL}|{_FLAT})", _VALUE))
+OBJECT_RUN: AlwaysMatches = re.compile(_object_run(STRING, _VALUE, '"'))  # type: ignore[assignment]  # (every part optional: matches everywhere)
+ARRAY_RUN: AlwaysMatches = re.compile(_array_run(STRING, rf"(?:{NUMBER}|{_LITERAL}|{_FLAT})", _VALUE))  # type: ignore[assignment]  # (every part optional: matches everywhere)
 
 _LOOSE_STRING = rf"(?:{STRING}|{_SINGLE}|{_SMART})"
 _LOOSE_KEY = rf"(?:{STRING}|{_SINGLE}|{_SMART}|{_IDENT_KEY})"
 _LOOSE_SCALAR = rf"(?:{STRING}|{_SINGLE}|{_SMART}|{NUMBER}|{_LITERAL}|{_PYTHON})"
 _LOOSE_FLAT = _flat(_LOOSE_KEY, _LOOSE_SCALAR)
 _LOOSE_VALUE = rf"(?:{_LOOSE_SCALAR}|{_LOOSE_FLAT})"
-LOOSE_OBJECT_RUN = re.compile(_object_run(_LOOSE_KEY, _LOOSE_VALUE, rf"(?:[\"']|{_IDENT_KEY})"))
-LOOSE_ARRAY_RUN = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON}|{_LOOSE_FLAT})", _LOOSE_VALUE))
+LOOSE_OBJECT_RUN: AlwaysMatches = re.compile(_object_run(_LOOSE_KEY, _LOOSE_VALUE, rf"(?:[\"']|{_IDENT_KEY})"))  # type: ignore[assignment]  # (every part optional: matches everywhere)
+LOOSE_ARRAY_RUN: AlwaysMatches = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON}|{_LOOSE_FLAT})", _LOOSE_VALUE))  # type: ignore[assignment]  # (every part optional: matches everywhere)
 LOOSE_FIRST = frozenset("'TFN" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 
 # In a loose stretch, the next token that may need rewriting (a single-quoted string or a
@@ -127,7 +132,7 @@ def _no_smart_quote(text: str) -> bool:
     return text.isascii() or not ("\u201c" in text or "\u201d" in text or "\u2018" in text or "\u2019" in text)
 
 
-def rewrite(text: str, start: int, end: int, steps: list) -> str:
+def rewrite(text: str, start: int, end: int, steps: list[RawStep]) -> str:
     """JSON for the loose stretch text[start:end], recording a Step per rewritten token."""
     stretch = text[start:end]
     if '"' not in stretch and _no_smart_quote(stretch):
@@ -150,7 +155,7 @@ def rewrite(text: str, start: int, end: int, steps: list) -> str:
             put = '"' + token[1:-1] + '"'
         elif token in _PYTHON_WORDS and not _before_colon(text, m.end(), end):
             put = _PYTHON_WORDS[token]
-            steps.append(literal(k, token, LITERALS[token][1], put))
+            steps.append(literal(k, token, LITERALS[token][1], put))  # type: ignore[arg-type]  # (a Python word's code is never None)
         elif token in ("true", "false", "null") and not _before_colon(text, m.end(), end):
             continue
         else:
@@ -163,7 +168,7 @@ def rewrite(text: str, start: int, end: int, steps: list) -> str:
     return "".join(pieces)
 
 
-def _rewrite_single_quoted(stretch: str, start: int, steps: list) -> str | None:
+def _rewrite_single_quoted(stretch: str, start: int, steps: list[RawStep]) -> str | None:
     """A stretch with no double quote: every `'` is a string delimiter (a loose span takes
     only strings with no quote inside, and no escaped one), so the text splits on `'` into what lies outside
     strings (even pieces) and their insides (odd pieces). When the outside holds no word
@@ -184,7 +189,7 @@ def _rewrite_single_quoted(stretch: str, start: int, steps: list) -> str | None:
         for m in _NEXT_PY_LITERAL.finditer(stretch):
             word = m.group("lit")
             if word is not None:
-                steps.append(literal(start + m.start("lit"), word, LITERALS[word][1], _PYTHON_WORDS[word]))
+                steps.append(literal(start + m.start("lit"), word, LITERALS[word][1], _PYTHON_WORDS[word]))  # type: ignore[arg-type]  # (a Python word's code is never None)
         outside = outside.replace("True", "true").replace("False", "false").replace("None", "null")
         pieces[0::2] = outside.split("\x00")
     return '"'.join(pieces)
@@ -252,14 +257,14 @@ def _span(string: str, literal: str, more: str) -> tuple[str, str]:
 
 
 _PLAIN_SPAN = _span(STRING, r"(?:true|false|null)", "")
-SPAN = re.compile(_PLAIN_SPAN[0])
-SPAN_IN_ARRAY = re.compile(_PLAIN_SPAN[1])
+SPAN: AlwaysMatches = re.compile(_PLAIN_SPAN[0])  # type: ignore[assignment]  # (every part optional: matches everywhere)
+SPAN_IN_ARRAY: AlwaysMatches = re.compile(_PLAIN_SPAN[1])  # type: ignore[assignment]  # (every part optional: matches everywhere)
 # The same with the loose forms, which `rewrite` turns into JSON token by token in
 # Python: the engine gives it a window of LOOSE_WINDOW characters at a time (a cut there
 # only ends the span early: every token needs what follows it).
 _LOOSE_SPAN = _span(rf"(?:{STRING}|{_SINGLE}|{_SMART})", r"(?:true|false|null|True|False|None)", rf"|{_IDENT_KEY}")
-LOOSE_SPAN = re.compile(_LOOSE_SPAN[0])
-LOOSE_SPAN_IN_ARRAY = re.compile(_LOOSE_SPAN[1])
+LOOSE_SPAN: AlwaysMatches = re.compile(_LOOSE_SPAN[0])  # type: ignore[assignment]  # (every part optional: matches everywhere)
+LOOSE_SPAN_IN_ARRAY: AlwaysMatches = re.compile(_LOOSE_SPAN[1])  # type: ignore[assignment]  # (every part optional: matches everywhere)
 LOOSE_WINDOW = 4096
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing

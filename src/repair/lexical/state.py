@@ -6,6 +6,25 @@ container, what the machine expects next, and one `Frame` per open container.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from ..steps import RawStep
+
+    class Scanner(Protocol):
+        """The engine as the construct functions (strings.py, numbers.py, literals.py,
+        trivia.py) see it: the text, its length, the raw steps recorded so far, and where
+        a value must stop. (A Protocol: they cannot import the engine that imports them.)"""
+
+        text: str
+        n: int
+        steps: list[RawStep]
+
+        def add(self, code: str, pos: int, message: str, found: str = ..., put: str = ...) -> None: ...
+        def at_end(self, pos: int) -> bool: ...
+        def find_stop(self, start: int, end: int) -> int: ...
+
 OBJ, ARR = 0, 1  # the kind of a container
 VALUE, KEY, COLON, AFTER = 0, 1, 2, 3  # what comes next: a value, a key, its colon, or what follows a value
 
@@ -32,7 +51,7 @@ class Frame:
         self.open_at = open_at
         self.comma_pos = -1
         self.comma_at = -1
-        self.key = None
+        self.key: str | None = None
         self.key_pos = -1
         self.items = 0
         self.fails = 0  # failed attempts to read the rest of it in C

@@ -13,7 +13,7 @@ depends on what follows the quote and on where the string sits (`is_real_end`).
 from __future__ import annotations
 
 import re
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]  # (public in the module, missing from its stubs)
 
 from ..chars import (
     CONTROL_ESCAPES, HEX, IDENT_KEY_AHEAD, INLINE_KEY, JSON_NUMBER, LITERALS, OPENLESS_KEY_AHEAD, QUOTE_CLOSERS,
@@ -22,13 +22,20 @@ from ..chars import (
 from ..steps import missing_quote, single_quotes, smart_quotes, snippet, truncation, unescaped_quote
 from .trivia import peek_significant
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Callable
+
+    from ..chars import AlwaysMatches
+    from .state import Scanner
+
 # Where a string sits: it decides which characters may follow its closing quote.
 CTX_ROOT, CTX_KEY, CTX_OBJ, CTX_ARR = 0, 1, 2, 3
 
 _LITERAL_WORDS = frozenset(["true", "false", "null", "True", "False", "None", "TRUE", "FALSE", "NULL", "Null"])
 
 
-def _ahead_pattern(closers: str):
+def _ahead_pattern(closers: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """After a quote: `key":` / `item",` within one line, escapes read as escapes
     (`"k\\"": 1` is a key). Bounded, and its two alternatives start differently."""
     body = "".join(re.escape(c) for c in closers)
@@ -46,7 +53,7 @@ _PLAIN_STRING = re.compile(r'"([^"\\\x00-\x1f]*)"')
 _ESCAPED_STRING = re.compile(rf'"[^"\\\x00-\x1f]*{P}(?:\\(?:["\\/bfnrt]|u[0-9a-fA-F]{{4}})[^"\\\x00-\x1f]*{P})*{P}"')
 
 
-def scan_string(p, pos: int, ctx: int) -> tuple[str, int]:
+def scan_string(p: Scanner, pos: int, ctx: int) -> tuple[str, int]:
     """Scan the string whose opening quote is at `pos`; return (value, end offset)."""
     text = p.text
     q = text[pos]
@@ -90,7 +97,7 @@ class Own:
         self.text, self.upto, self.inner, self.held = text, start, 0, -1
         self.depth = {"(": 0, "[": 0, "{": 0}
 
-    def opened(self, j: int) -> dict:
+    def opened(self, j: int) -> dict[str, int]:
         if j > self.upto:
             text, a, d = self.text, self.upto, self.depth
             for o, c in _PAIRS:
@@ -110,7 +117,7 @@ _PAIRS = (("(", ")"), ("[", "]"), ("{", "}"))
 _OPENER_OF = {")": "(", "]": "[", "}": "{"}
 
 
-def is_real_end(p, j: int, ctx: int, own: Own | None = None) -> bool:
+def is_real_end(p: Scanner, j: int, ctx: int, own: Own | None = None) -> bool:
     """Does the quote at `j` close the string, judging by what follows it?
 
     `{"a": "He said "no" twice"}`: the quote before `no` is followed by a letter, so it is
@@ -208,14 +215,14 @@ def openless_item_at(text: str, k: int) -> bool:
     return (text[k].isalnum() or text[k] == "_") and _OPENLESS_ITEM.match(text, k) is not None
 
 
-def _reads_item(p, k: int) -> bool:
+def _reads_item(p: Scanner, k: int) -> bool:
     """Will the engine read what is at `k` as the next item of an array (so that ending the
     string here loses nothing)?"""
     starts = getattr(p, "_starts_value", None)
     return starts is not None and starts(k)
 
 
-def _scalar_ends(p, k: int, more: bool) -> bool:
+def _scalar_ends(p: Scanner, k: int, more: bool) -> bool:
     """Is there a number or a literal at `k` that ends where a value can end (`,`, a closer,
     a line end, the end of the text; with `more`, also a quote or another such scalar)?"""
     text, n = p.text, p.n
@@ -235,7 +242,7 @@ def _scalar_ends(p, k: int, more: bool) -> bool:
     return False
 
 
-def _held(p, own: Own | None, j: int, k2: int, c: str) -> bool:
+def _held(p: Scanner, own: Own | None, j: int, k2: int, c: str) -> bool:
     """`"print("hello")"`, `"data["key"] = 1"`: the quote at `j` is followed by a closer
     that the string's own text opened, and no structure follows that closer: the quote and
     the closer are inside the string."""
@@ -267,7 +274,7 @@ def _held(p, own: Own | None, j: int, k2: int, c: str) -> bool:
     return True
 
 
-def _missing_end_boundary(p, start: int, j: int, ctx: int, opener: str, own: Own) -> int:
+def _missing_end_boundary(p: Scanner, start: int, j: int, ctx: int, opener: str, own: Own) -> int:
     """If the quote at `j` opens the next member while our string never closed, return the
     offset where our string should end (the `,` or newline before `j`); else -1.
 
@@ -307,7 +314,7 @@ def _missing_end_boundary(p, start: int, j: int, ctx: int, opener: str, own: Own
 _MEMBER_VALUE = re.compile(r'[^"\\\n]{0,200}"[ \t]*(?:[,}]|\r?\n|\Z)')
 
 
-def _inline_member(p, start: int, limit: int) -> int:
+def _inline_member(p: Scanner, start: int, limit: int) -> int:
     """In a string that never closed: the first `, key: value` inside it (an identifier key
     and a value that starts like one), or -1. `{name: "Widget, price: 9.99}`."""
     text = p.text
@@ -327,7 +334,7 @@ def _inline_member(p, start: int, limit: int) -> int:
         i = c + 1
 
 
-def _close_inferred(p, pos: int, start: int, ctx: int, cut: int, q: str, message: str) -> str:
+def _close_inferred(p: Scanner, pos: int, start: int, ctx: int, cut: int, q: str, message: str) -> str:
     """The value of a string whose closing quote is inferred at `cut`: trailing whitespace
     before `cut` is not content, and a typographic `”` there was the closing quote."""
     text = p.text
@@ -343,7 +350,7 @@ def _close_inferred(p, pos: int, start: int, ctx: int, cut: int, q: str, message
     return value
 
 
-def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int = -1) -> tuple[str, int]:
+def _scan_tolerant(p: Scanner, pos: int, ctx: int, limit: int, forced: bool, start: int = -1) -> tuple[str, int]:
     """Scan a string that the C decoder refused. With `forced`, the string is known to end
     at `limit`, and every quote before it is content."""
     text = p.text
@@ -371,7 +378,7 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
     first_eol_quote = -1  # first inner quote that ends its line: the end if none closes
     run = JSON_RUN[q].match
     while True:
-        e = run(text, i, limit).end()  # ordinary text and valid escapes, copied as they are
+        e = run(text, i, limit).end()  # type: ignore[union-attr]  # (JSON_RUN's `*`: matches everywhere)  # ordinary text and valid escapes, copied as they are
         if e > i:
             append(text[i:e])
             i = e
@@ -484,7 +491,7 @@ def _scan_tolerant(p, pos: int, ctx: int, limit: int, forced: bool, start: int =
     return scanstring("".join(parts) + '"', 0, True)[0], end
 
 
-def _escape(text: str, j: int, limit: int, closers: str, append) -> tuple[int, str]:
+def _escape(text: str, j: int, limit: int, closers: str, append: Callable[[str], None]) -> tuple[int, str]:
     """Handle the backslash at `j`; append the JSON form; return (next offset, kind)."""
     if j + 1 >= limit:
         return limit, "truncated"  # the text ends on a backslash: drop it
@@ -511,14 +518,14 @@ def _escape(text: str, j: int, limit: int, closers: str, append) -> tuple[int, s
     return j + 1, "bad"
 
 
-def _end_key_at_colon(p, pos: int, start: int, colon: int, q: str) -> tuple[str, int]:
+def _end_key_at_colon(p: Scanner, pos: int, start: int, colon: int, q: str) -> tuple[str, int]:
     """`{"a": 1, "b: 2}`: a key that never closed ends at its colon."""
     value, _ = _scan_tolerant(p, pos, CTX_KEY, colon, True, start)
     p.steps.append(missing_quote(colon, "inserted the missing closing quote of a key before ':'", "", q))
     return value.rstrip(), colon
 
 
-def _cut_unterminated(p, start: int, limit: int, ctx: int) -> int:
+def _cut_unterminated(p: Scanner, start: int, limit: int, ctx: int) -> int:
     """Where an unterminated string should end: before a closing fence or tag inside it,
     or before a run of closing brackets at its end. `limit` if neither."""
     text = p.text
@@ -538,14 +545,14 @@ def _cut_unterminated(p, start: int, limit: int, ctx: int) -> int:
     return cut
 
 
-def _scan_triple(p, pos: int, quote: str) -> tuple[str, int]:
+def _scan_triple(p: Scanner, pos: int, quote: str) -> tuple[str, int]:
     """A Python triple-quoted string: everything up to the closing triple quote, verbatim."""
     close = p.text.find(quote, pos + 3)
     p.add("repair_triple_quotes", pos, f"triple-quoted string {quote}", quote, '"')
     return p.text[pos + 3:close], close + 3
 
 
-def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
+def scan_unquoted(p: Scanner, pos: int, ctx: int) -> tuple[str, int]:
     """A value without quotes, up to `,`, `]`, `}` or the end of the line.
 
     `{"a": hello world}` -> "hello world"; `{"a": b"}` -> "b" (missing opening quote).
@@ -592,7 +599,7 @@ def scan_unquoted(p, pos: int, ctx: int) -> tuple[str, int]:
     return raw, pos + len(raw)
 
 
-def stray_quote_after(p, e: int) -> bool:
+def stray_quote_after(p: Scanner, e: int) -> bool:
     """`{"count": 42", ...}`, `true"]`: is the quote at `e`, right after a number or a
     literal, a stray one (what follows it can only follow a value)?"""
     text, n = p.text, p.n
@@ -602,7 +609,7 @@ def stray_quote_after(p, e: int) -> bool:
     return k >= n or text[k] in ",}]\r\n" or p.at_end(k)
 
 
-def _member_follows(p, pos: int) -> bool:
+def _member_follows(p: Scanner, pos: int) -> bool:
     """After a comma in an object: does a key, a closer or the end come next?"""
     text, n = p.text, p.n
     k = peek_significant(text, pos, n)
@@ -625,4 +632,4 @@ def _comment_in(raw: str) -> int:
     return cut
 
 
-_UNQUOTED_RUN = re.compile(r"[^,\]}\n\r\"]*")
+_UNQUOTED_RUN: AlwaysMatches = re.compile(r"[^,\]}\n\r\"]*")  # type: ignore[assignment]  # (`*`: matches everywhere)

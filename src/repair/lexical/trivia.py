@@ -12,8 +12,12 @@ import re
 from ..chars import INVISIBLE, WS
 from ..steps import snippet, stray_char
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from .state import Scanner
 
-def skip_insignificant(p, pos: int) -> int:
+
+def skip_insignificant(p: Scanner, pos: int) -> int:
     """Skip whitespace, comments and invisible characters from `pos`; return the new offset.
 
     `{"a": 1 /* note */ }` -> stops at `}` with one `repair_comment` step.
@@ -41,7 +45,7 @@ def skip_insignificant(p, pos: int) -> int:
             return pos
 
 
-def _skip_comment(p, pos: int) -> int:
+def _skip_comment(p: Scanner, pos: int) -> int:
     text, n = p.text, p.n
     if text[pos + 1] == "/":
         end = line_comment_end(text, pos, n)

@@ -13,12 +13,31 @@ from ..steps import missing_bracket, missing_value, snippet, truncation
 from .decode import decode_json
 from .state import COLON, KEY, OBJ, VALUE
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Protocol
+
+    from ..steps import RawStep
+    from .state import Frame
+
+    class Closing(Protocol):
+        """The engine as `close_all` sees it (a Protocol: the engine imports this module)."""
+
+        text: str
+        steps: list[RawStep]
+
+        def drop_comma(self, frame: Frame, out: list[str]) -> None: ...
+        def trailing_comma(self, frame: Frame, out: list[str]) -> None: ...
+        def key_of(self, frame: Frame) -> str: ...
+        def end_frame(self, frame: Frame, stack: list[Frame], out: list[str]) -> None: ...
+        def value_of(self, out: list[str], pos: int) -> tuple[Any, int]: ...
+
 
 class NoValue(Exception):
     """The start offset did not begin a value after all."""
 
 
-def close_all(engine, stack, state, pos, out, at_end: bool):
+def close_all(engine: Closing, stack: list[Frame], state: int, pos: int, out: list[str], at_end: bool) -> tuple[Any, int]:
     """Close everything still open, at the end of the text or before text that cannot
     continue the value (prose after an unclosed object)."""
     if not stack:
@@ -26,7 +45,7 @@ def close_all(engine, stack, state, pos, out, at_end: bool):
     frame = stack[-1]
     if at_end and state in (COLON, VALUE) and _cut_duplicate_key(engine, stack, out):
         # `{"a": 1, "b": 2, "a` cut off: the cut key would overwrite the complete member
-        key = frame.key
+        key: str = frame.key  # type: ignore[assignment]  # (_cut_duplicate_key is true only with a pending key)
         del out[frame.key_at:]
         engine.drop_comma(frame, out)
         engine.steps.append(truncation(pos, f"dropped the cut-off key {snippet(key)}, which would overwrite the member before it", key, ""))
@@ -53,7 +72,7 @@ def close_all(engine, stack, state, pos, out, at_end: bool):
     return engine.value_of(out, pos)
 
 
-def _cut_duplicate_key(engine, stack, out) -> bool:
+def _cut_duplicate_key(engine: Closing, stack: list[Frame], out: list[str]) -> bool:
     """Is the pending key of the innermost object (written by the engine, no value yet)
     a key that object already has? Decided on the text written before the key, closed."""
     frame = stack[-1]
@@ -81,7 +100,7 @@ def _cut_duplicate_key(engine, stack, out) -> bool:
     return isinstance(value, dict) and frame.key in value
 
 
-def _take_copied_key(engine, frame, out) -> None:
+def _take_copied_key(engine: Closing, frame: Frame, out: list[str]) -> None:
     """A run or span copied the pending key with its colon at the end of the last piece
     written: split it (and the comma before it) into pieces of their own, so that the key
     can be dropped like one the engine wrote. Nothing changes when the piece is not the

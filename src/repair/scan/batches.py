@@ -15,13 +15,17 @@ from dataclasses import dataclass
 from .options import limits
 from .inputs import InputError
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Iterable, Iterator
+
 
 @dataclass
 class Batch:
     name: str
     data: bytes
     first_line: int = 1
-    cuts: frozenset = frozenset()  # numbers of the lines that were cut at MAX_LINE_BYTES
+    cuts: frozenset[int] = frozenset()  # numbers of the lines that were cut at MAX_LINE_BYTES
     last: bool = True  # the input's last batch: a block still open at its end is not closed
     idle: bool = False  # the input had nothing more ready (a quiet pipe): write what is done
 
@@ -37,11 +41,11 @@ def merged(head: Batch, tail: Batch) -> Batch:
 class _Builder:
     def __init__(self, name: str) -> None:
         self.name = name
-        self.parts: list = []
+        self.parts: list[bytes] = []
         self.size = 0
         self.first_line = 1
         self.lines = 0  # lines in parts
-        self.cuts: list = []
+        self.cuts: list[int] = []
 
     def add(self, data: bytes) -> None:
         if data:
@@ -60,7 +64,8 @@ class _Builder:
         return batch
 
 
-def batches(pieces, name: str, max_line: int | None = None, batch_bytes: int | None = None):
+def batches(pieces: Iterable[tuple[bytes, bool]], name: str, max_line: int | None = None,
+            batch_bytes: int | None = None) -> Iterator[Batch]:
     """Batches from (piece, idle) pairs; the last one has `last=True` (and may be empty).
     The sizes default to MAX_LINE_BYTES and BATCH_BYTES."""
     max_line = max_line or limits.MAX_LINE_BYTES

@@ -6,6 +6,19 @@ from __future__ import annotations
 
 import codecs
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Callable, Iterator, Protocol
+
+    class Source(Protocol):
+        """An opened input as this module reads it (inputs.Input, which imports this module)."""
+
+        name: str
+        head: bytes
+
+        def read(self, size: int) -> bytes: ...
+        def ready(self) -> bool: ...
+
 # (byte order mark, codec, name); UTF-32 first: its little-endian mark starts like UTF-16's
 _BOMS = (
     (codecs.BOM_UTF8, None, "UTF-8"),
@@ -16,7 +29,7 @@ _BOMS = (
 )
 
 
-def sniff(head: bytes):
+def sniff(head: bytes) -> tuple[int, str | None, str | None, str | None]:
     """(bytes to skip, codec or None, name, how it was recognised) from the start of a file."""
     for bom, codec, label in _BOMS:
         if head.startswith(bom):
@@ -33,7 +46,7 @@ def sniff(head: bytes):
     return 0, None, None, None
 
 
-def utf8_pieces(source, read_bytes: int, warn):
+def utf8_pieces(source: Source, read_bytes: int, warn: Callable[[str], object]) -> Iterator[tuple[bytes, bool]]:
     """The bytes of `source` (an inputs.Input) as UTF-8, piece by piece: (piece, idle), where
     `idle` says the source has nothing more ready now (a quiet pipe). `warn(message)` is
     called once for a UTF-16/UTF-32 input."""

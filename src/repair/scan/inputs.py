@@ -14,6 +14,15 @@ import sys
 from .encodings import sniff
 from .storage import open_raw
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Callable, Protocol
+
+    class Readable(Protocol):
+        """A binary stream as the scan reads it: a file, stdin, a decompressor."""
+
+        def read(self, size: int = ..., /) -> bytes: ...
+
 HEAD_BYTES = 8192
 
 # (magic prefix, name); bzip2 also needs its block or end-of-stream marker after "BZh1".."BZh9"
@@ -74,10 +83,10 @@ def binary_kind(head: bytes) -> str | None:
 class _Replay:
     """A binary stream whose first bytes were already read: `head`, then the rest."""
 
-    def __init__(self, head: bytes, stream) -> None:
+    def __init__(self, head: bytes, stream: Readable) -> None:
         self._head = head
         self._stream = stream
-        self._read = getattr(stream, "read1", None) or stream.read
+        self._read: Callable[[int], bytes] = getattr(stream, "read1", None) or stream.read
 
     def readable(self) -> bool:
         return True
@@ -94,26 +103,26 @@ class _Replay:
         return self._read(size)
 
 
-def _decompressor(kind: str, stream, name: str):
+def _decompressor(kind: str, stream: Readable, name: str) -> Readable:
     if kind == "gzip":
         import gzip
 
-        return gzip.GzipFile(fileobj=stream, mode="rb")
+        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[call-overload, no-any-return]  # (read forward only: the seek its stub asks for is never used)
     if kind == "bzip2":
         import bz2
 
-        return bz2.BZ2File(stream, "rb")
+        return bz2.BZ2File(stream, "rb")  # type: ignore[call-overload, no-any-return]  # (read forward only: the seek its stub asks for is never used)
     if kind == "xz":
         import lzma
 
-        return lzma.LZMAFile(stream, "rb")
+        return lzma.LZMAFile(stream, "rb")  # type: ignore[arg-type]  # (any readable stream: its stub asks for IO[bytes])
     try:
-        import zstandard
+        import zstandard  # type: ignore[import-not-found, unused-ignore]  # (optional: the zstd extra)
     except ImportError:
         raise InputError(f"{name}: zstandard-compressed, and the zstandard package is not installed: "
                          "pip install 'repair[zstd]' (or zstd -dc the file into the scan: zstd -dc FILE | repair scan -)",
                          "unreadable") from None
-    return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
+    return zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)  # type: ignore[no-any-return, unused-ignore]  # (untyped when the optional package is missing)
 
 
 class Input:
@@ -129,7 +138,7 @@ class Input:
         except OSError as exc:
             raise InputError(f"{name}: cannot read: {exc.strerror or exc}. Check the path and permissions; "
                              "the scan goes on with the other files.", "unreadable") from None
-        self._stream = None
+        self._stream: Readable | None = None
         try:
             self._open()
         except BaseException:
@@ -144,11 +153,11 @@ class Input:
             raise InputError(f"{name}: cannot read: {exc.strerror or exc}. Check the path and permissions; "
                              "the scan goes on with the other files.", "unreadable") from None
         self.compression = compression_of(head)
-        stream = _Replay(head, self._raw)
+        stream: Readable = _Replay(head, self._raw)
         if self.compression is not None:
             stream = _decompressor(self.compression, stream, name)
         self._stream = stream
-        self._read = getattr(stream, "read1", None) or stream.read
+        self._read: Callable[[int], bytes] = getattr(stream, "read1", None) or stream.read
         self.head = b""
         self.head = self._read_head_text()
         what = binary_kind(self.head)
@@ -160,7 +169,7 @@ class Input:
 
     def _read_head_text(self) -> bytes:
         try:
-            return _read_head(self._stream, HEAD_BYTES, self.ready)
+            return _read_head(self._stream, HEAD_BYTES, self.ready)  # type: ignore[arg-type]  # (_open set it just before)
         except (OSError, EOFError, ValueError) as exc:
             raise damaged(self.name, self.compression, exc) from None
         except Exception as exc:  # noqa: BLE001 - zstandard raises its own ZstdError
@@ -204,7 +213,7 @@ def damaged(name: str, compression: str | None, exc: BaseException) -> InputErro
                       "then scan it again.", "damaged")
 
 
-def _read_head(stream, size: int, ready=None) -> bytes:
+def _read_head(stream: Readable, size: int, ready: Callable[[], bool] | None = None) -> bytes:
     """Up to `size` first bytes; with `ready`, no waiting for more once some have come (a
     pipe that is quiet for now: `tail -f app.log | repair scan -`)."""
     read = getattr(stream, "read1", None) or stream.read

@@ -27,8 +27,18 @@ from .process import load_schema, scan_batch
 from .storage import expand
 from .units import batch_units
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+    from typing import Callable, Generator, Iterable, Iterator
 
-def input_batches(paths, stats: Counter, warn):
+    from .process import BatchResult
+    from .units import Unit
+
+    Warn = Callable[[str], object]  # called with a message for the user
+
+
+def input_batches(paths: Iterable[str], stats: Counter[str], warn: Warn) -> Iterator[Batch]:
     """The batches of every input in turn. An input that cannot be read, is binary or
     turns out damaged is named through `warn`, counted in stats["skipped"] (and under its
     kind), and the scan goes on; stats["bytes"] counts the text read. Globs and URLs are
@@ -50,13 +60,13 @@ def input_batches(paths, stats: Counter, warn):
             source.close()
 
 
-def _skip(exc: InputError, stats: Counter, warn) -> None:
+def _skip(exc: InputError, stats: Counter[str], warn: Warn) -> None:
     warn(str(exc))
     stats["skipped"] += 1
     stats[exc.kind] += 1
 
 
-def _carry(batch: Batch, result):
+def _carry(batch: Batch, result: BatchResult) -> Batch | None:
     """The open block at the end of `batch` as a batch of its own, or None."""
     if result.carry is None:
         return None
@@ -64,7 +74,8 @@ def _carry(batch: Batch, result):
     return Batch(batch.name, batch.data[result.carry:], result.carry_line, cuts, True)
 
 
-def scan_local(paths, options: ScanOptions, *, jobs: int = 1, stats: Counter | None = None, warn=None):
+def scan_local(paths: Iterable[str], options: ScanOptions, *, jobs: int = 1, stats: Counter[str] | None = None,
+               warn: Warn | None = None) -> Generator[BatchResult, None, None]:
     """Yield a `BatchResult` per batch of the inputs, in order (stop after one with
     `.failed`). `paths`: file paths, `-` for stdin. Closing the generator stops the
     workers."""
@@ -78,7 +89,7 @@ def scan_local(paths, options: ScanOptions, *, jobs: int = 1, stats: Counter | N
         yield from _pooled(source, options, jobs)
 
 
-def _inline(source, options):
+def _inline(source: Iterable[Batch], options: ScanOptions) -> Iterator[BatchResult]:
     carry, dangling = None, False
     for batch in source:
         if batch.first_line == 1:  # a new input
@@ -99,7 +110,7 @@ def _inline(source, options):
         yield scan_batch(carry, options)
 
 
-def _init_worker(lifeline: Lifeline, forked: bool, schema_spec) -> None:
+def _init_worker(lifeline: Lifeline, forked: bool, schema_spec: str | None) -> None:
     lifeline.arm(forked)
     # signals are the parent's to handle: workers end when it shuts the pool down
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -107,7 +118,7 @@ def _init_worker(lifeline: Lifeline, forked: bool, schema_spec) -> None:
     load_schema(schema_spec)
 
 
-def _pooled(source, options, jobs: int):
+def _pooled(source: Iterable[Batch], options: ScanOptions, jobs: int) -> Iterator[BatchResult]:
     from concurrent.futures import ProcessPoolExecutor
 
     from .records import _repair_all
@@ -119,10 +130,10 @@ def _pooled(source, options, jobs: int):
     lifeline = Lifeline()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
                                initargs=(lifeline, forked, options.schema))
-    pending = collections.deque()  # [batch, future, the `dangling` it was scanned with]
+    pending: collections.deque[tuple[Batch, Future[BatchResult], bool]] = collections.deque()  # [batch, future, the `dangling` it was scanned with]
     carry, dangling = None, False
 
-    def settle(entry):
+    def settle(entry: tuple[Batch, Future[BatchResult], bool]) -> Iterator[BatchResult]:
         """The result of the oldest batch, scanned again if it started in another state."""
         nonlocal carry, dangling
         batch, fut, guessed = entry
@@ -162,13 +173,13 @@ def _pooled(source, options, jobs: int):
         lifeline.close()
 
 
-def read_units(path: str, field: str | None = None, warn=None):
+def read_units(path: str, field: str | None = None, warn: Warn | None = None) -> Iterator[Unit]:
     """Every unit of one input in order, (line, kind, raw bytes, notes): what a scan of it
     repairs (`repair fixtures add` reads a record's text back with this). InputError when
     the input cannot be read."""
     carry, dangling = None, False
-    stats = Counter()
-    said = []
+    stats: Counter[str] = Counter()
+    said: list[str] = []
     for batch in input_batches([path], stats, said.append):
         if carry is not None:
             batch, carry = merged(carry, batch), None

@@ -10,10 +10,16 @@ from .output import Tally, dump, selected
 from .records import unit_records
 from .units import batch_units
 
-_schema_cache: dict = {}
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .batches import Batch
+
+_schema_cache: dict[str, Any] = {}
 
 
-def load_schema(spec: str | None):
+def load_schema(spec: str | None) -> Any:
     """The schema for a --schema spec, loaded once per process (SchemaArgError if bad)."""
     if spec is None:
         return None
@@ -32,15 +38,16 @@ class BatchResult:
 
     __slots__ = ("data", "tally", "failed", "carry", "carry_line", "dangling")
 
-    def __init__(self, data, tally, failed, carry, carry_line, dangling) -> None:
+    def __init__(self, data: bytes, tally: Tally, failed: bool, carry: int | None, carry_line: int,
+                 dangling: bool) -> None:
         self.data, self.tally, self.failed = data, tally, failed
         self.carry, self.carry_line, self.dangling = carry, carry_line, dangling
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[BatchResult], tuple[bytes, Tally, bool, int | None, int, bool]]:
         return (BatchResult, (self.data, self.tally, self.failed, self.carry, self.carry_line, self.dangling))
 
 
-def scan_batch(batch, options: ScanOptions, dangling: bool = False) -> BatchResult:
+def scan_batch(batch: Batch, options: ScanOptions, dangling: bool = False) -> BatchResult:
     schema = load_schema(options.schema)
     got = batch_units(batch, options.field, dangling)
     name, only, fail_fast = batch.name, options.only, options.fail_fast

@@ -21,12 +21,22 @@ import re
 from ..extract.prose import is_subscript
 from ..lexical.decode import STRICT
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Any, Callable, Iterable
+
+    from ..core import RepairResult
+    from .options import ScanOptions
+    from .output import Record
+    from .units import Unit
+
 _LOG_TEXT = ("line", "block")
 _QUOTE_FIRST = re.compile(r'[ \t\r\n]*"')
 _TAIL_NOT_FAST = re.compile(r'[\[\]{}"#/]')
 
 
-def fast_value(text: str):
+def fast_value(text: str) -> tuple[Any, int, int] | None:
     """(value, start, end) of the valid JSON value that repair finds in a log line, when it
     is the valid JSON at the line's first bracket with only plain text around it; None when
     only repair can tell. The same rules as extraction's `valid_value_in_line`, which
@@ -50,7 +60,7 @@ def fast_value(text: str):
     return value, p, end
 
 
-def decode(raw: bytes, notes: list, what: str = "line") -> str:
+def decode(raw: bytes, notes: list[str], what: str = "line") -> str:
     """The unit's text; undecodable and NUL bytes become notes."""
     try:
         text = raw.decode("utf-8")
@@ -66,10 +76,10 @@ def decode(raw: bytes, notes: list, what: str = "line") -> str:
     return text
 
 
-def get_field(obj, path: str):
+def get_field(obj: Any, path: str) -> Any:
     """The value at a dotted path (`choices.0.message.content`); LookupError says where not."""
     cur = obj
-    done = []
+    done: list[str] = []
     for part in path.split("."):
         where = ".".join(done) or "the top level"
         if isinstance(cur, dict):
@@ -89,14 +99,14 @@ def get_field(obj, path: str):
     return cur
 
 
-def _kind(v) -> str:
+def _kind(v: object) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
 
 
-_engine = None
+_engine: tuple[Callable[..., list[RepairResult]], ModuleType] | None = None
 
 
-def _repair_all():
+def _repair_all() -> tuple[Callable[..., list[RepairResult]], ModuleType]:
     global _engine
     if _engine is None:
         from .. import errors
@@ -106,7 +116,7 @@ def _repair_all():
     return _engine
 
 
-def _failed(name, lineno, kind, message, error_kind, notes, **extra):
+def _failed(name: str, lineno: int, kind: str, message: str, error_kind: str, notes: list[str], **extra: Any) -> Record:
     rec = {"file": name, "line": lineno, "index": 0, "kind": kind, "ok": False, "steps": [], "error": message,
            "error_kind": error_kind}
     rec.update(extra)
@@ -115,11 +125,11 @@ def _failed(name, lineno, kind, message, error_kind, notes, **extra):
     return rec
 
 
-def _loc(loc) -> str:
+def _loc(loc: Iterable[str | int]) -> str:
     return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
 
 
-def unit_records(name: str, unit, options, schema=None) -> list:
+def unit_records(name: str, unit: Unit, options: ScanOptions, schema: Any = None) -> list[Record]:
     """The records of one unit (see the module's docstring): none for a log line or block
     that holds no value. `schema` is the loaded --schema, if any."""
     lineno, kind, raw, notes = unit
@@ -141,7 +151,7 @@ def unit_records(name: str, unit, options, schema=None) -> list:
             return [_with_field(_failed(name, lineno, kind, f"line is not JSON ({exc}); is this a JSONL log? Without "
                                         "--field the line is scanned as text", "not_json", notes), options.field)]
         try:
-            text = get_field(obj, options.field)
+            text = get_field(obj, options.field)  # type: ignore[arg-type]  # (a "field" unit comes only with a field)
         except LookupError as exc:
             return [_with_field(_failed(name, lineno, kind, str(exc), "no_field", notes), options.field)]
         if not isinstance(text, str):  # already a JSON value, nothing to repair
@@ -155,9 +165,9 @@ def unit_records(name: str, unit, options, schema=None) -> list:
     return _repaired(name, lineno, kind, text, notes, options, schema)
 
 
-def _with_field(rec, field: str):
+def _with_field(rec: Record, field: str | None) -> Record:
     """A --field record says which field (so `repair fixtures add` can read it back)."""
-    out = {}
+    out: Record = {}
     for key, value in rec.items():
         out[key] = value
         if key == "kind":
@@ -165,7 +175,8 @@ def _with_field(rec, field: str):
     return out
 
 
-def _repaired(name, lineno, kind, text, notes, options, schema) -> list:
+def _repaired(name: str, lineno: int, kind: str, text: str, notes: list[str], options: ScanOptions,
+              schema: Any) -> list[Record]:
     if len(text) > options.max_repair:
         what = "field's text" if kind == "field" else kind
         return [_failed(name, lineno, kind, f"the {what} is {len(text)} characters long and not valid JSON: over the "

@@ -19,8 +19,15 @@ from __future__ import annotations
 from ..extract.prose import may_hold_value
 from .options import limits
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from .batches import Batch
 
-def _opens_block(raw: bytes):
+    # (line number, kind, raw bytes, notes): see above
+    Unit = tuple[int, str, bytes, list[str]]
+
+
+def _opens_block(raw: bytes) -> bytes | None:
     """The closer to look for if this line opens a block, else None."""
     if raw.count(b"```") % 2 == 1:
         return b"```"
@@ -40,13 +47,13 @@ class BatchUnits:
     __slots__ = ("units", "carry", "carry_line", "dangling")
 
     def __init__(self) -> None:
-        self.units: list = []
-        self.carry = None
+        self.units: list[Unit] = []
+        self.carry: int | None = None
         self.carry_line = 0
         self.dangling = False
 
 
-def field_units(batch) -> BatchUnits:
+def field_units(batch: Batch) -> BatchUnits:
     got = BatchUnits()
     data, cuts = batch.data, batch.cuts
     lineno = batch.first_line - 1
@@ -61,7 +68,7 @@ def field_units(batch) -> BatchUnits:
     return got
 
 
-def line_units(batch, dangling: bool = False) -> BatchUnits:
+def line_units(batch: Batch, dangling: bool = False) -> BatchUnits:
     """The units of a plain log batch; `dangling` is how the batch before it ended."""
     got = BatchUnits()
     units = got.units
@@ -133,5 +140,5 @@ def line_units(batch, dangling: bool = False) -> BatchUnits:
     return got
 
 
-def batch_units(batch, field: str | None, dangling: bool = False) -> BatchUnits:
+def batch_units(batch: Batch, field: str | None, dangling: bool = False) -> BatchUnits:
     return field_units(batch) if field is not None else line_units(batch, dangling)
