@@ -103,6 +103,36 @@ def release_freed_memory(size: int) -> None:
         _trim(0)
 
 
+class _Duplicate(Exception):
+    """A key met twice in one object (not a ValueError: the decoder's own are those)."""
+
+
+def _unique_pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(items)
+    if len(obj) < len(items):
+        raise _Duplicate
+    return obj
+
+
+# (built once: the check costs a call per object, and most texts have no duplicate key)
+_UNIQUE_KEYS = JSONDecoder(object_pairs_hook=_unique_pairs, parse_constant=_refuse)
+
+
+def _recording(duplicates: list[tuple[str, Any]]) -> JSONDecoder:
+    """A decoder that appends (key, the value a later one replaced) to `duplicates`."""
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(items)
+        if len(obj) < len(items):
+            seen: dict[str, Any] = {}
+            for key, value in items:
+                if key in seen:
+                    duplicates.append((key, seen[key]))
+                seen[key] = value
+        return obj
+
+    return JSONDecoder(object_pairs_hook=pairs, parse_constant=_refuse)
+
+
 def decode_json(text: str, duplicates: list[tuple[str, Any]] | None = None) -> Any:
     """The value of `text`, which the engine wrote and is valid JSON, at any depth or size.
 
@@ -113,18 +143,11 @@ def decode_json(text: str, duplicates: list[tuple[str, Any]] | None = None) -> A
     Raises JSONDecodeError when `text` is not valid JSON after all (an engine bug)."""
     release_freed_memory(len(text))
     if duplicates is not None:
-        def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-            obj = dict(items)
-            if len(obj) < len(items):
-                seen: dict[str, Any] = {}
-                for key, value in items:
-                    if key in seen:
-                        duplicates.append((key, seen[key]))
-                    seen[key] = value
-            return obj
-
         try:
-            return JSONDecoder(object_pairs_hook=pairs, parse_constant=_refuse).decode(text)
+            try:
+                return _UNIQUE_KEYS.decode(text)
+            except _Duplicate:  # (rare: read again, recording each duplicate)
+                return _recording(duplicates).decode(text)
         except (RecursionError, NonFinite):
             pass
         except JSONDecodeError:

@@ -271,18 +271,31 @@ SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | fro
 # quote is optional, so each is read once even where one never closes).
 ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_NOT_BRACKET_BYTES = bytes(b for b in range(128) if b not in b"[]{}")
+# what span_brackets keeps of a stretch's UTF-8 bytes: quotes, brackets, and \x01 for a typographic quote
+_NOT_MARK_BYTES = bytes(b for b in range(256) if b not in b"\"'[]{}\x01")
+_SMART_UTF8 = tuple((q, q.encode()) for q in SMART_QUOTES)
+_QUOTE_ESCAPE = re.compile(rb'\\["\\]')
 
 
 def span_brackets(stretch: str) -> str:
     """The brackets of a span's stretch that lie outside its strings, in order."""
-    if '\\"' not in stretch:
-        # every `"` delimits a string, so the text outside them is every other piece; and
-        # there, every `'` delimits one (a span's single-quoted strings hold no quote)
-        outside = "".join(stretch.split('"')[0::2])
-        if _no_smart_quote(outside):
-            if "'" in outside:
-                outside = "".join(outside.split("'")[0::2])
-            if outside.isascii():  # (always: a span's tokens outside strings are ASCII)
-                return outside.encode().translate(None, _NOT_BRACKET_BYTES).decode()
+    # Only quotes and brackets matter: keep those (in C, on the UTF-8 bytes), a typographic
+    # quote as \x01 (a span holds no control character but whitespace).
+    data = stretch.encode("utf-8", "surrogatepass")
+    if b"\\" in data:
+        # a span holds backslashes only in its strings' escapes: with `\\` and `\"` taken out
+        # (read from the left, as JSON does), no quote is escaped
+        data = _QUOTE_ESCAPE.sub(b"", data)
+    if not stretch.isascii():
+        for q, utf8 in _SMART_UTF8:
+            if q in stretch:
+                data = data.replace(utf8, b"\x01")
+    # Every `"` now delimits a string, so what lies outside them is every other piece;
+    # and there, every `'` delimits one (a span's single-quoted strings hold no quote).
+    # Taking out two quotes in a row first (an empty remainder of a string, or the end
+    # of one and the start of the next) keeps every piece on its side, and leaves few.
+    marks = data.translate(None, _NOT_MARK_BYTES).decode("ascii").replace('""', "")
+    outside = "".join(marks.split('"')[0::2]) if '"' in marks else marks
+    if "\x01" not in outside:
+        return "".join(outside.replace("''", "").split("'")[0::2]) if "'" in outside else outside
     return _NOT_BRACKET.sub("", ANY_STRING.sub("", stretch))
