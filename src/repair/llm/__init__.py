@@ -18,7 +18,9 @@ each whole HTTP attempt, response head included, however slowly the server trick
 Native JSON modes are sent top-level: `OpenAICompatible(..., response_format=...,
 tools=..., tool_choice=..., extra_body=...)` and `Ollama(..., format=..., tools=...,
 extra_body=...)`; `Reply.tool_calls` and a stream's `tool_calls` (and
-`on_tool_call_delta`) give the tool calls back.
+`on_tool_call_delta`) give the tool calls back. `adapter.with_options(response_format=...,
+tools=..., tool_choice=...)` (Ollama: `format=`, `tools=`) returns a configured copy, for
+settings that change from call to call.
 Every failure is one `LLMError` carrying `.status`, `.attempts` and `.retryable`, whose
 message says what to try next. The API key never appears in an error, a log record or a
 repr, nor does a password given in base_url (`http://user:password@host/v1` is sent as

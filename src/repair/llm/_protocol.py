@@ -17,6 +17,16 @@ _EXCERPT = 300  # characters of a server's body quoted in an error
 MAX_RETRY_AFTER = 30.0  # seconds: a longer Retry-After is cut to this (the caller's budget decides the rest)
 
 
+class _Keep:
+    """The default of `with_options`' arguments: leave that setting as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
 @dataclass(frozen=True)
 class Reply:
     """One model answer: its text, why it stopped ("stop", "length", "tool_calls", ...), token

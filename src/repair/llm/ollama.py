@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+
 from ._body import MAX_RESPONSE_BYTES
 from ._drive import Driven
-from ._protocol import Reply, _json_schema, _Missing, _server_message, _tool_list
+from ._protocol import KEEP, Reply, _json_schema, _Missing, _server_message, _tool_list
 from ._stream_protocol import _NDJSON, _json_object, _Malformed, _Progress, _ServerSaid, _Unit
 
 
@@ -45,16 +47,25 @@ class Ollama(Driven):
             raise ValueError(f"{', '.join(misplaced)} is a top-level field of Ollama's /api/chat, not a model "
                              "option: pass it in extra_body={...}, where it is sent as it is")
         self.options = options
-        if format is not None and format != "json":
-            format = _json_schema(format, 'format (Ollama\'s structured outputs: "json" or a JSON Schema)')
-        self.format = format
+        self.format = _format(format)
         self.tools = _tool_list(tools)
-        if extra_body is not None and not isinstance(extra_body, dict):
-            raise TypeError("extra_body must be a dict of fields to add to the request body")
-        own = sorted({"model", "messages", "stream"} & set(extra_body or {}))
-        if own:
-            raise ValueError(f"extra_body cannot set {', '.join(own)}: the adapter sends those itself")
-        self.extra_body = dict(extra_body or {})
+        self.extra_body = _extra_body(extra_body)
+
+    def with_options(self, *, format=KEEP, tools=KEEP, extra_body=KEEP) -> Ollama:
+        """A copy of this adapter with some request fields set (None clears one), checked and
+        normalised as the constructor does; the adapter itself is left as it is:
+
+            llm.with_options(format=Ticket)(messages)
+        """
+        other = copy.copy(self)
+        other.options = dict(self.options)
+        if format is not KEEP:
+            other.format = _format(format)
+        if tools is not KEEP:
+            other.tools = _tool_list(tools)
+        if extra_body is not KEEP:
+            other.extra_body = _extra_body(extra_body)
+        return other
 
     def _body(self, messages: list[dict], stream: bool = False) -> dict:
         body = {"model": self.model, "messages": messages, "stream": stream}
@@ -114,6 +125,21 @@ class Ollama(Driven):
 
 # fields of /api/chat beside options: given as model options, Ollama would ignore them
 _TOP_LEVEL = frozenset({"keep_alive", "think", "options", "stream", "messages", "model"})
+
+
+def _format(value):
+    if value is None or value == "json":
+        return value
+    return _json_schema(value, 'format (Ollama\'s structured outputs: "json" or a JSON Schema)')
+
+
+def _extra_body(value) -> dict:
+    if value is not None and not isinstance(value, dict):
+        raise TypeError("extra_body must be a dict of fields to add to the request body")
+    own = sorted({"model", "messages", "stream"} & set(value or {}))
+    if own:
+        raise ValueError(f"extra_body cannot set {', '.join(own)}: the adapter sends those itself")
+    return dict(value or {})
 
 
 def _usage(data: dict) -> dict | None:

@@ -3,11 +3,12 @@ llama.cpp's server, OpenAI itself)."""
 
 from __future__ import annotations
 
+import copy
 import re
 
 from ._body import MAX_RESPONSE_BYTES
 from ._drive import Driven
-from ._protocol import Reply, _json_schema, _Missing, _Refused, _server_message, _tool_list
+from ._protocol import KEEP, Reply, _json_schema, _Missing, _Refused, _server_message, _tool_list
 from ._secrets import _Secret
 from ._stream_protocol import _SSE, _json_object, _Malformed, _Progress, _ServerSaid, _Unit
 
@@ -55,10 +56,29 @@ class OpenAICompatible(Driven):
         self.params = params
         self.response_format = _response_format(response_format)
         self.tools = _tool_list(tools)
-        if tool_choice is not None and not isinstance(tool_choice, (str, dict)):
-            raise TypeError('tool_choice must be "auto", "none", "required" or a dict naming the function')
-        self.tool_choice = tool_choice
+        self.tool_choice = _tool_choice(tool_choice)
         self.extra_body = _extra_body(extra_body)
+
+    def with_options(self, *, response_format=KEEP, tools=KEEP, tool_choice=KEEP,
+                     extra_body=KEEP) -> OpenAICompatible:
+        """A copy of this adapter with some request fields set (None clears one), checked and
+        normalised as the constructor does; the adapter itself is left as it is. For settings
+        that differ per call (ActionNode uses it for its modes):
+
+            llm.with_options(response_format=Ticket)(messages)
+            llm.with_options(tools=[tool_schema(Ticket)], tool_choice="required").stream(messages)
+        """
+        other = copy.copy(self)
+        other.params = dict(self.params)
+        if response_format is not KEEP:
+            other.response_format = _response_format(response_format)
+        if tools is not KEEP:
+            other.tools = _tool_list(tools)
+        if tool_choice is not KEEP:
+            other.tool_choice = _tool_choice(tool_choice)
+        if extra_body is not KEEP:
+            other.extra_body = _extra_body(extra_body)
+        return other
 
     def _fields(self) -> dict:
         """The request's fields beside model, messages and stream."""
@@ -181,6 +201,12 @@ def _response_format(value) -> dict | None:
     schema = _json_schema(value, "response_format")
     name = re.sub(r"[^A-Za-z0-9_-]", "_", str(schema.get("title") or "response"))[:64]
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
+
+
+def _tool_choice(value):
+    if value is not None and not isinstance(value, (str, dict)):
+        raise TypeError('tool_choice must be "auto", "none", "required" or a dict naming the function')
+    return value
 
 
 def _extra_body(value) -> dict:
