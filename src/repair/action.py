@@ -23,12 +23,15 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .action_stream import StreamEvent, _Answer
+from .action_stream import StreamEvent, _Answer, _ToolArguments
 from .errors import RepairError
 from .extract.tags import last_content_block
 from .steps import ends_cut_off, log_steps, text_end, unlogged_steps
 
 logger = logging.getLogger("repair.action")
+
+Mode = typing.Literal["text", "json_schema", "tools"]
+MODES: tuple[Mode, ...] = ("text", "json_schema", "tools")
 
 CONTINUE_PROMPT = (
     "Your previous answer was cut off. Continue exactly where it stopped, without repeating "
@@ -213,12 +216,21 @@ class ActionNode:
         return self._model
 
     # ------------------------------------------------------------------ prompting
-    def compile(self, context: str) -> str:
+    def compile(self, context: str, mode: Mode = "text") -> str:
         """The prompt: the context, the format (a JSON object inside [CONTENT] and
-        [/CONTENT], each field with its type and instruction), then the constraint."""
+        [/CONTENT], each field with its type and instruction), then the constraint.
+
+        In the modes where the server is given the schema ("json_schema") or the tool
+        ("tools"), the format example is left out: the fields with their types and
+        instructions, then what to answer with."""
         nodes = self.children or [self]
-        example = {n.key: _placeholder(n.expected_type, n.key) for n in nodes}
         lines = [f"- {n.key}: {_type_name(n.expected_type)}" + (f"  # {n.instruction}" if n.instruction else "") for n in nodes]
+        if mode != "text":
+            how = ("Answer with one JSON object with these fields, nothing before or after it." if mode == "json_schema"
+                   else f"Call the tool {self.tool_name()} once, with these fields as its arguments.")
+            return (f"## context\n{context}\n\n-----\n\n## fields\n" + "\n".join(lines) + "\n\n"
+                    f"## constraint\nUse the same language as the context. {how}")
+        example = {n.key: _placeholder(n.expected_type, n.key) for n in nodes}
         return (
             f"## context\n{context}\n\n-----\n\n"
             "## format\nAnswer with one JSON object inside [CONTENT] and [/CONTENT], shaped like this "
@@ -229,52 +241,78 @@ class ActionNode:
             "valid JSON with double quotes, no comments, nothing before or after it."
         )
 
-    def reask_prompt(self, errors: list) -> str:
+    def reask_prompt(self, errors: list, mode: Mode = "text") -> str:
         """Feedback naming exactly the failing fields and what was wrong with each (at most
         MAX_FEEDBACK_ERRORS lines, each clipped to FEEDBACK_LINE_CHARS)."""
         shown = errors[:MAX_FEEDBACK_ERRORS]
         lines = [_brief(f"- {_error_line(e)}", FEEDBACK_LINE_CHARS) for e in shown]
         more = f"\n- ... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
-        return (
-            "Your answer above could not be used. Fix these problems and answer again with the "
-            "complete JSON object inside [CONTENT] and [/CONTENT], nothing else:\n" + "\n".join(lines) + more
-        )
+        if mode == "tools":
+            head = (f"Your answer above could not be used. Fix these problems and call the tool {self.tool_name()} "
+                    "again with the complete arguments:\n")
+        elif mode == "json_schema":
+            head = ("Your answer above could not be used. Fix these problems and answer again with the "
+                    "complete JSON object, nothing else:\n")
+        else:
+            head = ("Your answer above could not be used. Fix these problems and answer again with the "
+                    "complete JSON object inside [CONTENT] and [/CONTENT], nothing else:\n")
+        return head + "\n".join(lines) + more
+
+    def tool_definition(self) -> dict:
+        """The node as one OpenAI tool definition (`repair.tools.tool_schema` of the output
+        model): what mode="tools" sends, for a callable of your own to send too."""
+        from .tools import tool_schema
+
+        return tool_schema(self.output_model())
+
+    def tool_name(self) -> str:
+        """The name of the node's tool in mode="tools" (the output model's class name)."""
+        return str(self.output_model().__name__)
 
     # ------------------------------------------------------------------ filling
     def fill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
-             repair_llm_output: bool = True, system: str | None = None) -> FillResult:
+             repair_llm_output: bool = True, system: str | None = None, mode: Mode = "text") -> FillResult:
         """Ask `llm` (a callable taking OpenAI-style messages and returning a str or a reply
-        with `.text`, `.finish_reason`, `.usage`; sync or async) until the answer validates.
+        with `.text`, `.finish_reason`, `.usage`, `.tool_calls`; sync or async) until the
+        answer validates.
+
+        `mode`: "text" (the default) asks for the JSON inside [CONTENT] in the prompt;
+        "json_schema" also asks the server for structured output with the node's schema
+        (an adapter's `response_format`, Ollama's `format`); "tools" sends the node as one
+        tool the model must call and reads the call's arguments. Either way the answer is
+        repaired and validated here, and re-asked as in "text"; see the class docstring.
 
         Raises `FillFailed` when `max_retries` re-asks (or retries after a failed call) are
         spent; see the class docstring for how each fault is handled."""
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
-        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        llms = _Llms.for_mode(llm, mode, self)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system, mode)
         reply = None
         while True:
             try:
                 call = loop.send(reply)
             except StopIteration as done:
                 return done.value
-            reply = _call_sync(llm, call.messages)
+            reply = _call_sync(llms.of(call), call.messages)
 
     async def afill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
-                    repair_llm_output: bool = True, system: str | None = None) -> FillResult:
+                    repair_llm_output: bool = True, system: str | None = None, mode: Mode = "text") -> FillResult:
         """`fill` for async code: awaits `llm.acall` (the adapters) or an async callback;
         a sync callback is called as it is."""
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
-        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        llms = _Llms.for_mode(llm, mode, self)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system, mode)
         reply = None
         while True:
             try:
                 call = loop.send(reply)
             except StopIteration as done:
                 return done.value
-            reply = await _call_async(llm, call.messages)
+            reply = await _call_async(llms.of(call), call.messages)
 
     # ------------------------------------------------------------------ streaming
     def stream(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
-               repair_llm_output: bool = True, system: str | None = None):
+               repair_llm_output: bool = True, system: str | None = None, mode: Mode = "text"):
         """`fill`, showing each answer while the model writes it: a generator of
         `StreamEvent`s (repair.action.StreamEvent).
 
@@ -299,9 +337,15 @@ class ActionNode:
         callable as for `fill` (then one snapshot per answer). Snapshots are read with
         local repair even when `repair_llm_output` is false; the check of each answer is
         `fill`'s.
+
+        `mode` as for `fill`. In mode "tools" the snapshots are of the tool call's
+        arguments as they arrive (an adapter's `on_tool_call_delta`, assembled by
+        `repair.tools.ToolCallStream`); text the model writes before calling is read
+        until the call begins.
         """
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
-        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        llms = _Llms.for_mode(llm, mode, self)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system, mode)
         answer = _Answer(self.output_model(), join_continuation)
         number, kind, reply = 0, "ask", None
         try:
@@ -315,7 +359,7 @@ class ActionNode:
                     yield StreamEvent(number, kind, answer.snapshot, list(call.why))
                 number, kind = number + 1, call.kind
                 answer.begin(continuing=kind == "continue")
-                items = _stream_call(llm, call.messages, answer)
+                items = _stream_call(llms.of(call), call.messages, answer, mode == "tools")
                 try:
                     for item in items:  # snapshots, then the reply
                         if isinstance(item, (_Reply, _CallFailed)):
@@ -328,7 +372,7 @@ class ActionNode:
             loop.close()
 
     async def astream(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
-                      repair_llm_output: bool = True, system: str | None = None):
+                      repair_llm_output: bool = True, system: str | None = None, mode: Mode = "text"):
         """`stream` for async code: an async generator of the same `StreamEvent`s.
 
             async for event in node.astream("Build a todo app", llm=llm):
@@ -337,10 +381,12 @@ class ActionNode:
         `llm`: an adapter (its `.astream(messages)`), a callable returning an async or sync
         iterable of text pieces (or an awaitable of one), or a one-shot callable as for
         `afill` (`.acall`, async or sync). The last event carries `.result`; `FillFailed`
-        is raised as `afill` raises it. `aclose()` the generator to stop early.
+        is raised as `afill` raises it. `aclose()` the generator to stop early. `mode` as
+        for `stream`.
         """
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
-        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        llms = _Llms.for_mode(llm, mode, self)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system, mode)
         answer = _Answer(self.output_model(), join_continuation)
         number, kind, reply = 0, "ask", None
         try:
@@ -354,7 +400,7 @@ class ActionNode:
                     yield StreamEvent(number, kind, answer.snapshot, list(call.why))
                 number, kind = number + 1, call.kind
                 answer.begin(continuing=kind == "continue")
-                items = _astream_call(llm, call.messages, answer)
+                items = _astream_call(llms.of(call), call.messages, answer, mode == "tools")
                 try:
                     async for item in items:
                         if isinstance(item, (_Reply, _CallFailed)):
@@ -366,12 +412,12 @@ class ActionNode:
         finally:
             loop.close()
 
-    def _loop(self, context, max_retries, max_tokens, repair_llm_output, system):
+    def _loop(self, context, max_retries, max_tokens, repair_llm_output, system, mode="text"):
         """The retry loop as a generator: it yields each `_Call` to make and receives its
         reply (or a `_CallFailed`), so `fill`, `afill`, `stream` and `astream` share every
         decision."""
         model = self.output_model()
-        prompt = self.compile(context)
+        prompt = self.compile(context, mode)
         base = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
         attempts: list[Attempt] = []
         best = None  # (error count, value, errors) of the best answer so far
@@ -393,13 +439,18 @@ class ActionNode:
                 why = attempts[-1].errors
                 continue  # the same messages again: the model never saw them
             reply = _as_reply(received)
-            text = reply.text
-            answer = self._attempt(kind, reply, messages)
+            called = mode == "tools" and bool(reply.tool_calls)  # (a tool call's answer has no text)
+            text = _call_text(reply.tool_calls) if called else reply.text
+            answer = self._attempt(kind, reply, messages, text)
             attempts.append(answer)
             number = len(attempts)  # the call whose attempt carries the check of the (joined) text
             continued = 0
-            instance, value, steps, errors = _check(text, model, repair_llm_output)
-            while _cut_off(reply, text, steps, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
+            if called:
+                instance, value, steps, errors = _check_call(reply.tool_calls, model, repair_llm_output)
+            else:
+                instance, value, steps, errors = _check(text, model, repair_llm_output)
+            # (a tool call is not continued: its repaired arguments are checked, and re-asked if need be)
+            while not called and _cut_off(reply, text, steps, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
                 continued += 1
                 asked = continuation(base, text, self.continuation_tail_chars)
                 received = yield _Call(asked, "continue")
@@ -436,15 +487,17 @@ class ActionNode:
             kind, why = "reask", errors
             messages = base + [
                 {"role": "assistant", "content": _clip(text)},
-                {"role": "user", "content": self.reask_prompt(errors)},
+                {"role": "user", "content": self.reask_prompt(errors, mode)},
             ]
 
-    def _attempt(self, kind: str, reply: _Reply, sent: list) -> Attempt:
-        """The record of one answer to the messages `sent`: its text clipped to
-        `attempt_excerpt_chars`, and the tokens it counts against the budget."""
-        return Attempt(kind, _excerpt(reply.text, self.attempt_excerpt_chars), usage=reply.usage,
-                       finish_reason=reply.finish_reason, raw_length=len(reply.text),
-                       tokens=_tokens(reply.usage, sent, reply.text))
+    def _attempt(self, kind: str, reply: _Reply, sent: list, text: str | None = None) -> Attempt:
+        """The record of one answer to the messages `sent`: its text (or `text`: a tool
+        call's arguments) clipped to `attempt_excerpt_chars`, and the tokens it counts
+        against the budget."""
+        text = reply.text if text is None else text
+        return Attempt(kind, _excerpt(text, self.attempt_excerpt_chars), usage=reply.usage,
+                       finish_reason=reply.finish_reason, raw_length=len(text),
+                       tokens=_tokens(reply.usage, sent, text))
 
     def _failed(self, attempts: list, reason: str, best) -> FillFailed:
         """The final error: what happened in every call, and what to try next."""
@@ -477,15 +530,72 @@ class _Reply:
     text: str
     finish_reason: str | None = None
     usage: dict | None = None
+    tool_calls: list | None = None  # as `repair.llm.Reply` has them (None: none)
 
 
 def _as_reply(result) -> _Reply:
-    """A callback's return value as a _Reply; None or a None `.text` is an empty answer."""
+    """A callback's return value as a _Reply; None or a None `.text` is an empty answer;
+    `.tool_calls` are kept when the result has them."""
     if result is None or isinstance(result, (str, bytes, bytearray)):
         return _Reply(_answer_text(result))
     if not hasattr(result, "text"):
         raise TypeError(f"the LLM callback returned {type(result).__name__}; return a str or an object with .text")
-    return _Reply(_answer_text(result.text), getattr(result, "finish_reason", None), getattr(result, "usage", None))
+    return _Reply(_answer_text(result.text), getattr(result, "finish_reason", None), getattr(result, "usage", None),
+                  _tool_call_list(getattr(result, "tool_calls", None)))
+
+
+def _tool_call_list(calls) -> list | None:
+    """Tool calls as a list (None for none: also an empty list or something that is no list)."""
+    if isinstance(calls, (list, tuple)) and calls:
+        return list(calls)
+    return None
+
+
+class _Llms:
+    """Which llm each call goes to: in a mode other than "text", an adapter configured for
+    it (`with_options`) asks, and the plain adapter continues a cut-off answer (a
+    continuation goes on from the middle of the JSON, which a server constraining its
+    output to the schema would not let it do)."""
+
+    def __init__(self, asking, continuing) -> None:
+        self.asking, self.continuing = asking, continuing
+
+    def of(self, call: _Call):
+        return self.continuing if call.kind == "continue" else self.asking
+
+    @classmethod
+    def for_mode(cls, llm, mode: str, node: ActionNode) -> _Llms:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, not {mode!r}")
+        if mode == "text":
+            return cls(llm, llm)
+        from .llm import Ollama, OpenAICompatible
+
+        model = node.output_model()
+        if isinstance(llm, OpenAICompatible):
+            if mode == "json_schema":
+                return cls(llm.with_options(response_format=model), llm.with_options(response_format=None))
+            choice = {"type": "function", "function": {"name": node.tool_name()}}
+            return cls(llm.with_options(tools=[node.tool_definition()], tool_choice=choice), llm)
+        if isinstance(llm, Ollama):  # (Ollama has no tool_choice: the prompt asks for the call)
+            if mode == "json_schema":
+                return cls(llm.with_options(format=model), llm.with_options(format=None))
+            return cls(llm.with_options(tools=[node.tool_definition()]), llm)
+        return cls(llm, llm)  # a callable of your own: sending the schema or the tool is its part
+
+
+def _call_text(calls) -> str:
+    """The text of a tool-call answer: the first call's arguments as they came (OpenAI's
+    JSON string; Ollama's object written as JSON)."""
+    call = calls[0] if calls else None
+    function = call.get("function") if isinstance(call, Mapping) else None
+    arguments = function.get("arguments") if isinstance(function, Mapping) else None
+    if isinstance(arguments, str):
+        return arguments
+    try:
+        return json.dumps(arguments, ensure_ascii=False) if arguments is not None else ""
+    except (TypeError, ValueError):
+        return repr(arguments)
 
 
 def _answer_text(text) -> str:
@@ -563,14 +673,16 @@ async def _call_async(llm, messages):
     return result
 
 
-def _stream_call(llm, messages, answer):
+def _stream_call(llm, messages, answer, tools: bool = False):
     """Make one call for `stream`, streamed when `llm` can: yields a Snapshot whenever the
     answer's value changes, then the reply (a _Reply, or a _CallFailed if the call raised,
-    also after some pieces: the loop then sends the same messages again)."""
+    also after some pieces: the loop then sends the same messages again). With `tools`,
+    the answer read is the tool call's arguments as they arrive (see `_ToolArguments`)."""
     opener = getattr(llm, "stream", None)
+    reader = _ToolArguments(answer) if tools else None
     if callable(opener):
         try:
-            source = opener(messages)
+            source = opener(messages, **_delta_option(llm, reader))
         except Exception as exc:
             source = _CallFailed(exc, llm)
     else:
@@ -579,7 +691,7 @@ def _stream_call(llm, messages, answer):
         yield source
         return
     if not _is_stream(source, asynchronous=False):
-        yield from _whole_answer(source, answer)
+        yield from _whole_answer(source, answer, tools)
         return
     try:
         try:
@@ -595,23 +707,22 @@ def _stream_call(llm, messages, answer):
             except Exception as exc:
                 yield _CallFailed(exc, llm)
                 return
-            snap = answer.feed(piece)
-            if snap is not None:
-                yield snap
+            yield from _read_piece(piece, answer, reader)
     finally:
         close = getattr(source, "close", None)
         if callable(close):
             close()  # (a TextStream lets go of its connection; nothing happens once it has ended)
-    yield from _streamed_reply(source, answer)
+    yield from _streamed_reply(source, answer, reader)
 
 
-async def _astream_call(llm, messages, answer):
+async def _astream_call(llm, messages, answer, tools: bool = False):
     """`_stream_call` for `astream`: the adapter's `.astream`, or a callback's async (or
     sync) iterable of pieces, or its whole answer."""
     opener = getattr(llm, "astream", None)
+    reader = _ToolArguments(answer) if tools else None
     if callable(opener):
         try:
-            source = opener(messages)
+            source = opener(messages, **_delta_option(llm, reader))
         except Exception as exc:
             source = _CallFailed(exc, llm)
     else:
@@ -620,7 +731,7 @@ async def _astream_call(llm, messages, answer):
         yield source
         return
     if not _is_stream(source, asynchronous=True):
-        for item in _whole_answer(source, answer):
+        for item in _whole_answer(source, answer, tools):
             yield item
         return
     is_async = hasattr(source, "__aiter__")
@@ -638,8 +749,7 @@ async def _astream_call(llm, messages, answer):
             except Exception as exc:
                 yield _CallFailed(exc, llm)
                 return
-            snap = answer.feed(piece)
-            if snap is not None:
+            for snap in _read_piece(piece, answer, reader):
                 yield snap
     finally:
         close = getattr(source, "aclose", None) if is_async else None
@@ -647,7 +757,7 @@ async def _astream_call(llm, messages, answer):
             await close()
         elif callable(getattr(source, "close", None)):
             source.close()
-    for item in _streamed_reply(source, answer):
+    for item in _streamed_reply(source, answer, reader):
         yield item
 
 
@@ -663,22 +773,45 @@ def _is_stream(result, *, asynchronous: bool) -> bool:
     return hasattr(result, "__iter__")  # (checked before .text: a TextStream has a .text too)
 
 
-def _whole_answer(result, answer):
+def _whole_answer(result, answer, tools: bool = False):
     """A one-shot answer in a streaming fill: one snapshot, then the reply."""
     reply = _as_reply(result)
-    fed, ended = answer.feed(reply.text), answer.end()
+    fed = answer.feed(_call_text(reply.tool_calls) if tools and reply.tool_calls else reply.text)
+    ended = answer.end()
     if ended is not None or fed is not None:
         yield ended or fed
     yield reply
 
 
-def _streamed_reply(source, answer):
+def _delta_option(llm, reader: _ToolArguments | None) -> dict:
+    """The keyword that hands an adapter's tool-call deltas to `reader` (none for other llms,
+    whose stream's `tool_calls`, if it has them, are read once it is done)."""
+    from .llm._drive import Driven
+
+    return {"on_tool_call_delta": reader.delta} if reader is not None and isinstance(llm, Driven) else {}
+
+
+def _read_piece(piece, answer, reader: _ToolArguments | None):
+    """The snapshots one streamed text piece (and the tool-call deltas that came with it) gave."""
+    if reader is None:
+        snap = answer.feed(piece)
+        if snap is not None:
+            yield snap
+        return
+    yield from reader.text(piece)
+
+
+def _streamed_reply(source, answer, reader: _ToolArguments | None = None):
     """The last snapshot of a streamed answer (if it changed), then its reply: the text
-    read, with the stream's finish_reason and usage when it has them."""
+    read, with the stream's finish_reason, usage and tool calls when it has them."""
+    if reader is not None:
+        yield from reader.drain(_tool_call_list(getattr(source, "tool_calls", None)))
     snap = answer.end()
     if snap is not None:
         yield snap
-    yield _Reply(answer.text, getattr(source, "finish_reason", None), getattr(source, "usage", None))
+    text = answer.text if reader is None else reader.said
+    yield _Reply(text, getattr(source, "finish_reason", None), getattr(source, "usage", None),
+                 _tool_call_list(getattr(source, "tool_calls", None)))
 
 
 def _last_event(answer, number: int, kind: str, result: FillResult):
@@ -725,6 +858,48 @@ def _check_quietly(text: str, model, repair_llm_output: bool):
         value = json.loads(body)
     except ValueError as exc:
         return None, None, (), [{"loc": (), "msg": f"not valid JSON: {exc}", "type": "json_invalid"}]
+    try:
+        return model.model_validate(value), value, (), []
+    except ValidationError as exc:
+        errors = [{"loc": tuple(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False)]
+        return None, value, (), errors
+
+
+def _check_call(calls: list, model, repair_llm_output: bool):
+    """`_check` for a tool-call answer: the first call, its arguments repaired and aligned to
+    the node's model as `repair.tools.parse_tool_calls` does it (without local repair: its
+    arguments must be JSON as they stand), its name matched to the node's tool."""
+    with unlogged_steps():
+        return _check_call_quietly(calls[0], model, repair_llm_output)
+
+
+def _check_call_quietly(call, model, repair_llm_output: bool):
+    from .errors import ValidationFailed
+    from .tools import parse_tool_calls
+
+    if repair_llm_output:
+        try:
+            found = parse_tool_calls([call], tools=[model])[0]
+        except ValidationFailed as exc:  # (its errors are at "arguments", ...: the node's fields are at the top)
+            errors = [{**e, "loc": tuple(e["loc"])[1:] if tuple(e["loc"])[:1] == ("arguments",) else tuple(e["loc"])}
+                      for e in exc.errors]
+            return None, exc.value, exc.steps, errors
+        except RepairError as exc:
+            return None, None, (), [{"loc": (), "msg": f"the tool call cannot be used: {exc.msg}", "type": "no_json"}]
+        return found.parsed, found.arguments, found.steps, []
+    from pydantic import ValidationError
+
+    function = call.get("function") if isinstance(call, Mapping) else None
+    name = function.get("name") if isinstance(function, Mapping) else None
+    if name != model.__name__:
+        return None, None, (), [{"loc": (), "msg": f"the answer called {name!r}, not the tool {model.__name__!r}",
+                                 "type": "no_json"}]
+    value = function.get("arguments")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            return None, None, (), [{"loc": (), "msg": f"the arguments are not valid JSON: {exc}", "type": "json_invalid"}]
     try:
         return model.model_validate(value), value, (), []
     except ValidationError as exc:

@@ -9,8 +9,10 @@ make the calls and run the retry loop that `fill` runs.
 from __future__ import annotations
 
 import codecs
+import json
 from dataclasses import dataclass, field
 
+from .errors import RepairError
 from .steps import unlogged_steps
 from .streaming import _NOTHING, Snapshot, StreamParser, _diff, _paths
 
@@ -158,3 +160,80 @@ class _Answer:
         before = self.snapshot.value if self.snapshot.started else _NOTHING
         return Snapshot(value, True, frozenset(_paths(value)), frozenset(_diff(before, value, "$")), tuple(steps),
                         False, True)
+
+
+class _ToolArguments:
+    """A streamed answer in mode "tools": what the answer reads is the first tool call's
+    arguments as they arrive. Text the model writes is read until a call begins (a model
+    that answers in text rather than calling); then the answer starts afresh with the
+    arguments. OpenAI's deltas come in pieces, with an `index`; Ollama's calls come whole,
+    their arguments an object: both are assembled by a `repair.tools.ToolCallStream`.
+
+    `delta` is the stream's `on_tool_call_delta`: it runs inside the stream's `next()`, so
+    the snapshots it makes wait in `pending` until the driver hands them out (`text`,
+    `drain`), in the order they came.
+    """
+
+    def __init__(self, answer: _Answer) -> None:
+        self._answer = answer
+        self._calls = None  # a ToolCallStream, once a call has begun
+        self._fed = 0  # characters of the first call's arguments read so far
+        self._whole = 0  # calls that came whole (Ollama), each its own index
+        self._before = ""  # the text read before the call began
+        self._after: list[str] = []  # text that came after it (kept, not read)
+        self._pending: list[Snapshot] = []
+
+    @property
+    def said(self) -> str:
+        """The text of the answer, beside its tool calls."""
+        if self._calls is None:
+            return self._answer.text
+        return self._before + "".join(self._after)
+
+    def text(self, piece):
+        """The snapshots of the deltas that came before `piece`, then `piece`'s own."""
+        yield from self.drain()
+        if self._calls is None:
+            snap = self._answer.feed(piece)
+            if snap is not None:
+                yield snap
+        elif isinstance(piece, (bytes, bytearray)):
+            self._after.append(bytes(piece).decode("utf-8", errors="replace"))
+        elif isinstance(piece, str):
+            self._after.append(piece)
+
+    def delta(self, delta: dict) -> None:
+        from .tools import ToolCallStream
+
+        if self._calls is None:
+            self._before = self._answer.text
+            self._calls = ToolCallStream()
+            self._answer.begin(continuing=False)
+        item = delta
+        if isinstance(delta, dict) and "index" not in delta:  # a whole call
+            function = delta.get("function")
+            if isinstance(function, dict) and not isinstance(function.get("arguments"), (str, type(None))):
+                function = {**function, "arguments": json.dumps(function["arguments"], ensure_ascii=False)}
+            item = {**delta, "function": function, "index": self._whole}
+            self._whole += 1
+        try:
+            self._calls.feed(item)
+        except RepairError:
+            return  # a malformed delta: the check of the call, once it is done, says what is wrong
+        first = self._calls.calls[0] if self._calls.calls else None
+        if first is None or len(first.text) <= self._fed:
+            return
+        piece, self._fed = first.text[self._fed:], len(first.text)
+        snap = self._answer.feed(piece)
+        if snap is not None:
+            self._pending.append(snap)
+
+    def drain(self, tool_calls: list | None = None) -> list[Snapshot]:
+        """The snapshots waiting; `tool_calls` are the stream's calls when it is done (read
+        here when none came as deltas: a stream of your own that has only `.tool_calls`)."""
+        if self._calls is None and tool_calls:
+            for call in tool_calls:
+                if isinstance(call, dict):
+                    self.delta(call)
+        pending, self._pending = self._pending, []
+        return pending
