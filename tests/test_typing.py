@@ -24,8 +24,9 @@ USER_SCRIPT = ROOT / "tests" / "typing" / "user_script.py"
 
 # the modules `mypy --strict` passes on; add one when it is typed
 TYPED = [
-    "__init__.py", "__main__.py", "chars.py", "core.py", "errors.py", "limits.py", "pytest_plugin.py",
-    "schema_arg.py", "serialize.py", "steps.py", "streaming.py", "testing.py", "extract", "schema",
+    "__init__.py", "__main__.py", "action.py", "action_stream.py", "chars.py", "core.py", "errors.py", "limits.py",
+    "pytest_plugin.py", "schema_arg.py", "serialize.py", "steps.py", "streaming.py", "testing.py", "extract", "llm",
+    "schema",
 ]
 
 needs_mypy = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,

@@ -10,11 +10,22 @@ from __future__ import annotations
 
 import codecs
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .errors import RepairError
 from .steps import unlogged_steps
 from .streaming import _NOTHING, Snapshot, StreamParser, _diff, _paths
+
+if TYPE_CHECKING:
+    from .steps import Step
+
+if TYPE_CHECKING:
+    from .errors import ErrorDetail
+    from .tools import ToolCallStream
+
+_R = TypeVar("_R")  # what the last event carries: the fill's FillResult (action.py's, not imported here)
 
 __all__ = ["StreamEvent"]
 
@@ -26,7 +37,7 @@ JOIN_LOOKAHEAD = 256
 
 
 @dataclass
-class StreamEvent:
+class StreamEvent(Generic[_R]):
     """One step of a streaming fill.
 
     - `attempt`: the number of the call it belongs to, counted as `FillResult.attempts`
@@ -49,11 +60,11 @@ class StreamEvent:
     attempt: int
     kind: str
     snapshot: Snapshot
-    errors: list = field(default_factory=list)
-    result: object = None  # FillResult, on the last event
+    errors: list[ErrorDetail] = field(default_factory=list)
+    result: _R | None = None  # the FillResult, on the last event
 
     @property
-    def value(self):
+    def value(self) -> Any:
         """The value so far (`snapshot.value`; the validated value on the last event)."""
         return self.snapshot.value
 
@@ -77,7 +88,7 @@ class _Answer:
     loop will check. The readings log no steps: the loop logs those of its check, once.
     """
 
-    def __init__(self, schema, join) -> None:
+    def __init__(self, schema: Any, join: Callable[[str, str], str]) -> None:
         self._schema = schema
         self._join = join
         self._parser: StreamParser | None = None
@@ -85,7 +96,7 @@ class _Answer:
         self._head: str | None = None  # the text a continuation continues (None: not a continuation)
         self._held: str | None = None  # a continuation's first characters, while the join is undecided
         self._pieces: list[str] = []  # this call's text
-        self._decoder = None
+        self._decoder: codecs.IncrementalDecoder | None = None
         self.snapshot = StreamParser().snapshot()  # (nothing yet)
 
     def begin(self, continuing: bool) -> None:
@@ -103,18 +114,20 @@ class _Answer:
         """The text of the current call (bytes pieces decoded as UTF-8, bad bytes replaced)."""
         return "".join(self._pieces)
 
-    def feed(self, piece) -> Snapshot | None:
+    def feed(self, piece: str | bytes | bytearray | None) -> Snapshot | None:
         """Read one piece (str or bytes; None is nothing); the snapshot when the value changed."""
         if piece is None:
             return None
         if isinstance(piece, (bytes, bytearray)):
+            if self._decoder is None:  # (`begin` makes one: a piece before it is read on its own)
+                self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
             piece = self._decoder.decode(bytes(piece))
         elif not isinstance(piece, str):
             raise TypeError(f"a streamed answer gave a {type(piece).__name__}; its pieces must be str or bytes")
         if not piece:
             return None
         self._pieces.append(piece)
-        if self._held is not None:
+        if self._held is not None and self._head is not None:
             self._held += piece
             if len(self._held) <= JOIN_LOOKAHEAD:
                 return None
@@ -147,7 +160,7 @@ class _Answer:
         return self.snapshot
 
     def _read_more(self, text: str) -> Snapshot | None:
-        if not text:
+        if not text or self._parser is None:
             return None
         self._read.append(text)
         with unlogged_steps():  # (a partial reading: the fill logs the steps of the answer's check)
@@ -155,7 +168,7 @@ class _Answer:
         self.snapshot = snap
         return snap if snap.changed else None
 
-    def settled(self, value, steps) -> Snapshot:
+    def settled(self, value: Any, steps: tuple[Step, ...]) -> Snapshot:
         """The snapshot of the validated value the fill ends with."""
         before = self.snapshot.value if self.snapshot.started else _NOTHING
         return Snapshot(value, True, frozenset(_paths(value)), frozenset(_diff(before, value, "$")), tuple(steps),
@@ -176,7 +189,7 @@ class _ToolArguments:
 
     def __init__(self, answer: _Answer) -> None:
         self._answer = answer
-        self._calls = None  # a ToolCallStream, once a call has begun
+        self._calls: ToolCallStream | None = None  # once a call has begun
         self._fed = 0  # characters of the first call's arguments read so far
         self._whole = 0  # calls that came whole (Ollama), each its own index
         self._before = ""  # the text read before the call began
@@ -190,7 +203,7 @@ class _ToolArguments:
             return self._answer.text
         return self._before + "".join(self._after)
 
-    def text(self, piece):
+    def text(self, piece: str | bytes | bytearray | None) -> Iterator[Snapshot]:
         """The snapshots of the deltas that came before `piece`, then `piece`'s own."""
         yield from self.drain()
         if self._calls is None:
@@ -202,13 +215,14 @@ class _ToolArguments:
         elif isinstance(piece, str):
             self._after.append(piece)
 
-    def delta(self, delta: dict) -> None:
+    def delta(self, delta: dict[str, Any]) -> None:
         from .tools import ToolCallStream
 
         if self._calls is None:
             self._before = self._answer.text
             self._calls = ToolCallStream()
             self._answer.begin(continuing=False)
+        calls = self._calls
         item = delta
         if isinstance(delta, dict) and "index" not in delta:  # a whole call
             function = delta.get("function")
@@ -217,10 +231,10 @@ class _ToolArguments:
             item = {**delta, "function": function, "index": self._whole}
             self._whole += 1
         try:
-            self._calls.feed(item)
+            calls.feed(item)
         except RepairError:
             return  # a malformed delta: the check of the call, once it is done, says what is wrong
-        first = self._calls.calls[0] if self._calls.calls else None
+        first = calls.calls[0] if calls.calls else None
         if first is None or len(first.text) <= self._fed:
             return
         piece, self._fed = first.text[self._fed:], len(first.text)
@@ -228,7 +242,7 @@ class _ToolArguments:
         if snap is not None:
             self._pending.append(snap)
 
-    def drain(self, tool_calls: list | None = None) -> list[Snapshot]:
+    def drain(self, tool_calls: list[dict[str, Any]] | None = None) -> list[Snapshot]:
         """The snapshots waiting; `tool_calls` are the stream's calls when it is done (read
         here when none came as deltas: a stream of your own that has only `.tool_calls`)."""
         if self._calls is None and tool_calls:
