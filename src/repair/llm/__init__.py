@@ -63,8 +63,9 @@ from .config import LLMConfig, from_config
 from .ollama import Ollama
 from .openai import OpenAICompatible
 
-# not public, but imported from here: repair.action masks key-shaped text with
-# _mask_secrets; pickles made when this package was one module name repair.llm._Secret
+# not public, but imported from here: _mask_secrets by code written before repair.action
+# took it from ._secrets (which mypy --strict wants); pickles made when this package was
+# one module name repair.llm._Secret
 # (inside a pickled adapter) and repair.llm._rebuild_error (a pickled LLMError)
 from ._protocol import _rebuild_error  # noqa: F401
 from ._secrets import _mask_secrets, _Secret  # noqa: F401
