@@ -14,7 +14,7 @@ used up the last step repeats (so `[Status(500)]` is a server that always fails)
   tool_calls=())`, or a plain str: a chat answer in the protocol of the path (token counts
   default to word counts); `tool_calls` are `ToolCall(name, arguments)`s, sent as OpenAI
   sends them (`function.arguments` a JSON string, content null when it is "") or as Ollama
-  does (`function.arguments` an object);
+  does (`function.arguments` an object); `arguments` given as a str is sent as it is;
 - `Status(code, body=None, headers=())`: that HTTP status with `body` (a dict is sent as
   JSON, a str as it is; None gives the protocol's usual error body) and extra headers
   (`(("Retry-After", "2"),)`). `Status(200, {...})` sends a 200 with
@@ -50,12 +50,16 @@ __all__ = ["Delay", "Drop", "Encoded", "ToolCall", "Reply", "Request", "Status",
 @dataclass(frozen=True)
 class ToolCall:
     name: str
-    arguments: dict
+    arguments: dict | str  # a str is sent as it is (OpenAI): broken JSON, as models write it
     id: str = "call_1"
+
+    @property
+    def arguments_text(self) -> str:
+        return self.arguments if isinstance(self.arguments, str) else json.dumps(self.arguments)
 
     def openai(self) -> dict:
         return {"id": self.id, "type": "function",
-                "function": {"name": self.name, "arguments": json.dumps(self.arguments)}}
+                "function": {"name": self.name, "arguments": self.arguments_text}}
 
     def ollama(self) -> dict:
         return {"function": {"name": self.name, "arguments": self.arguments}}

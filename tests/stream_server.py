@@ -121,7 +121,7 @@ class _StreamHandler(_Handler):
         for i, call in enumerate(step.tool_calls):
             head = {"index": i, "id": call.id, "type": "function", "function": {"name": call.name, "arguments": ""}}
             chunks.append(openai_event(model=model, tool_calls=[head]))
-            arguments = json.dumps(call.arguments)
+            arguments = call.arguments_text
             for k in range(0, len(arguments), step.arguments_piece):
                 piece = {"index": i, "function": {"arguments": arguments[k:k + step.arguments_piece]}}
                 chunks.append(openai_event(model=model, tool_calls=[piece]))

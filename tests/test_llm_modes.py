@@ -118,6 +118,57 @@ def test_openai_options_are_checked_when_made(kw, error):
         OpenAICompatible("http://127.0.0.1:1/v1", "m", **kw)
 
 
+# --------------------------------------------------------------------------- per-call options: with_options
+def test_openai_with_options_is_a_configured_copy_normalised_as_the_constructor(serve):
+    server = serve(Reply("{}"))
+    base = openai(server, api_key="sk-test-0123456789abcdef", temperature=0, tools=[WEATHER], tool_choice="auto")
+    copy = base.with_options(response_format=Colour, tools=None, tool_choice=None, extra_body={"top_k": 5})
+    assert copy is not base and copy.model == base.model and copy.timeout == base.timeout
+    assert copy.response_format == {"type": "json_schema",
+                                    "json_schema": {"name": "Colour", "schema": Colour.model_json_schema()}}
+    assert (copy.tools, copy.tool_choice, copy.extra_body) == (None, None, {"top_k": 5})
+    assert (base.response_format, base.tools, base.tool_choice, base.extra_body) == (None, [WEATHER], "auto", {})
+    copy.params["seed"] = 1
+    assert base.params == {"temperature": 0}  # (the copy's params are its own)
+    assert base.with_options().tools == [WEATHER]  # nothing given: nothing changed
+    copy(MESSAGES)
+    sent = server.requests[0]
+    assert sent.json == {"model": "qwen2.5-7b", "messages": MESSAGES, "stream": False, "temperature": 0, "seed": 1,
+                         "response_format": copy.response_format, "top_k": 5}
+    assert sent.headers["authorization"] == "Bearer sk-test-0123456789abcdef" and "sk-test" not in repr(copy)
+
+
+def test_ollama_with_options_is_a_configured_copy(serve):
+    server = serve(Reply("{}"), Stream(["{}"]))
+    base = ollama(server, num_ctx=8192)
+    copy = base.with_options(format=Colour, tools=[WEATHER], extra_body={"keep_alive": "5m"})
+    assert (base.format, base.tools, base.extra_body) == (None, None, {})
+    copy(MESSAGES)
+    list(copy.stream(MESSAGES))
+    for request in server.requests:
+        assert request.json["format"] == Colour.model_json_schema() and request.json["tools"] == [WEATHER]
+        assert request.json["keep_alive"] == "5m" and request.json["options"] == {"num_ctx": 8192}
+    assert copy.with_options(format=None).format is None and copy.format == Colour.model_json_schema()
+
+
+@pytest.mark.parametrize("kw, error", [
+    ({"response_format": "json"}, ValueError), ({"tools": WEATHER}, TypeError), ({"tool_choice": 1}, TypeError),
+    ({"extra_body": {"messages": []}}, ValueError), ({"temperature": 0}, TypeError),
+])
+def test_openai_with_options_checks_what_it_is_given(kw, error):
+    with pytest.raises(error):
+        OpenAICompatible("http://127.0.0.1:1/v1", "m").with_options(**kw)
+
+
+@pytest.mark.parametrize("kw, error", [
+    ({"format": 3}, TypeError), ({"tools": "get_weather"}, TypeError), ({"extra_body": {"model": "x"}}, ValueError),
+    ({"response_format": Colour}, TypeError),
+])
+def test_ollama_with_options_checks_what_it_is_given(kw, error):
+    with pytest.raises(error):
+        Ollama("http://127.0.0.1:1/api", "m").with_options(**kw)
+
+
 # --------------------------------------------------------------------------- OpenAI tool calls read back
 def test_one_shot_tool_calls_are_the_raw_message_tool_calls(serve):
     server = serve(Reply("", "tool_calls", tool_calls=CALLS), Reply("Let me check.", "tool_calls", tool_calls=CALLS[:1]),

@@ -24,10 +24,10 @@ USER_SCRIPT = ROOT / "tests" / "typing" / "user_script.py"
 
 # the modules `mypy --strict` passes on; add one when it is typed
 TYPED = [
-    "__init__.py", "__main__.py", "chars.py", "core.py", "errors.py", "limits.py", "pytest_plugin.py",
-    "schema_arg.py", "serialize.py", "steps.py", "streaming.py", "testing.py", "extract", "lexical", "schema", "cli",
-    "tools", "scan/batches.py", "scan/encodings.py", "scan/inputs.py", "scan/lifeline.py", "scan/local.py",
-    "scan/options.py", "scan/output.py", "scan/process.py", "scan/records.py", "scan/units.py",
+    "__init__.py", "__main__.py", "action.py", "action_stream.py", "chars.py", "core.py", "errors.py", "limits.py",
+    "pytest_plugin.py", "schema_arg.py", "serialize.py", "steps.py", "streaming.py", "testing.py", "extract", "lexical",
+    "llm", "schema", "cli", "tools", "scan/batches.py", "scan/encodings.py", "scan/inputs.py", "scan/lifeline.py",
+    "scan/local.py", "scan/options.py", "scan/output.py", "scan/process.py", "scan/records.py", "scan/units.py",
 ]
 
 needs_mypy = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,

@@ -14,21 +14,56 @@ validate) all spend the same bounded budget; see `ActionNode` for the policy.
 
 from __future__ import annotations
 
+import enum
 import inspect
 import json
 import logging
 import math
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Union
 
-from .action_stream import StreamEvent, _Answer
+from .action_stream import StreamEvent as StreamEvent  # (public here too: repair.action.StreamEvent)
+from .action_stream import _Answer, _ToolArguments
 from .errors import RepairError
 from .extract.tags import last_content_block
 from .steps import ends_cut_off, log_steps, text_end, unlogged_steps
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+    from typing_extensions import TypeVar  # (a default for the type variable: PEP 696)
+
+    from .errors import ErrorDetail
+    from .llm.config import LLMConfig
+    from .steps import Step
+    from .streaming import Snapshot
+
+    # the model a node validates against: from_model's, or BaseModel for a node built from
+    # children (its model is made from them at run time)
+    _T = TypeVar("_T", bound=BaseModel, default=BaseModel)
+
+    # the check of one answer: (the instance or None, the value read, the steps, the errors)
+    _Check = tuple[Any, Any, tuple[Step, ...], list[ErrorDetail]]
+    # the best answer so far: (its error count, its value, its errors)
+    _Best = tuple[int, Any, list[ErrorDetail]]
+else:
+    _T = typing.TypeVar("_T")
+_M = typing.TypeVar("_M", bound="BaseModel")
+
 logger = logging.getLogger("repair.action")
+
+Mode = typing.Literal["text", "json_schema", "tools"]
+MODES: tuple[Mode, ...] = ("text", "json_schema", "tools")
+
+# An OpenAI-style message, {"role": ..., "content": ...}
+Message = dict[str, Any]
+# What `fill` and the others call: a callable taking the messages and returning a str, bytes,
+# None or a reply with `.text` (and `.finish_reason`, `.usage`, `.tool_calls`), or an
+# awaitable of one, or (streaming) an iterable of pieces; the adapters of repair.llm are
+# such callables. Or the `LLMConfig` that `repair.llm.from_config` reads.
+LLM = Union[Callable[[list[Message]], Any], "LLMConfig"]
 
 CONTINUE_PROMPT = (
     "Your previous answer was cut off. Continue exactly where it stopped, without repeating "
@@ -54,9 +89,9 @@ class Attempt:
 
     kind: str  # "ask", "reask" or "continue": which messages were sent
     raw: str  # the reply's text ("" when the call failed), an excerpt of it when it is long: see below
-    steps: tuple = ()
-    errors: list = field(default_factory=list)
-    usage: dict | None = None
+    steps: tuple[Step, ...] = ()
+    errors: list[ErrorDetail] = field(default_factory=list)
+    usage: Mapping[str, Any] | None = None
     finish_reason: str | None = None
     error: str | None = None  # the call itself failed: "LLMError: ...", "TimeoutError: ..." (key redacted)
     raw_length: int | None = None  # the length of the whole reply (that of `raw` unless set)
@@ -79,17 +114,22 @@ class Attempt:
 
 
 @dataclass
-class FillResult:
-    instance: object
-    value: object
+class FillResult(Generic[_T]):
+    """What a fill ends with: `instance`, the validated instance of the node's model (a
+    `Ticket` for `ActionNode.from_model(Ticket)`); `value`, the same as plain JSON data;
+    `content`, the model's final text (joined across continuations; a tool call's
+    arguments in mode "tools"); `attempts`, every call."""
+
+    instance: _T
+    value: Any
     content: str  # the model's final text (joined across continuations)
-    attempts: list
+    attempts: list[Attempt]
 
     @property
-    def usage(self) -> dict:
+    def usage(self) -> dict[str, int]:
         """The usage the server reported, summed over the attempts (counts that are not
         whole numbers of at least 0 are left out; `Attempt.tokens` is what the budget counted)."""
-        total: dict = {}
+        total: dict[str, int] = {}
         for attempt in self.attempts:
             usage = attempt.usage if isinstance(attempt.usage, Mapping) else {}
             for k, v in usage.items():
@@ -110,18 +150,18 @@ class FillFailed(RepairError):
     the key, but a callback of your own is only masked in `.attempts` and the message).
     """
 
-    def __init__(self, message: str, attempts: list, value, errors: list) -> None:
+    def __init__(self, message: str, attempts: list[Attempt], value: Any, errors: list[ErrorDetail]) -> None:
         super().__init__(message, attempts[-1].raw if attempts else "", 0, "fill")
         self.args = (message,)  # no "(at line 1, column 1)": the failure is not at a place in a text
         self.attempts = attempts
         self.value = value
         self.errors = errors
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (FillFailed, (self.args[0], self.attempts, self.value, self.errors))
 
 
-class ActionNode:
+class ActionNode(Generic[_T]):
     """A node of structured output, as in MetaGPT: a key, an expected type, an instruction,
     an example, and optional children (then the node stands for an object of them).
 
@@ -171,54 +211,68 @@ class ActionNode:
     continuation_tail_chars: int = CONTINUATION_TAIL_CHARS
     attempt_excerpt_chars: int = ATTEMPT_EXCERPT_CHARS
 
-    def __init__(self, key: str, expected_type=str, instruction: str = "", example=None, children=None) -> None:
+    def __init__(self, key: str, expected_type: Any = str, instruction: str = "", example: Any = None,
+                 children: Iterable[ActionNode[Any]] | None = None) -> None:
         self.key = key
         self.expected_type = expected_type
         self.instruction = instruction
         self.example = example
-        self.children: list[ActionNode] = list(children or [])
-        self._model = None
+        self.children: list[ActionNode[Any]] = list(children or [])
+        self._model: type[_T] | None = None
         self.content = ""  # after fill: the model's text
-        self.instruct_content = None  # after fill: the validated instance
+        self.instruct_content: _T | None = None  # after fill: the validated instance
 
     # ------------------------------------------------------------------ building
-    def add_child(self, node: ActionNode) -> None:
+    def add_child(self, node: ActionNode[Any]) -> None:
         self.children.append(node)
         self._model = None
 
-    def add_children(self, nodes) -> None:
+    def add_children(self, nodes: Iterable[ActionNode[Any]]) -> None:
         for node in nodes:
             self.add_child(node)
 
     @classmethod
-    def from_model(cls, model, key: str | None = None) -> ActionNode:
+    def from_model(cls, model: type[_M], key: str | None = None) -> ActionNode[_M]:
         """A node from a pydantic model: one child per field, the field's description as
-        its instruction; validation uses the model itself."""
-        node = cls(key or model.__name__, model, model.__doc__ or "")
+        its instruction; validation uses the model itself (`ActionNode.from_model(Ticket)`
+        is an `ActionNode[Ticket]`, whose fill gives a `FillResult[Ticket]`)."""
+        # (`cls` is unbound in the type variable: this node is the one validating against `model`)
+        node = typing.cast("ActionNode[_M]", cls(key or model.__name__, model, model.__doc__ or ""))
         for name, info in model.model_fields.items():
             node.children.append(cls(info.alias or name, info.annotation, info.description or ""))
         node._model = model
         return node
 
-    def output_model(self):
+    def output_model(self) -> type[_T]:
         """The pydantic model replies are validated against."""
         if self._model is None:
             from pydantic import create_model
 
+            fields: dict[str, Any]
             if self.children:
                 fields = {c.key: (c.expected_type, _required(c.expected_type)) for c in self.children}
             else:
                 fields = {self.key: (self.expected_type, ...)}
-            self._model = create_model(_class_name(self.key), **fields)
+            # (only a node built from children gets here, whose _T is BaseModel: its default)
+            self._model = typing.cast("type[_T]", create_model(_class_name(self.key), **fields))
         return self._model
 
     # ------------------------------------------------------------------ prompting
-    def compile(self, context: str) -> str:
+    def compile(self, context: str, mode: Mode = "text") -> str:
         """The prompt: the context, the format (a JSON object inside [CONTENT] and
-        [/CONTENT], each field with its type and instruction), then the constraint."""
+        [/CONTENT], each field with its type and instruction), then the constraint.
+
+        In the modes where the server is given the schema ("json_schema") or the tool
+        ("tools"), the format example is left out: the fields with their types and
+        instructions, then what to answer with."""
         nodes = self.children or [self]
-        example = {n.key: _placeholder(n.expected_type, n.key) for n in nodes}
         lines = [f"- {n.key}: {_type_name(n.expected_type)}" + (f"  # {n.instruction}" if n.instruction else "") for n in nodes]
+        if mode != "text":
+            how = ("Answer with one JSON object with these fields, nothing before or after it." if mode == "json_schema"
+                   else f"Call the tool {self.tool_name()} once, with these fields as its arguments.")
+            return (f"## context\n{context}\n\n-----\n\n## fields\n" + "\n".join(lines) + "\n\n"
+                    f"## constraint\nUse the same language as the context. {how}")
+        example = {n.key: _placeholder(n.expected_type, n.key) for n in nodes}
         return (
             f"## context\n{context}\n\n-----\n\n"
             "## format\nAnswer with one JSON object inside [CONTENT] and [/CONTENT], shaped like this "
@@ -229,52 +283,82 @@ class ActionNode:
             "valid JSON with double quotes, no comments, nothing before or after it."
         )
 
-    def reask_prompt(self, errors: list) -> str:
+    def reask_prompt(self, errors: list[ErrorDetail], mode: Mode = "text") -> str:
         """Feedback naming exactly the failing fields and what was wrong with each (at most
         MAX_FEEDBACK_ERRORS lines, each clipped to FEEDBACK_LINE_CHARS)."""
         shown = errors[:MAX_FEEDBACK_ERRORS]
         lines = [_brief(f"- {_error_line(e)}", FEEDBACK_LINE_CHARS) for e in shown]
         more = f"\n- ... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
-        return (
-            "Your answer above could not be used. Fix these problems and answer again with the "
-            "complete JSON object inside [CONTENT] and [/CONTENT], nothing else:\n" + "\n".join(lines) + more
-        )
+        if mode == "tools":
+            head = (f"Your answer above could not be used. Fix these problems and call the tool {self.tool_name()} "
+                    "again with the complete arguments:\n")
+        elif mode == "json_schema":
+            head = ("Your answer above could not be used. Fix these problems and answer again with the "
+                    "complete JSON object, nothing else:\n")
+        else:
+            head = ("Your answer above could not be used. Fix these problems and answer again with the "
+                    "complete JSON object inside [CONTENT] and [/CONTENT], nothing else:\n")
+        return head + "\n".join(lines) + more
+
+    def tool_definition(self) -> dict[str, Any]:
+        """The node as one OpenAI tool definition (`repair.tools.tool_schema` of the output
+        model): what mode="tools" sends, for a callable of your own to send too."""
+        from .tools import tool_schema
+
+        return tool_schema(self.output_model())
+
+    def tool_name(self) -> str:
+        """The name of the node's tool in mode="tools" (the output model's class name)."""
+        return str(self.output_model().__name__)
 
     # ------------------------------------------------------------------ filling
-    def fill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
-             repair_llm_output: bool = True, system: str | None = None) -> FillResult:
+    def fill(self, context: str, llm: LLM, *, max_retries: int = 3, max_tokens: int | None = None,
+             repair_llm_output: bool = True, system: str | None = None, mode: Mode = "text") -> FillResult[_T]:
         """Ask `llm` (a callable taking OpenAI-style messages and returning a str or a reply
-        with `.text`, `.finish_reason`, `.usage`; sync or async) until the answer validates.
+        with `.text`, `.finish_reason`, `.usage`, `.tool_calls`; sync or async) until the
+        answer validates.
+
+        `mode`: "text" (the default) asks for the JSON inside [CONTENT] in the prompt;
+        "json_schema" also asks the server for structured output with the node's schema
+        (an adapter's `response_format`, Ollama's `format`); "tools" sends the node as one
+        tool the model must call and reads the call's arguments. Either way the answer is
+        repaired and validated here, and re-asked as in "text"; see the class docstring.
 
         Raises `FillFailed` when `max_retries` re-asks (or retries after a failed call) are
         spent; see the class docstring for how each fault is handled."""
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
-        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
-        reply = None
+        llms = _Llms.for_mode(llm, mode, self)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system, mode)
+        reply: Any = None
         while True:
             try:
                 call = loop.send(reply)
             except StopIteration as done:
-                return done.value
-            reply = _call_sync(llm, call.messages)
+                result: FillResult[_T] = done.value
+                return result
+            reply = _call_sync(llms.of(call), call.messages)
 
-    async def afill(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
-                    repair_llm_output: bool = True, system: str | None = None) -> FillResult:
+    async def afill(self, context: str, llm: LLM, *, max_retries: int = 3, max_tokens: int | None = None,
+                    repair_llm_output: bool = True, system: str | None = None, mode: Mode = "text",
+                    ) -> FillResult[_T]:
         """`fill` for async code: awaits `llm.acall` (the adapters) or an async callback;
         a sync callback is called as it is."""
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
-        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
-        reply = None
+        llms = _Llms.for_mode(llm, mode, self)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system, mode)
+        reply: Any = None
         while True:
             try:
                 call = loop.send(reply)
             except StopIteration as done:
-                return done.value
-            reply = await _call_async(llm, call.messages)
+                result: FillResult[_T] = done.value
+                return result
+            reply = await _call_async(llms.of(call), call.messages)
 
     # ------------------------------------------------------------------ streaming
-    def stream(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
-               repair_llm_output: bool = True, system: str | None = None):
+    def stream(self, context: str, llm: LLM, *, max_retries: int = 3, max_tokens: int | None = None,
+               repair_llm_output: bool = True, system: str | None = None, mode: Mode = "text",
+               ) -> Generator[StreamEvent[FillResult[_T]], None, FillResult[_T]]:
         """`fill`, showing each answer while the model writes it: a generator of
         `StreamEvent`s (repair.action.StreamEvent).
 
@@ -299,9 +383,15 @@ class ActionNode:
         callable as for `fill` (then one snapshot per answer). Snapshots are read with
         local repair even when `repair_llm_output` is false; the check of each answer is
         `fill`'s.
+
+        `mode` as for `fill`. In mode "tools" the snapshots are of the tool call's
+        arguments as they arrive (an adapter's `on_tool_call_delta`, assembled by
+        `repair.tools.ToolCallStream`); text the model writes before calling is read
+        until the call begins.
         """
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
-        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        llms = _Llms.for_mode(llm, mode, self)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system, mode)
         answer = _Answer(self.output_model(), join_continuation)
         number, kind, reply = 0, "ask", None
         try:
@@ -309,13 +399,14 @@ class ActionNode:
                 try:
                     call = loop.send(reply)
                 except StopIteration as done:
-                    yield _last_event(answer, number, kind, done.value)
-                    return done.value
+                    result: FillResult[_T] = done.value
+                    yield _last_event(answer, number, kind, result)
+                    return result
                 if call.why:  # the previous call's answer is done with: say why a new one is asked
                     yield StreamEvent(number, kind, answer.snapshot, list(call.why))
                 number, kind = number + 1, call.kind
                 answer.begin(continuing=kind == "continue")
-                items = _stream_call(llm, call.messages, answer)
+                items = _stream_call(llms.of(call), call.messages, answer, mode == "tools")
                 try:
                     for item in items:  # snapshots, then the reply
                         if isinstance(item, (_Reply, _CallFailed)):
@@ -327,8 +418,9 @@ class ActionNode:
         finally:
             loop.close()
 
-    async def astream(self, context: str, llm, *, max_retries: int = 3, max_tokens: int | None = None,
-                      repair_llm_output: bool = True, system: str | None = None):
+    async def astream(self, context: str, llm: LLM, *, max_retries: int = 3, max_tokens: int | None = None,
+                      repair_llm_output: bool = True, system: str | None = None, mode: Mode = "text",
+                      ) -> AsyncGenerator[StreamEvent[FillResult[_T]], None]:
         """`stream` for async code: an async generator of the same `StreamEvent`s.
 
             async for event in node.astream("Build a todo app", llm=llm):
@@ -337,10 +429,12 @@ class ActionNode:
         `llm`: an adapter (its `.astream(messages)`), a callable returning an async or sync
         iterable of text pieces (or an awaitable of one), or a one-shot callable as for
         `afill` (`.acall`, async or sync). The last event carries `.result`; `FillFailed`
-        is raised as `afill` raises it. `aclose()` the generator to stop early.
+        is raised as `afill` raises it. `aclose()` the generator to stop early. `mode` as
+        for `stream`.
         """
         llm, max_retries, repair_llm_output = _unpack_config(llm, max_retries, repair_llm_output)
-        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system)
+        llms = _Llms.for_mode(llm, mode, self)
+        loop = self._loop(context, max_retries, max_tokens, repair_llm_output, system, mode)
         answer = _Answer(self.output_model(), join_continuation)
         number, kind, reply = 0, "ask", None
         try:
@@ -354,7 +448,7 @@ class ActionNode:
                     yield StreamEvent(number, kind, answer.snapshot, list(call.why))
                 number, kind = number + 1, call.kind
                 answer.begin(continuing=kind == "continue")
-                items = _astream_call(llm, call.messages, answer)
+                items = _astream_call(llms.of(call), call.messages, answer, mode == "tools")
                 try:
                     async for item in items:
                         if isinstance(item, (_Reply, _CallFailed)):
@@ -366,17 +460,19 @@ class ActionNode:
         finally:
             loop.close()
 
-    def _loop(self, context, max_retries, max_tokens, repair_llm_output, system):
+    def _loop(self, context: str, max_retries: int, max_tokens: int | None, repair_llm_output: bool,
+              system: str | None, mode: Mode = "text") -> Generator[_Call, Any, FillResult[_T]]:
         """The retry loop as a generator: it yields each `_Call` to make and receives its
         reply (or a `_CallFailed`), so `fill`, `afill`, `stream` and `astream` share every
         decision."""
         model = self.output_model()
-        prompt = self.compile(context)
-        base = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
+        prompt = self.compile(context, mode)
+        base: list[Message] = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
         attempts: list[Attempt] = []
-        best = None  # (error count, value, errors) of the best answer so far
-        previous = None  # the errors of the last answer checked
-        messages, kind, asks, why = base, "ask", 0, None
+        best: _Best | None = None  # the best answer so far
+        previous: list[ErrorDetail] | None = None  # the errors of the last answer checked
+        messages, kind, asks = base, "ask", 0
+        why: list[ErrorDetail] | None = None
         while True:
             received = yield _Call(messages, kind, why)
             if isinstance(received, _CallFailed):
@@ -393,13 +489,19 @@ class ActionNode:
                 why = attempts[-1].errors
                 continue  # the same messages again: the model never saw them
             reply = _as_reply(received)
-            text = reply.text
-            answer = self._attempt(kind, reply, messages)
+            calls = reply.tool_calls if mode == "tools" else None  # (a tool call's answer has no text)
+            called = bool(calls)
+            text = _call_text(calls) if calls else reply.text
+            answer = self._attempt(kind, reply, messages, text)
             attempts.append(answer)
             number = len(attempts)  # the call whose attempt carries the check of the (joined) text
             continued = 0
-            instance, value, steps, errors = _check(text, model, repair_llm_output)
-            while _cut_off(reply, text, steps, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
+            if calls:
+                instance, value, steps, errors = _check_call(calls, model, repair_llm_output)
+            else:
+                instance, value, steps, errors = _check(text, model, repair_llm_output)
+            # (a tool call is not continued: its repaired arguments are checked, and re-asked if need be)
+            while not called and _cut_off(reply, text, steps, repair_llm_output) and continued < MAX_CONTINUATIONS and not _over_budget(attempts, max_tokens):
                 continued += 1
                 asked = continuation(base, text, self.continuation_tail_chars)
                 received = yield _Call(asked, "continue")
@@ -436,17 +538,19 @@ class ActionNode:
             kind, why = "reask", errors
             messages = base + [
                 {"role": "assistant", "content": _clip(text)},
-                {"role": "user", "content": self.reask_prompt(errors)},
+                {"role": "user", "content": self.reask_prompt(errors, mode)},
             ]
 
-    def _attempt(self, kind: str, reply: _Reply, sent: list) -> Attempt:
-        """The record of one answer to the messages `sent`: its text clipped to
-        `attempt_excerpt_chars`, and the tokens it counts against the budget."""
-        return Attempt(kind, _excerpt(reply.text, self.attempt_excerpt_chars), usage=reply.usage,
-                       finish_reason=reply.finish_reason, raw_length=len(reply.text),
-                       tokens=_tokens(reply.usage, sent, reply.text))
+    def _attempt(self, kind: str, reply: _Reply, sent: list[Message], text: str | None = None) -> Attempt:
+        """The record of one answer to the messages `sent`: its text (or `text`: a tool
+        call's arguments) clipped to `attempt_excerpt_chars`, and the tokens it counts
+        against the budget."""
+        text = reply.text if text is None else text
+        return Attempt(kind, _excerpt(text, self.attempt_excerpt_chars), usage=reply.usage,
+                       finish_reason=reply.finish_reason, raw_length=len(text),
+                       tokens=_tokens(reply.usage, sent, text))
 
-    def _failed(self, attempts: list, reason: str, best) -> FillFailed:
+    def _failed(self, attempts: list[Attempt], reason: str, best: _Best | None) -> FillFailed:
         """The final error: what happened in every call, and what to try next."""
         if best is None:  # no answer ever came: the last failed call stands for the errors
             value, errors = None, attempts[-1].errors
@@ -467,28 +571,85 @@ class _Call:
     it is made (the errors of the answer or failed call before it; None for the first
     ask and for a continuation)."""
 
-    messages: list
+    messages: list[Message]
     kind: str  # "ask", "reask" or "continue"
-    why: list | None = None
+    why: list[ErrorDetail] | None = None
 
 
 @dataclass(frozen=True)
 class _Reply:
     text: str
     finish_reason: str | None = None
-    usage: dict | None = None
+    usage: Mapping[str, Any] | None = None
+    tool_calls: list[Any] | None = None  # as `repair.llm.Reply` has them (None: none)
 
 
-def _as_reply(result) -> _Reply:
-    """A callback's return value as a _Reply; None or a None `.text` is an empty answer."""
+def _as_reply(result: object) -> _Reply:
+    """A callback's return value as a _Reply; None or a None `.text` is an empty answer;
+    `.tool_calls` are kept when the result has them."""
     if result is None or isinstance(result, (str, bytes, bytearray)):
         return _Reply(_answer_text(result))
     if not hasattr(result, "text"):
         raise TypeError(f"the LLM callback returned {type(result).__name__}; return a str or an object with .text")
-    return _Reply(_answer_text(result.text), getattr(result, "finish_reason", None), getattr(result, "usage", None))
+    return _Reply(_answer_text(getattr(result, "text")), getattr(result, "finish_reason", None), getattr(result, "usage", None),
+                  _tool_call_list(getattr(result, "tool_calls", None)))
 
 
-def _answer_text(text) -> str:
+def _tool_call_list(calls: object) -> list[Any] | None:
+    """Tool calls as a list (None for none: also an empty list or something that is no list)."""
+    if isinstance(calls, (list, tuple)) and calls:
+        return list(calls)
+    return None
+
+
+class _Llms:
+    """Which llm each call goes to: in a mode other than "text", an adapter configured for
+    it (`with_options`) asks, and the plain adapter continues a cut-off answer (a
+    continuation goes on from the middle of the JSON, which a server constraining its
+    output to the schema would not let it do)."""
+
+    def __init__(self, asking: Callable[[list[Message]], Any], continuing: Callable[[list[Message]], Any]) -> None:
+        self.asking, self.continuing = asking, continuing
+
+    def of(self, call: _Call) -> Callable[[list[Message]], Any]:
+        return self.continuing if call.kind == "continue" else self.asking
+
+    @classmethod
+    def for_mode(cls, llm: Callable[[list[Message]], Any], mode: str, node: ActionNode[Any]) -> _Llms:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, MODES))}, not {mode!r}")
+        if mode == "text":
+            return cls(llm, llm)
+        from .llm import Ollama, OpenAICompatible
+
+        model = node.output_model()
+        if isinstance(llm, OpenAICompatible):
+            if mode == "json_schema":
+                return cls(llm.with_options(response_format=model), llm.with_options(response_format=None))
+            choice = {"type": "function", "function": {"name": node.tool_name()}}
+            return cls(llm.with_options(tools=[node.tool_definition()], tool_choice=choice), llm)
+        if isinstance(llm, Ollama):  # (Ollama has no tool_choice: the prompt asks for the call)
+            if mode == "json_schema":
+                return cls(llm.with_options(format=model), llm.with_options(format=None))
+            return cls(llm.with_options(tools=[node.tool_definition()]), llm)
+        return cls(llm, llm)  # a callable of your own: sending the schema or the tool is its part
+
+
+def _call_text(calls: list[Any]) -> str:
+    """The text of a tool-call answer: the first call's arguments as they came (OpenAI's
+    JSON string; Ollama's object written as JSON)."""
+    call = calls[0] if calls else None
+    function = call.get("function") if isinstance(call, Mapping) else None
+    arguments = function.get("arguments") if isinstance(function, Mapping) else None
+    if isinstance(arguments, str):
+        return arguments
+    try:
+        return json.dumps(arguments, ensure_ascii=False) if arguments is not None else ""
+    except (TypeError, ValueError):
+        return repr(arguments)
+
+
+def _answer_text(text: object) -> str:
     """An answer's text as str: None is empty, bytes are read as UTF-8 (bad bytes replaced)."""
     if text is None:
         return ""
@@ -500,7 +661,7 @@ def _answer_text(text) -> str:
 class _CallFailed:
     """What the loop receives instead of a reply when the callback raised."""
 
-    def __init__(self, exc: Exception, llm) -> None:
+    def __init__(self, exc: Exception, llm: object) -> None:
         from .llm import LLMError
 
         self.exc = exc
@@ -512,9 +673,9 @@ class _CallFailed:
                        error=self.text)
 
 
-def _describe(exc: BaseException, llm) -> str:
+def _describe(exc: BaseException, llm: object) -> str:
     """'Type: message', the API key (and anything shaped like one) masked, clipped."""
-    from .llm import _mask_secrets
+    from .llm._secrets import _mask_secrets
 
     try:
         detail = " ".join(str(exc).split())
@@ -527,7 +688,7 @@ def _describe(exc: BaseException, llm) -> str:
     return _brief(_mask_secrets(text), 500)
 
 
-def _call_sync(llm, messages):
+def _call_sync(llm: Callable[[list[Message]], Any], messages: list[Message]) -> Any:
     """The callback's result, or a _CallFailed if it raised an Exception."""
     try:
         result = llm(messages)
@@ -548,11 +709,11 @@ def _call_sync(llm, messages):
     return result
 
 
-async def _await(awaitable):
+async def _await(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
 
 
-async def _call_async(llm, messages):
+async def _call_async(llm: Callable[[list[Message]], Any], messages: list[Message]) -> Any:
     acall = getattr(llm, "acall", None)
     try:
         result = acall(messages) if acall is not None else llm(messages)
@@ -563,14 +724,17 @@ async def _call_async(llm, messages):
     return result
 
 
-def _stream_call(llm, messages, answer):
+def _stream_call(llm: Callable[[list[Message]], Any], messages: list[Message], answer: _Answer,
+                 tools: bool = False) -> Generator[Snapshot | _Reply | _CallFailed, None, None]:
     """Make one call for `stream`, streamed when `llm` can: yields a Snapshot whenever the
     answer's value changes, then the reply (a _Reply, or a _CallFailed if the call raised,
-    also after some pieces: the loop then sends the same messages again)."""
+    also after some pieces: the loop then sends the same messages again). With `tools`,
+    the answer read is the tool call's arguments as they arrive (see `_ToolArguments`)."""
     opener = getattr(llm, "stream", None)
+    reader = _ToolArguments(answer) if tools else None
     if callable(opener):
         try:
-            source = opener(messages)
+            source = opener(messages, **_delta_option(llm, reader))
         except Exception as exc:
             source = _CallFailed(exc, llm)
     else:
@@ -579,7 +743,7 @@ def _stream_call(llm, messages, answer):
         yield source
         return
     if not _is_stream(source, asynchronous=False):
-        yield from _whole_answer(source, answer)
+        yield from _whole_answer(source, answer, tools)
         return
     try:
         try:
@@ -595,23 +759,23 @@ def _stream_call(llm, messages, answer):
             except Exception as exc:
                 yield _CallFailed(exc, llm)
                 return
-            snap = answer.feed(piece)
-            if snap is not None:
-                yield snap
+            yield from _read_piece(piece, answer, reader)
     finally:
         close = getattr(source, "close", None)
         if callable(close):
             close()  # (a TextStream lets go of its connection; nothing happens once it has ended)
-    yield from _streamed_reply(source, answer)
+    yield from _streamed_reply(source, answer, reader)
 
 
-async def _astream_call(llm, messages, answer):
+async def _astream_call(llm: Callable[[list[Message]], Any], messages: list[Message], answer: _Answer,
+                        tools: bool = False) -> AsyncGenerator[Snapshot | _Reply | _CallFailed, None]:
     """`_stream_call` for `astream`: the adapter's `.astream`, or a callback's async (or
     sync) iterable of pieces, or its whole answer."""
     opener = getattr(llm, "astream", None)
+    reader = _ToolArguments(answer) if tools else None
     if callable(opener):
         try:
-            source = opener(messages)
+            source = opener(messages, **_delta_option(llm, reader))
         except Exception as exc:
             source = _CallFailed(exc, llm)
     else:
@@ -620,7 +784,7 @@ async def _astream_call(llm, messages, answer):
         yield source
         return
     if not _is_stream(source, asynchronous=True):
-        for item in _whole_answer(source, answer):
+        for item in _whole_answer(source, answer, tools):
             yield item
         return
     is_async = hasattr(source, "__aiter__")
@@ -638,8 +802,7 @@ async def _astream_call(llm, messages, answer):
             except Exception as exc:
                 yield _CallFailed(exc, llm)
                 return
-            snap = answer.feed(piece)
-            if snap is not None:
+            for snap in _read_piece(piece, answer, reader):
                 yield snap
     finally:
         close = getattr(source, "aclose", None) if is_async else None
@@ -647,11 +810,11 @@ async def _astream_call(llm, messages, answer):
             await close()
         elif callable(getattr(source, "close", None)):
             source.close()
-    for item in _streamed_reply(source, answer):
+    for item in _streamed_reply(source, answer, reader):
         yield item
 
 
-def _is_stream(result, *, asynchronous: bool) -> bool:
+def _is_stream(result: object, *, asynchronous: bool) -> bool:
     """Is a callback's result a stream of text pieces, rather than a whole answer?"""
     if result is None or isinstance(result, (str, bytes, bytearray, dict)):
         return False  # (a dict is neither: _as_reply says so)
@@ -663,31 +826,56 @@ def _is_stream(result, *, asynchronous: bool) -> bool:
     return hasattr(result, "__iter__")  # (checked before .text: a TextStream has a .text too)
 
 
-def _whole_answer(result, answer):
+def _whole_answer(result: object, answer: _Answer, tools: bool = False) -> Iterator[Snapshot | _Reply]:
     """A one-shot answer in a streaming fill: one snapshot, then the reply."""
     reply = _as_reply(result)
-    fed, ended = answer.feed(reply.text), answer.end()
-    if ended is not None or fed is not None:
-        yield ended or fed
+    fed = answer.feed(_call_text(reply.tool_calls) if tools and reply.tool_calls else reply.text)
+    snap = answer.end() or fed
+    if snap is not None:
+        yield snap
     yield reply
 
 
-def _streamed_reply(source, answer):
+def _delta_option(llm: object, reader: _ToolArguments | None) -> dict[str, Any]:
+    """The keyword that hands an adapter's tool-call deltas to `reader` (none for other llms,
+    whose stream's `tool_calls`, if it has them, are read once it is done)."""
+    from .llm._drive import Driven
+
+    return {"on_tool_call_delta": reader.delta} if reader is not None and isinstance(llm, Driven) else {}
+
+
+def _read_piece(piece: Any, answer: _Answer, reader: _ToolArguments | None) -> Iterator[Snapshot]:
+    """The snapshots one streamed text piece (and the tool-call deltas that came with it) gave."""
+    if reader is None:
+        snap = answer.feed(piece)
+        if snap is not None:
+            yield snap
+        return
+    yield from reader.text(piece)
+
+
+def _streamed_reply(source: object, answer: _Answer, reader: _ToolArguments | None = None,
+                    ) -> Iterator[Snapshot | _Reply]:
     """The last snapshot of a streamed answer (if it changed), then its reply: the text
-    read, with the stream's finish_reason and usage when it has them."""
+    read, with the stream's finish_reason, usage and tool calls when it has them."""
+    if reader is not None:
+        yield from reader.drain(_tool_call_list(getattr(source, "tool_calls", None)))
     snap = answer.end()
     if snap is not None:
         yield snap
-    yield _Reply(answer.text, getattr(source, "finish_reason", None), getattr(source, "usage", None))
+    text = answer.text if reader is None else reader.said
+    yield _Reply(text, getattr(source, "finish_reason", None), getattr(source, "usage", None),
+                 _tool_call_list(getattr(source, "tool_calls", None)))
 
 
-def _last_event(answer, number: int, kind: str, result: FillResult):
+def _last_event(answer: _Answer, number: int, kind: str, result: FillResult[_T]) -> StreamEvent[FillResult[_T]]:
     """The event that ends a streaming fill: the validated value, and the result."""
     steps = next((a.steps for a in reversed(result.attempts) if a.error is None), ())
     return StreamEvent(number, kind, answer.settled(result.value, steps), result=result)
 
 
-def _unpack_config(llm, max_retries, repair_llm_output):
+def _unpack_config(llm: LLM, max_retries: int, repair_llm_output: bool,
+                   ) -> tuple[Callable[[list[Message]], Any], int, bool]:
     """Accept an `LLMConfig` from `repair.llm.from_config` in place of the callback."""
     if hasattr(llm, "llm") and hasattr(llm, "repair_llm_output"):
         return llm.llm, getattr(llm, "max_retries", max_retries), llm.repair_llm_output
@@ -695,14 +883,14 @@ def _unpack_config(llm, max_retries, repair_llm_output):
 
 
 # ---------------------------------------------------------------------- checking
-def _check(text: str, model, repair_llm_output: bool):
+def _check(text: str, model: type[BaseModel], repair_llm_output: bool) -> _Check:
     """(instance, plain value, steps, errors) for one answer. Logs no steps: the loop logs
     those of the reading it keeps (a cut-off answer is checked again once continued)."""
     with unlogged_steps():
         return _check_quietly(text, model, repair_llm_output)
 
 
-def _check_quietly(text: str, model, repair_llm_output: bool):
+def _check_quietly(text: str, model: type[BaseModel], repair_llm_output: bool) -> _Check:
     if not text.strip():
         return None, None, (), [{"loc": (), "msg": "the answer was empty", "type": "empty"}]
     if repair_llm_output:
@@ -728,11 +916,59 @@ def _check_quietly(text: str, model, repair_llm_output: bool):
     try:
         return model.model_validate(value), value, (), []
     except ValidationError as exc:
-        errors = [{"loc": tuple(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False)]
-        return None, value, (), errors
+        return None, value, (), _pydantic_errors(exc)
 
 
-def _cut_off(reply: _Reply, text: str, steps, repair_llm_output: bool) -> bool:
+def _check_call(calls: list[Any], model: type[BaseModel], repair_llm_output: bool) -> _Check:
+    """`_check` for a tool-call answer: the first call, its arguments repaired and aligned to
+    the node's model as `repair.tools.parse_tool_calls` does it (without local repair: its
+    arguments must be JSON as they stand), its name matched to the node's tool."""
+    with unlogged_steps():
+        return _check_call_quietly(calls[0], model, repair_llm_output)
+
+
+def _check_call_quietly(call: object, model: type[BaseModel], repair_llm_output: bool) -> _Check:
+    from .errors import ValidationFailed
+    from .tools import parse_tool_calls
+
+    if repair_llm_output:
+        try:
+            found = parse_tool_calls([call], tools=[model])[0]
+        except ValidationFailed as exc:  # (its errors are at "arguments", ...: the node's fields are at the top)
+            errors: list[ErrorDetail] = [
+                {"loc": e["loc"][1:] if e["loc"][:1] == ("arguments",) else e["loc"], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors]
+            return None, exc.value, exc.steps, errors
+        except RepairError as exc:
+            return None, None, (), [{"loc": (), "msg": f"the tool call cannot be used: {exc.msg}", "type": "no_json"}]
+        return found.parsed, found.arguments, found.steps, []
+    from pydantic import ValidationError
+
+    function = call.get("function") if isinstance(call, Mapping) else None
+    if not isinstance(function, Mapping):
+        return None, None, (), [{"loc": (), "msg": "the tool call has no function", "type": "no_json"}]
+    name = function.get("name")
+    if name != model.__name__:
+        return None, None, (), [{"loc": (), "msg": f"the answer called {name!r}, not the tool {model.__name__!r}",
+                                 "type": "no_json"}]
+    value = function.get("arguments")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError as exc:
+            return None, None, (), [{"loc": (), "msg": f"the arguments are not valid JSON: {exc}", "type": "json_invalid"}]
+    try:
+        return model.model_validate(value), value, (), []
+    except ValidationError as exc:
+        return None, value, (), _pydantic_errors(exc)
+
+
+def _pydantic_errors(exc: ValidationError) -> list[ErrorDetail]:
+    """A pydantic ValidationError's errors, in the shape of `Attempt.errors`."""
+    return [{"loc": tuple(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False)]
+
+
+def _cut_off(reply: _Reply, text: str, steps: tuple[Step, ...], repair_llm_output: bool) -> bool:
     """Was the answer cut off? The server says so, or the repair of it (`steps`, from the
     check just done: each answer is repaired once) closed a value the text left open."""
     if not text.strip():
@@ -742,7 +978,7 @@ def _cut_off(reply: _Reply, text: str, steps, repair_llm_output: bool) -> bool:
     return repair_llm_output and ends_cut_off(steps, text_end(text))
 
 
-def continuation(base: list, text: str, tail_chars: int) -> list:
+def continuation(base: list[Message], text: str, tail_chars: int) -> list[Message]:
     """The messages asking to continue the cut-off answer `text`: `base`, then the answer's
     last `tail_chars` characters as the assistant's turn (all of it when it is no longer),
     then the request to continue, which says so when only the end is shown."""
@@ -761,13 +997,13 @@ def join_continuation(head: str, tail: str) -> str:
     return head + tail
 
 
-def _over_budget(attempts: list, max_tokens) -> bool:
+def _over_budget(attempts: list[Attempt], max_tokens: int | None) -> bool:
     if max_tokens is None:
         return False
     return sum(a.tokens for a in attempts) >= max_tokens
 
 
-def _tokens(usage, sent: list, text: str) -> int:
+def _tokens(usage: object, sent: list[Message], text: str) -> int:
     """What one answer counts against the budget: the usage the server reported when it is
     usable, else an estimate from the size of what was sent and received. Never negative,
     so no report can give budget back."""
@@ -782,7 +1018,7 @@ def _tokens(usage, sent: list, text: str) -> int:
     return -(-size // BYTES_PER_TOKEN_ESTIMATE)
 
 
-def _count(value) -> int | None:
+def _count(value: object) -> int | None:
     """A token count as reported, rounded up; None unless it is a finite number >= 0."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
@@ -791,15 +1027,15 @@ def _count(value) -> int | None:
     return math.ceil(value)
 
 
-def _utf8_size(text) -> int:
+def _utf8_size(text: object) -> int:
     return len(text.encode("utf-8", "surrogatepass")) if isinstance(text, str) else 0
 
 
-def _error_keys(errors: list) -> set:
+def _error_keys(errors: list[ErrorDetail]) -> set[tuple[tuple[str | int, ...], str | None]]:
     return {(tuple(e.get("loc", ())), e.get("type")) for e in errors}
 
 
-def _log_attempt(key: str, number: int, kind: str, errors: list) -> None:
+def _log_attempt(key: str, number: int, kind: str, errors: list[ErrorDetail]) -> None:
     if errors:
         shown = "; ".join(_error_line(e) for e in errors[:3])
         logger.info("ActionNode %r call %d (%s): %d error(s): %s", key, number, kind, len(errors), shown)
@@ -824,7 +1060,7 @@ def _attempt_line(number: int, attempt: Attempt) -> str:
     return head + f"{attempt.raw_length} characters, joined with the next part"
 
 
-def _advice(attempts: list) -> str:
+def _advice(attempts: list[Attempt]) -> str:
     """What to try next, from what went wrong."""
     types = {e.get("type") for a in attempts for e in a.errors}
     tips = []
@@ -874,12 +1110,12 @@ def _brief(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _error_line(error: dict) -> str:
+def _error_line(error: Mapping[str, Any]) -> str:
     """`field.path: message` for one validation error."""
     return f"{_path(error.get('loc', ()))}: {error.get('msg', '')}"
 
 
-def _path(loc) -> str:
+def _path(loc: Iterable[str | int]) -> str:
     out = "$"
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
@@ -887,11 +1123,11 @@ def _path(loc) -> str:
 
 
 # ---------------------------------------------------------------------- types
-def _required(tp):
+def _required(tp: Any) -> Any:
     return None if _is_optional(tp) else ...
 
 
-def _is_optional(tp) -> bool:
+def _is_optional(tp: Any) -> bool:
     return type(None) in typing.get_args(tp)
 
 
@@ -899,7 +1135,7 @@ def _class_name(key: str) -> str:
     return re.sub(r"\W+", "_", key).strip("_") + "_AN" if key else "Output_AN"
 
 
-def _type_name(tp) -> str:
+def _type_name(tp: Any) -> str:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if tp is str:
         return "string"
@@ -922,12 +1158,12 @@ def _type_name(tp) -> str:
         return " or ".join(_type_name(a) for a in args)
     if hasattr(tp, "model_fields"):
         return "object with " + ", ".join(tp.model_fields)
-    if isinstance(tp, type) and issubclass(tp, __import__("enum").Enum):
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
         return "one of " + ", ".join(json.dumps(m.value) for m in tp)
     return getattr(tp, "__name__", str(tp))
 
 
-def _placeholder(tp, key: str):
+def _placeholder(tp: Any, key: str) -> Any:
     """A neutral example: says what goes there, holds no content a model could copy."""
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if origin in (list, set, tuple, typing.List) and args:  # noqa: UP006

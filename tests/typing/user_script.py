@@ -10,7 +10,10 @@ from typing import Any, AsyncIterator, Iterator, Literal, TypedDict
 from pydantic import BaseModel
 
 import repair
-from repair import RepairError, RepairResult, Snapshot, Step, StreamParser, ValidationFailed
+from repair import (ActionNode, Attempt, FillFailed, FillResult, RepairError, RepairResult, Snapshot, Step,
+                    StreamParser, ValidationFailed)
+from repair.action import StreamEvent
+from repair.llm import LLMError, Ollama, OpenAICompatible, Reply
 from repair.tools import CallSnapshot, ToolCall, ToolCallStream, parse_tool_calls, tool_schema
 
 
@@ -173,6 +176,72 @@ async def async_streaming() -> Any:
     return value
 
 
+ANSWER = '[CONTENT]{"number": "A-1", "total": "3"}[/CONTENT]'
+
+
+def model(messages: list[dict[str, Any]]) -> str:
+    """A model of your own: any callable taking the messages."""
+    return ANSWER
+
+
+def tool_model(messages: list[dict[str, Any]]) -> Reply:
+    call = {"id": "c1", "type": "function", "function": {"name": "Invoice", "arguments": '{"number": "A-2", "total": 4,'}}
+    return Reply("", "tool_calls", None, [call])
+
+
+def action_nodes() -> None:
+    node: ActionNode[Invoice] = ActionNode.from_model(Invoice)
+    result: FillResult[Invoice] = node.fill("Bill A-1", model, max_retries=1)
+    invoice: Invoice = result.instance
+    total: float = result.instance.total
+    content: str = result.content
+    attempts: list[Attempt] = result.attempts
+    usage: dict[str, int] = result.usage
+    assert invoice.number == "A-1" and total == 3 and content == ANSWER and attempts[0].kind == "ask" and usage == {}
+    called: Invoice = node.fill("Bill A-2", tool_model, mode="tools").instance
+    assert called.total == 4 and node.tool_definition()["function"]["name"] == node.tool_name() == "Invoice"
+    last: StreamEvent[FillResult[Invoice]] | None = None
+    for last in node.stream("Bill A-1", model, mode="json_schema"):
+        pass
+    streamed = last.result if last is not None else None
+    assert streamed is not None and streamed.instance.number == "A-1"
+    plain = ActionNode("answer", int, "The answer")  # built from children or a type: validated by a model made for it
+    value: Any = plain.fill("6 * 7", lambda messages: '[CONTENT]{"answer": 42}[/CONTENT]').value
+    assert value == {"answer": 42}
+    try:
+        node.fill("Bill nothing", lambda messages: "no JSON here", max_retries=0)
+    except FillFailed as failed:
+        errors: list[Attempt] = failed.attempts
+        assert errors[0].errors[0]["type"] == "no_json"
+
+
+async def async_action_nodes() -> Invoice:
+    node = ActionNode.from_model(Invoice)
+    result = await node.afill("Bill A-1", model)
+    async for event in node.astream("Bill A-1", model):
+        if event.result is not None:
+            assert event.result.instance == result.instance
+    return result.instance
+
+
+def adapters() -> None:
+    llm = OpenAICompatible("http://127.0.0.1:9/v1", "qwen", temperature=0)
+    forced: OpenAICompatible = llm.with_options(response_format=Invoice, tool_choice="required")
+    schema: dict[str, Any] | None = forced.response_format
+    local: Ollama = Ollama("http://127.0.0.1:9/api", "llama3.1").with_options(format=Invoice, extra_body={"think": False})
+    assert schema is not None and schema["type"] == "json_schema" and local.format == Invoice.model_json_schema()
+    reply = Reply("{}", "stop", {"total_tokens": 3}, None)
+    text: str = reply.text
+    calls: list[dict[str, Any]] | None = reply.tool_calls
+    assert text == "{}" and calls is None
+    try:
+        llm.with_options(tools=None, extra_body={"model": "other"})
+    except ValueError:
+        pass
+    error: LLMError = LLMError("no", status=500, retryable=True)
+    assert error.retryable and error.status == 500
+
+
 def main() -> None:
     results()
     parsing()
@@ -181,6 +250,9 @@ def main() -> None:
     tool_calls()
     tool_call_stream()
     assert asyncio.run(async_streaming()) == {"a": 1}
+    action_nodes()
+    assert asyncio.run(async_action_nodes()).number == "A-1"
+    adapters()
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ each whole HTTP attempt, response head included, however slowly the server trick
 Native JSON modes are sent top-level: `OpenAICompatible(..., response_format=...,
 tools=..., tool_choice=..., extra_body=...)` and `Ollama(..., format=..., tools=...,
 extra_body=...)`; `Reply.tool_calls` and a stream's `tool_calls` (and
-`on_tool_call_delta`) give the tool calls back.
+`on_tool_call_delta`) give the tool calls back. `adapter.with_options(response_format=...,
+tools=..., tool_choice=...)` (Ollama: `format=`, `tools=`) returns a configured copy, for
+settings that change from call to call.
 Every failure is one `LLMError` carrying `.status`, `.attempts` and `.retryable`, whose
 message says what to try next. The API key never appears in an error, a log record or a
 repr, nor does a password given in base_url (`http://user:password@host/v1` is sent as
@@ -61,8 +63,9 @@ from .config import LLMConfig, from_config
 from .ollama import Ollama
 from .openai import OpenAICompatible
 
-# not public, but imported from here: repair.action masks key-shaped text with
-# _mask_secrets; pickles made when this package was one module name repair.llm._Secret
+# not public, but imported from here: _mask_secrets by code written before repair.action
+# took it from ._secrets (which mypy --strict wants); pickles made when this package was
+# one module name repair.llm._Secret
 # (inside a pickled adapter) and repair.llm._rebuild_error (a pickled LLMError)
 from ._protocol import _rebuild_error  # noqa: F401
 from ._secrets import _mask_secrets, _Secret  # noqa: F401

@@ -12,6 +12,7 @@ saying so.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable, Iterator
 
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # the default bound on a response body, once decoded
 ACCEPT_ENCODING = "gzip, deflate"
@@ -40,7 +41,7 @@ class _Inflate:
         # deflate: the input so far, until output shows the wrapping was right (None: known)
         self._before_output: bytes | None = None if self._gzip else b""
 
-    def feed(self, data: bytes):
+    def feed(self, data: bytes) -> Iterator[bytes]:
         if self._before_output is not None:
             self._before_output += data
         while not self._z.eof:
@@ -88,7 +89,7 @@ class _Decoder:
     def feed(self, data: bytes) -> bytes:
         if self._error is not None:
             raise self._error
-        pieces = [data]
+        pieces: Iterable[bytes] = [data]
         for layer in self._layers:
             pieces = self._through(layer, pieces)
         out = bytearray()
@@ -106,7 +107,7 @@ class _Decoder:
         self._ended = True
         return self.feed(b"")
 
-    def _through(self, layer: _Inflate, pieces):
+    def _through(self, layer: _Inflate, pieces: Iterable[bytes]) -> Iterator[bytes]:
         for piece in pieces:
             try:
                 yield from layer.feed(piece)

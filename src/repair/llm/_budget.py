@@ -17,8 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._protocol import logger
+
+if TYPE_CHECKING:
+    import ssl
 
 
 class _Budget:
@@ -36,7 +41,7 @@ class _Budget:
         return f"the answer was still arriving after {self.timeout:g} s"
 
     @contextlib.contextmanager
-    def wait(self, timeout: float | None, timeout_error):
+    def wait(self, timeout: float | None, timeout_error: type[Exception]) -> Iterator[float]:
         """Around one network wait: yields the timeout to give it (httpx's, or what is left of
         the budget when that is less), counts the time it took, and raises `timeout_error`
         (an httpcore timeout class, which httpx turns into its own) when the budget ran out."""
@@ -56,12 +61,22 @@ class _Budget:
             self.spent += time.monotonic() - start
 
 
-def _backends():
+if TYPE_CHECKING:
+    import httpcore
+    import httpx
+    from httpcore._backends.base import SOCKET_OPTION  # (the type httpcore's own signatures use)
+
+    _Client = TypeVar("_Client", httpx.Client, httpx.AsyncClient)
+    _Wrappers = tuple[Callable[[httpcore.NetworkBackend, _Budget], httpcore.NetworkBackend],
+                      Callable[[httpcore.AsyncNetworkBackend, _Budget], httpcore.AsyncNetworkBackend]]
+
+
+def _backends() -> _Wrappers:
     """The wrapping classes, built on first use so that httpcore is imported only then."""
     import httpcore
 
     class Stream(httpcore.NetworkStream):
-        def __init__(self, inner, budget: _Budget) -> None:
+        def __init__(self, inner: httpcore.NetworkStream, budget: _Budget) -> None:
             self._inner, self._budget = inner, budget
 
         def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -75,30 +90,35 @@ def _backends():
         def close(self) -> None:
             self._inner.close()
 
-        def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                      timeout: float | None = None) -> httpcore.NetworkStream:
             with self._budget.wait(timeout, httpcore.ConnectTimeout) as left:
                 return Stream(self._inner.start_tls(ssl_context, server_hostname, left), self._budget)
 
-        def get_extra_info(self, info: str):
+        def get_extra_info(self, info: str) -> Any:
             return self._inner.get_extra_info(info)
 
     class Backend(httpcore.NetworkBackend):
-        def __init__(self, inner, budget: _Budget) -> None:
+        def __init__(self, inner: httpcore.NetworkBackend, budget: _Budget) -> None:
             self._inner, self._budget = inner, budget
 
-        def connect_tcp(self, host, port, timeout=None, **kw):
+        def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                        socket_options: Iterable[SOCKET_OPTION] | None = None) -> httpcore.NetworkStream:
             with self._budget.wait(timeout, httpcore.ConnectTimeout) as left:
-                return Stream(self._inner.connect_tcp(host, port, left, **kw), self._budget)
+                return Stream(self._inner.connect_tcp(host, port, left, local_address=local_address,
+                                                      socket_options=socket_options), self._budget)
 
-        def connect_unix_socket(self, path, timeout=None, **kw):
+        def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                socket_options: Iterable[SOCKET_OPTION] | None = None) -> httpcore.NetworkStream:
             with self._budget.wait(timeout, httpcore.ConnectTimeout) as left:
-                return Stream(self._inner.connect_unix_socket(path, left, **kw), self._budget)
+                return Stream(self._inner.connect_unix_socket(path, left, socket_options=socket_options),
+                              self._budget)
 
         def sleep(self, seconds: float) -> None:
             self._inner.sleep(seconds)
 
     class AsyncStream(httpcore.AsyncNetworkStream):
-        def __init__(self, inner, budget: _Budget) -> None:
+        def __init__(self, inner: httpcore.AsyncNetworkStream, budget: _Budget) -> None:
             self._inner, self._budget = inner, budget
 
         async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -112,24 +132,31 @@ def _backends():
         async def aclose(self) -> None:
             await self._inner.aclose()
 
-        async def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                            timeout: float | None = None) -> httpcore.AsyncNetworkStream:
             with self._budget.wait(timeout, httpcore.ConnectTimeout) as left:
                 return AsyncStream(await self._inner.start_tls(ssl_context, server_hostname, left), self._budget)
 
-        def get_extra_info(self, info: str):
+        def get_extra_info(self, info: str) -> Any:
             return self._inner.get_extra_info(info)
 
     class AsyncBackend(httpcore.AsyncNetworkBackend):
-        def __init__(self, inner, budget: _Budget) -> None:
+        def __init__(self, inner: httpcore.AsyncNetworkBackend, budget: _Budget) -> None:
             self._inner, self._budget = inner, budget
 
-        async def connect_tcp(self, host, port, timeout=None, **kw):
+        async def connect_tcp(self, host: str, port: int, timeout: float | None = None,
+                              local_address: str | None = None,
+                              socket_options: Iterable[SOCKET_OPTION] | None = None) -> httpcore.AsyncNetworkStream:
             with self._budget.wait(timeout, httpcore.ConnectTimeout) as left:
-                return AsyncStream(await self._inner.connect_tcp(host, port, left, **kw), self._budget)
+                return AsyncStream(await self._inner.connect_tcp(host, port, left, local_address=local_address,
+                                                                 socket_options=socket_options), self._budget)
 
-        async def connect_unix_socket(self, path, timeout=None, **kw):
+        async def connect_unix_socket(self, path: str, timeout: float | None = None,
+                                      socket_options: Iterable[SOCKET_OPTION] | None = None,
+                                      ) -> httpcore.AsyncNetworkStream:
             with self._budget.wait(timeout, httpcore.ConnectTimeout) as left:
-                return AsyncStream(await self._inner.connect_unix_socket(path, left, **kw), self._budget)
+                return AsyncStream(await self._inner.connect_unix_socket(path, left, socket_options=socket_options),
+                                   self._budget)
 
         async def sleep(self, seconds: float) -> None:
             await self._inner.sleep(seconds)
@@ -140,17 +167,18 @@ def _backends():
 _warned = False
 
 
-def bound_client(client, budget: _Budget):
+def bound_client(client: _Client, budget: _Budget) -> _Client:
     """`client` (an httpx.Client or AsyncClient), with every connection it opens, directly or
     through a proxy from the environment, waiting on the network within `budget`."""
     global _warned
     backend, async_backend = _backends()
-    wrap = async_backend if client.__class__.__name__ == "AsyncClient" else backend
+    wrap: Callable[[Any, _Budget], object] = async_backend if client.__class__.__name__ == "AsyncClient" else backend
+    # (httpx's private attributes: read with getattr, as they may change; see the module's docstring)
     transports = [getattr(client, "_transport", None), *getattr(client, "_mounts", {}).values()]
     pools = [getattr(t, "_pool", None) for t in transports if t is not None]
     if pools and all(hasattr(pool, "_network_backend") for pool in pools):
         for pool in pools:
-            pool._network_backend = wrap(pool._network_backend, budget)
+            setattr(pool, "_network_backend", wrap(getattr(pool, "_network_backend"), budget))
     elif not _warned:
         _warned = True
         logger.warning("this httpx does not let repair.llm bound the whole of each attempt: timeout= "

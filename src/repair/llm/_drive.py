@@ -11,26 +11,40 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ._budget import _Budget, bound_client
 from ._body import _BodyError
-from ._protocol import Reply, Wait, _messages
-from ._stream_protocol import Fail, Open, Read, ReadAll, ToolCallDelta, _Streaming
+from ._protocol import JSONObject, Messages, Reply, Wait, _Adapter, _messages
+from ._stream_protocol import Done, Fail, Open, Piece, Read, ReadAll, Step, ToolCallDelta, _Streaming
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._body import _Decoder
+
+# what a streaming caller may pass to see each piece of a tool call as it arrives
+OnToolCallDelta = Callable[[JSONObject], object]
+# a transport failure, or the status, body and headers of a response
+_Posted = Any  # (tuple[int, bytes, httpx.Headers] | BaseException: sent into the exchange, which checks it)
+# the exceptions that are a failed attempt (httpx's transport errors, a body over its bound)
+_Failures = tuple[type[BaseException], ...]
 
 
 class Driven(_Streaming):
     """An adapter that can be called: the retry loop of _Adapter run over httpx, and the
     streaming exchange of _Streaming."""
 
-    def __call__(self, messages: list[dict]) -> Reply:
+    def __call__(self, messages: Messages) -> Reply:
         """Send `messages` and return the model's `Reply` (blocking; httpx.Client)."""
         return call(self, messages)
 
-    async def acall(self, messages: list[dict]) -> Reply:
+    async def acall(self, messages: Messages) -> Reply:
         """Send `messages` and return the model's `Reply` (async; httpx.AsyncClient)."""
         return await acall(self, messages)
 
-    def stream(self, messages: list[dict], *, on_tool_call_delta=None) -> TextStream:
+    def stream(self, messages: Messages, *, on_tool_call_delta: OnToolCallDelta | None = None) -> TextStream:
         """Send `messages` asking for a streamed answer; iterate the returned `TextStream`
         for the text pieces as they arrive (blocking; httpx.Client). Nothing is sent before
         the first `next()`; bad messages raise ValueError here.
@@ -40,13 +54,13 @@ class Driven(_Streaming):
         up are the stream's `tool_calls` once it is done."""
         return TextStream(self, messages, on_tool_call_delta=on_tool_call_delta)
 
-    def astream(self, messages: list[dict], *, on_tool_call_delta=None) -> AsyncTextStream:
+    def astream(self, messages: Messages, *, on_tool_call_delta: OnToolCallDelta | None = None) -> AsyncTextStream:
         """`stream` for async code: `async for piece in llm.astream(messages)`
         (httpx.AsyncClient)."""
         return AsyncTextStream(self, messages, on_tool_call_delta=on_tool_call_delta)
 
 
-def call(adapter, messages: list[dict]) -> Reply:
+def call(adapter: _Adapter, messages: Messages) -> Reply:
     """Run the exchange with httpx.Client and time.sleep."""
     import httpx
 
@@ -64,7 +78,7 @@ def call(adapter, messages: list[dict]) -> Reply:
     return step
 
 
-async def acall(adapter, messages: list[dict]) -> Reply:
+async def acall(adapter: _Adapter, messages: Messages) -> Reply:
     """Run the exchange with httpx.AsyncClient and asyncio.sleep."""
     import asyncio
 
@@ -84,7 +98,7 @@ async def acall(adapter, messages: list[dict]) -> Reply:
     return step
 
 
-def _post(client, adapter, body: dict):
+def _post(client: httpx.Client, adapter: _Adapter, body: JSONObject) -> _Posted:
     """One attempt: (status, content, headers), or the transport exception it failed with.
     The client's network backend bounds the attempt's waits (_budget.py)."""
     import httpx
@@ -102,7 +116,7 @@ def _post(client, adapter, body: dict):
     return response.status_code, bytes(content), response.headers
 
 
-async def _apost(client, adapter, body: dict):
+async def _apost(client: httpx.AsyncClient, adapter: _Adapter, body: JSONObject) -> _Posted:
     """`_post` for httpx.AsyncClient."""
     import httpx
 
@@ -119,7 +133,7 @@ async def _apost(client, adapter, body: dict):
     return response.status_code, bytes(content), response.headers
 
 
-def _auth(adapter):
+def _auth(adapter: _Adapter) -> httpx.BasicAuth | None:
     """Basic auth from a `user:password@` that came in base_url, else None."""
     if adapter._basic is None:
         return None
@@ -132,7 +146,8 @@ def _auth(adapter):
 class _StreamState:
     """What both streams hold: the text so far and, once it is complete, how it ended."""
 
-    def __init__(self, adapter, messages: list[dict], on_tool_call_delta=None) -> None:
+    def __init__(self, adapter: _Streaming, messages: Messages, on_tool_call_delta: OnToolCallDelta | None = None,
+                 ) -> None:
         _messages(messages)  # bad messages fail here; nothing is sent before the first piece is asked for
         if on_tool_call_delta is not None and not callable(on_tool_call_delta):
             raise TypeError("on_tool_call_delta must be a callable taking one dict")
@@ -142,9 +157,9 @@ class _StreamState:
         self._chars = 0
         self._on_tool_call_delta = on_tool_call_delta
         self.finish_reason: str | None = None
-        self.usage: dict | None = None
-        self.tool_calls: list | None = None
-        self.tool_call_deltas: list[dict] = []
+        self.usage: dict[str, int] | None = None
+        self.tool_calls: list[JSONObject] | None = None
+        self.tool_call_deltas: list[JSONObject] = []
         self.done = False
 
     @property
@@ -157,7 +172,7 @@ class _StreamState:
         """The whole answer as the one-shot call returns it, once `done`; None before."""
         return Reply(self.text, self.finish_reason, self.usage, self.tool_calls) if self.done else None
 
-    def _hand(self, piece) -> str | None:
+    def _hand(self, piece: Piece) -> str | None:
         """A text piece to hand out, or None for a tool-call delta (given to the callback)."""
         if isinstance(piece, ToolCallDelta):
             self.tool_call_deltas.append(piece.delta)
@@ -168,7 +183,7 @@ class _StreamState:
         self._chars += len(piece)
         return piece
 
-    def _end(self, step) -> None:
+    def _end(self, step: Done | Fail) -> None:
         if isinstance(step, Fail):
             raise step.error
         self.finish_reason, self.usage, self.done = step.finish_reason, step.usage, True
@@ -191,7 +206,8 @@ class TextStream(_StreamState):
     let go of the connection when you stop reading early.
     """
 
-    def __init__(self, adapter, messages: list[dict], on_tool_call_delta=None) -> None:
+    def __init__(self, adapter: _Streaming, messages: Messages, on_tool_call_delta: OnToolCallDelta | None = None,
+                 ) -> None:
         super().__init__(adapter, messages, on_tool_call_delta)
         self._run = _run(adapter, self._steps, self)
 
@@ -208,7 +224,7 @@ class TextStream(_StreamState):
     def __enter__(self) -> TextStream:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -216,7 +232,8 @@ class AsyncTextStream(_StreamState):
     """`TextStream` for async code: an async iterator of the text pieces, with the same
     attributes; `aclose()` or `async with` lets go of the connection early."""
 
-    def __init__(self, adapter, messages: list[dict], on_tool_call_delta=None) -> None:
+    def __init__(self, adapter: _Streaming, messages: Messages, on_tool_call_delta: OnToolCallDelta | None = None,
+                 ) -> None:
         super().__init__(adapter, messages, on_tool_call_delta)
         self._run = _arun(adapter, self._steps, self)
 
@@ -233,11 +250,11 @@ class AsyncTextStream(_StreamState):
     async def __aenter__(self) -> AsyncTextStream:
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
 
-def _run(adapter, steps, owner):
+def _run(adapter: _Streaming, steps: Generator[Step, Any, None], owner: _StreamState) -> Generator[str, None, None]:
     """Run a streaming exchange with httpx.Client and time.sleep, yielding the text pieces."""
     import httpx
 
@@ -266,16 +283,20 @@ def _run(adapter, steps, owner):
                         step = steps.send(_read_all(chunks, failures))
                         continue
                     for piece in step.pieces:
-                        if owner._hand(piece) is not None:
-                            yield piece
+                        text = owner._hand(piece)
+                        if text is not None:
+                            yield text
                     step = steps.send(_read_next(chunks, failures))
-    for piece in step.pieces:  # Done or Fail: the connection is closed by now
-        if owner._hand(piece) is not None:
-            yield piece
+    assert isinstance(step, (Done, Fail))  # (the exchange ends with one; the connection is closed by now)
+    for piece in step.pieces:
+        text = owner._hand(piece)
+        if text is not None:
+            yield text
     owner._end(step)
 
 
-async def _arun(adapter, steps, owner):
+async def _arun(adapter: _Streaming, steps: Generator[Step, Any, None], owner: _StreamState,
+                ) -> AsyncGenerator[str, None]:
     """`_run` with httpx.AsyncClient and asyncio.sleep (an async generator cannot delegate
     to another, so the attempt is written out here too)."""
     import asyncio
@@ -307,29 +328,32 @@ async def _arun(adapter, steps, owner):
                         step = steps.send(await _aread_all(chunks, failures))
                         continue
                     for piece in step.pieces:
-                        if owner._hand(piece) is not None:
-                            yield piece
+                        text = owner._hand(piece)
+                        if text is not None:
+                            yield text
                     step = steps.send(await _aread_next(chunks, failures))
+    assert isinstance(step, (Done, Fail))  # (the exchange ends with one)
     for piece in step.pieces:
-        if owner._hand(piece) is not None:
-            yield piece
+        text = owner._hand(piece)
+        if text is not None:
+            yield text
     owner._end(step)
 
 
-def _decoded(raw, decoder):
+def _decoded(raw: Iterator[bytes], decoder: _Decoder) -> Iterator[bytes]:
     """The body's raw chunks, decoded (and bounded) as they arrive."""
     for chunk in raw:
         yield decoder.feed(chunk)
     yield decoder.end()
 
 
-async def _adecoded(raw, decoder):
+async def _adecoded(raw: AsyncIterator[bytes], decoder: _Decoder) -> AsyncIterator[bytes]:
     async for chunk in raw:
         yield decoder.feed(chunk)
     yield decoder.end()
 
 
-def _read_next(chunks, failures):
+def _read_next(chunks: Iterator[bytes], failures: _Failures) -> bytes | BaseException:
     """The next non-empty piece of the body, b"" at its end, or the exception it failed with."""
     try:
         chunk = b""
@@ -341,7 +365,7 @@ def _read_next(chunks, failures):
     return chunk
 
 
-def _read_all(chunks, failures):
+def _read_all(chunks: Iterator[bytes], failures: _Failures) -> bytes | BaseException:
     """The rest of the body, or the exception reading it failed with."""
     content = bytearray()
     while True:
@@ -353,7 +377,7 @@ def _read_all(chunks, failures):
         content += chunk
 
 
-async def _aread_next(chunks, failures):
+async def _aread_next(chunks: AsyncIterator[bytes], failures: _Failures) -> bytes | BaseException:
     try:
         chunk = b""
         async for chunk in chunks:
@@ -364,7 +388,7 @@ async def _aread_next(chunks, failures):
     return chunk
 
 
-async def _aread_all(chunks, failures):
+async def _aread_all(chunks: AsyncIterator[bytes], failures: _Failures) -> bytes | BaseException:
     content = bytearray()
     while True:
         chunk = await _aread_next(chunks, failures)

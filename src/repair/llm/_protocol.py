@@ -6,7 +6,9 @@ decision (backoff, Retry-After, what is worth retrying)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union
 
 from ._body import ACCEPT_ENCODING, MAX_RESPONSE_BYTES, _BodyError, _Decoder
 from ._secrets import _mask_secrets, _Secret, _split_userinfo
@@ -15,6 +17,29 @@ logger = logging.getLogger("repair.llm")
 
 _EXCERPT = 300  # characters of a server's body quoted in an error
 MAX_RETRY_AFTER = 30.0  # seconds: a longer Retry-After is cut to this (the caller's budget decides the rest)
+
+# A JSON object as it goes over the wire (a request body, a message, a tool definition or
+# call, a usage): the protocols' fields are checked where they are read, so values are Any.
+JSONObject = dict[str, Any]
+# the messages of a call: OpenAI-style {"role", "content"} objects (or one user message as a str)
+Messages = Union[Sequence[Mapping[str, Any]], str]
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, TypeAdapter
+
+    # a JSON Schema as the adapters take it: the schema itself, or a pydantic model (or
+    # TypeAdapter) to take it from
+    SchemaSource = Union[JSONObject, type[BaseModel], TypeAdapter[Any]]
+
+
+class _Keep:
+    """The default of `with_options`' arguments: leave that setting as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
 
 
 @dataclass(frozen=True)
@@ -28,8 +53,8 @@ class Reply:
 
     text: str
     finish_reason: str | None = None
-    usage: dict | None = None
-    tool_calls: list | None = None
+    usage: dict[str, int] | None = None
+    tool_calls: list[JSONObject] | None = None
 
 
 class LLMError(Exception):
@@ -53,11 +78,16 @@ class LLMError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
         return (_rebuild_error, (str(self), self.status, self.attempts, self.retryable, self.retry_after))
 
 
-def _rebuild_error(message, status, attempts, retryable=False, retry_after=None):
+# what a failed attempt comes to: (the error, whether it is worth retrying, a brief for the log)
+_Failure = tuple[LLMError, bool, str]
+
+
+def _rebuild_error(message: str, status: int | None, attempts: int, retryable: bool = False,
+                   retry_after: float | None = None) -> LLMError:
     return LLMError(message, status=status, attempts=attempts, retryable=retryable, retry_after=retry_after)
 
 
@@ -65,7 +95,7 @@ def _rebuild_error(message, status, attempts, retryable=False, retry_after=None)
 class Post:
     """A step of `_Adapter._exchange`: POST `body` (one HTTP attempt)."""
 
-    body: dict
+    body: JSONObject
 
 
 @dataclass(frozen=True)
@@ -105,13 +135,13 @@ class _Adapter:
         self.backoff = float(backoff)
         self.max_size = max_size
         self.max_response_bytes = max_response_bytes
-        self._key: _Secret | None = None
+        self._key: _Secret[str] | None = None
 
     # what subclasses provide
-    def _body(self, messages: list[dict]) -> dict:  # pragma: no cover - abstract
+    def _body(self, messages: list[JSONObject]) -> JSONObject:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _read(self, data: dict) -> Reply:  # pragma: no cover - abstract
+    def _read(self, data: JSONObject) -> Reply:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @property
@@ -119,13 +149,13 @@ class _Adapter:
         """The endpoint every request is POSTed to."""
         return self.base_url + self._path
 
-    def _headers(self, accept: str = "application/json") -> dict:
+    def _headers(self, accept: str = "application/json") -> dict[str, str]:
         headers = {"Content-Type": "application/json", "Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
         if self._key is not None:
             headers["Authorization"] = "Bearer " + self._key.value
         return headers
 
-    def _decoder(self, status: int, headers) -> _Decoder:
+    def _decoder(self, status: int, headers: Mapping[str, str]) -> _Decoder:
         """Decodes the raw body of a response with these headers, within max_response_bytes."""
         return _Decoder(str(headers.get("content-encoding", "")), self.max_response_bytes, status)
 
@@ -147,7 +177,7 @@ class _Adapter:
     # (`__call__` and `acall`, the I/O, are added by _drive.Driven, which the adapters
     # subclass: this module stays free of I/O and imports nothing from the drivers)
 
-    def _exchange(self, messages: list[dict]):
+    def _exchange(self, messages: Messages) -> Generator[Post | Wait | Reply, Any, None]:
         """The retry loop without the I/O, which the sync and the async driver both run.
 
         Yields `Post(body)`: POST it to `self.url` and send back what came of it, either
@@ -161,6 +191,7 @@ class _Adapter:
             attempt += 1
             self._log_send(attempt)
             result = yield Post(body)
+            outcome: Reply | _Failure
             if isinstance(result, BaseException):
                 outcome = self._transport_failure(result, attempt)
             else:
@@ -177,7 +208,7 @@ class _Adapter:
     def _log_send(self, attempt: int) -> None:
         logger.debug("POST %s model=%s (attempt %d of %d)", self.url, self.model, attempt, self.max_retries + 1)
 
-    def _next(self, outcome, attempt: int) -> float:
+    def _next(self, outcome: Reply | _Failure, attempt: int) -> float:
         """Return the Reply's zero delay, the backoff before a retry, or raise the final error."""
         if isinstance(outcome, Reply):
             logger.debug("%s answered: finish_reason=%s usage=%s", self.url, outcome.finish_reason, outcome.usage)
@@ -202,7 +233,7 @@ class _Adapter:
                "(or leave it unset) if answers this long are expected, or lower max_tokens")
         return LLMError(msg, status=status, attempts=attempt)
 
-    def _transport_failure(self, exc, attempt: int):
+    def _transport_failure(self, exc: BaseException, attempt: int) -> _Failure:
         """(error, retryable, brief) for a timeout, a refused or a dropped connection, or a
         body too large, corrupt or in an encoding we did not ask for."""
         import httpx
@@ -228,7 +259,8 @@ class _Adapter:
         msg = f"{self.url}: {brief} after {self._tries(attempt)}; {advice}"
         return LLMError(msg, attempts=attempt), True, brief
 
-    def _response(self, status: int, content: bytes, attempt: int, headers=None):
+    def _response(self, status: int, content: bytes, attempt: int,
+                  headers: Mapping[str, str] | None = None) -> Reply | _Failure:
         """A Reply for a good 200, else (error, retryable, brief)."""
         import json
 
@@ -260,7 +292,8 @@ class _Adapter:
                    f"is base_url the {self._protocol} endpoint ({self._hint})?")
             return LLMError(self._redact(msg), status=status, attempts=attempt), False, f"no {missing}"
 
-    def _status_failure(self, status: int, data, text: str, attempt: int, headers):
+    def _status_failure(self, status: int, data: object, text: str, attempt: int,
+                        headers: Mapping[str, str]) -> _Failure:
         server = self._quote(_server_message(data, text))
         said = f": {server}" if server else ""
         brief = f"HTTP {status}{said}"
@@ -305,7 +338,7 @@ class _Refused(Exception):
     """An OpenAI refusal: content null with a `refusal` text (internal)."""
 
 
-def _messages(messages) -> list[dict]:
+def _messages(messages: Messages) -> list[JSONObject]:
     if isinstance(messages, str):
         return [{"role": "user", "content": messages}]
     out = [dict(m) for m in messages]
@@ -315,19 +348,21 @@ def _messages(messages) -> list[dict]:
     return out
 
 
-def _json_schema(value, what: str) -> dict:
+def _json_schema(value: SchemaSource | object, what: str) -> JSONObject:
     """A JSON Schema: a dict as it is, or the schema of a pydantic model class (or a pydantic
     TypeAdapter)."""
     if isinstance(value, dict):
         return value
     if isinstance(value, type) and callable(getattr(value, "model_json_schema", None)):
-        return value.model_json_schema()
+        schema: JSONObject = getattr(value, "model_json_schema")()
+        return schema
     if callable(getattr(value, "json_schema", None)) and callable(getattr(value, "validate_python", None)):
-        return value.json_schema()
+        schema = getattr(value, "json_schema")()
+        return schema
     raise TypeError(f"{what} must be a JSON Schema (a dict) or a pydantic model, not {type(value).__name__}")
 
 
-def _tool_list(tools, what: str = "tools") -> list | None:
+def _tool_list(tools: Iterable[JSONObject] | None, what: str = "tools") -> list[JSONObject] | None:
     """Tool definitions, passed through as a list of dicts (None for none)."""
     if tools is None:
         return None
@@ -337,7 +372,7 @@ def _tool_list(tools, what: str = "tools") -> list | None:
     return [dict(t) for t in tools]
 
 
-def _server_message(data, text: str) -> str:
+def _server_message(data: object, text: str) -> str:
     """The error message a server put in its body: OpenAI's {"error": {"message"}}, Ollama's
     {"error": "..."}, vLLM/FastChat's {"message"}, FastAPI's {"detail"}; else the whole text.
     Uncut: the caller masks credentials in it before cutting it to an excerpt (`_Adapter._quote`)."""
@@ -353,13 +388,13 @@ def _server_message(data, text: str) -> str:
     return text
 
 
-def _quota_used_up(data) -> bool:
+def _quota_used_up(data: object) -> bool:
     """A 429 that will not pass by waiting: OpenAI's `insufficient_quota` error code/type."""
     error = data.get("error") if isinstance(data, dict) else None
     return isinstance(error, dict) and "insufficient_quota" in (error.get("code"), error.get("type"))
 
 
-def _retry_after(value) -> float | None:
+def _retry_after(value: str | None) -> float | None:
     """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), clamped to
     [0, MAX_RETRY_AFTER]; None when absent or unreadable (then the backoff applies)."""
     if not value:

@@ -5,15 +5,18 @@ shaped like a credential in an error text."""
 from __future__ import annotations
 
 import re
+from typing import Generic, TypeVar
+
+_V = TypeVar("_V")
 
 
-class _Secret:
+class _Secret(Generic[_V]):
     """Holds a credential (the API key; Basic auth's (user, password)) so that no repr,
     vars() dump or debugger shows it."""
 
     __slots__ = ("value",)
 
-    def __init__(self, value) -> None:
+    def __init__(self, value: _V) -> None:
         self.value = value
 
     def __repr__(self) -> str:
@@ -39,7 +42,7 @@ def _mask_secrets(text: str) -> str:
     return text
 
 
-def _split_userinfo(url: str):
+def _split_userinfo(url: str) -> tuple[str, _Secret[tuple[str, str]] | None]:
     """(url without `user:password@`, _Secret((user, password)) or None)."""
     from urllib.parse import unquote, urlsplit, urlunsplit
 

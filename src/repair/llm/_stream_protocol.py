@@ -13,9 +13,11 @@ the rules on how a stream must end are here.
 from __future__ import annotations
 
 import json
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import Any, Union
 
-from ._protocol import LLMError, Reply, Wait, _Adapter, _excerpt, _messages, logger
+from ._protocol import JSONObject, LLMError, Messages, Reply, Wait, _Adapter, _excerpt, _Failure, _messages, logger
 from ._body import _BodyError
 from ._secrets import _mask_secrets
 
@@ -30,7 +32,7 @@ class Open:
     """POST `body` and send back (status, headers) once the response head has arrived, or
     the transport exception it failed with."""
 
-    body: dict
+    body: JSONObject
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class Read:
     """Hand `pieces` to the caller, then read the next piece of the body and send back its
     bytes (b"" at its end), or the transport exception."""
 
-    pieces: tuple = ()
+    pieces: tuple[Piece, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,10 +54,10 @@ class Done:
     """Hand out the last `pieces`; the answer is complete. `tool_calls` is the list of the
     tool calls the stream made, assembled from their deltas (None when it made none)."""
 
-    pieces: tuple
+    pieces: tuple[Piece, ...]
     finish_reason: str | None
-    usage: dict | None
-    tool_calls: list | None = None
+    usage: dict[str, int] | None
+    tool_calls: list[JSONObject] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,15 +67,23 @@ class ToolCallDelta:
     order with the text pieces. The drivers give it to the caller's `on_tool_call_delta`
     rather than iterate it as text."""
 
-    delta: dict
+    delta: JSONObject
+
+
+# a piece the exchange hands out: text, or a tool call's piece
+Piece = Union[str, ToolCallDelta]
 
 
 @dataclass(frozen=True)
 class Fail:
     """Hand out `pieces` (what arrived intact before the failure), then raise `error`."""
 
-    pieces: tuple
+    pieces: tuple[Piece, ...]
     error: LLMError
+
+
+# what the exchange yields (see `_Streaming._stream_exchange`)
+Step = Union[Open, ReadAll, Read, Wait, Done, Fail]
 
 
 # ------------------------------------------------------------------ framing
@@ -176,7 +186,7 @@ class _SSE:
             units.append(self._dispatch())
         return units
 
-    def _take(self, lines) -> list[_Unit]:
+    def _take(self, lines: list[tuple[int, str]]) -> list[_Unit]:
         units = []
         for number, line in lines:
             if not line:
@@ -217,11 +227,11 @@ class _NDJSON:
         return self._take(self._lines.end())
 
     @staticmethod
-    def _take(lines) -> list[_Unit]:
+    def _take(lines: list[tuple[int, str]]) -> list[_Unit]:
         return [_Unit(f"line {number}", line) for number, line in lines if line.strip()]
 
 
-def _json_object(unit: _Unit) -> dict:
+def _json_object(unit: _Unit) -> JSONObject:
     """The unit's data as a JSON object, or _Malformed saying where and why."""
     try:
         value = json.loads(unit.data)
@@ -238,15 +248,15 @@ class _Progress:
     """What a stream has said so far, beside its text."""
 
     finish_reason: str | None = None
-    usage: dict | None = None
+    usage: dict[str, int] | None = None
     finished: bool = False  # the protocol's end mark ([DONE], "done": true) has arrived
     refusal: str = ""  # an OpenAI refusal, in pieces
     chars: int = 0  # characters of text handed out
-    pieces: list = field(default_factory=list)  # this chunk's pieces, not yet handed out
-    deltas: list = field(default_factory=list)  # the tool-call deltas of the event being read
-    tool_calls: dict = field(default_factory=dict)  # index: the tool call assembled so far
+    pieces: list[Piece] = field(default_factory=list)  # this chunk's pieces, not yet handed out
+    deltas: list[JSONObject] = field(default_factory=list)  # the tool-call deltas of the event being read
+    tool_calls: dict[int, JSONObject] = field(default_factory=dict)  # index: the tool call assembled so far
 
-    def assembled_tool_calls(self) -> list | None:
+    def assembled_tool_calls(self) -> list[JSONObject] | None:
         return [self.tool_calls[i] for i in sorted(self.tool_calls)] or None
 
 
@@ -257,10 +267,10 @@ class _Streaming(_Adapter):
     _accept = ""  # the Accept header of a streaming request
 
     # what subclasses provide
-    def _stream_body(self, messages: list[dict]) -> dict:  # pragma: no cover - abstract
+    def _stream_body(self, messages: list[JSONObject]) -> JSONObject:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _framing(self, max_line: int | None):  # pragma: no cover - abstract
+    def _framing(self, max_line: int | None) -> _SSE | _NDJSON:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _stream_piece(self, unit: _Unit, progress: _Progress) -> str | None:  # pragma: no cover - abstract
@@ -268,7 +278,7 @@ class _Streaming(_Adapter):
         mark in `progress`; raises _Malformed or _ServerSaid."""
         raise NotImplementedError
 
-    def _stream_exchange(self, messages: list[dict]):
+    def _stream_exchange(self, messages: Messages) -> Generator[Step, Any, None]:
         """The streaming request without the I/O, run by _drive.py.
 
         Yields `Open(body)` first (bad messages raise before that), then `ReadAll()` or
@@ -282,6 +292,7 @@ class _Streaming(_Adapter):
             attempt += 1
             self._log_send(attempt)
             head = yield Open(body)
+            outcome: Reply | _Failure
             if isinstance(head, BaseException):
                 outcome = self._transport_failure(head, attempt)
             else:
@@ -306,7 +317,7 @@ class _Streaming(_Adapter):
                         return
             yield Wait(self._next(outcome, attempt))
 
-    def _whole(self, reply: Reply, status: int, attempt: int):
+    def _whole(self, reply: Reply, status: int, attempt: int) -> Done | Fail:
         """Done (or Fail, when over max_size) for an answer that came in one piece."""
         self._next(reply, attempt)  # logs it
         if self.max_size is not None and len(reply.text) > self.max_size:
@@ -315,7 +326,7 @@ class _Streaming(_Adapter):
         return Done(((reply.text,) if reply.text else ()) + calls, reply.finish_reason, reply.usage,
                     reply.tool_calls)
 
-    def _relay(self, chunk, status: int, attempt: int):
+    def _relay(self, chunk: bytes | BaseException, status: int, attempt: int) -> Generator[Step, Any, None]:
         """Decode the streamed body chunk by chunk (the first is `chunk`), handing out the text
         pieces; no retry from here on."""
         # an event carries at most max_size characters, each at most 12 bytes of JSON (\ud83d\ude00)

@@ -6,6 +6,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .ollama import Ollama
 from .openai import OpenAICompatible
@@ -25,7 +26,7 @@ _API_TYPES = ("open_llm", "ollama", "openai")
 _OPENAI_URL = "https://api.openai.com/v1"
 
 
-def from_config(path) -> LLMConfig:
+def from_config(path: str | os.PathLike[str]) -> LLMConfig:
     """Read a MetaGPT-style YAML config::
 
         llm:
@@ -86,7 +87,7 @@ def from_config(path) -> LLMConfig:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
         raise ValueError(f"{where}: `llm.timeout` must be a positive number of seconds, got {timeout!r}")
 
-    params = {}
+    params: dict[str, Any] = {}
     for name, key in (("temperature", "temperature"), ("top_p", "top_p"), ("max_token", "max_tokens")):
         value = section.get(name)
         if value is None:
@@ -95,7 +96,7 @@ def from_config(path) -> LLMConfig:
             raise ValueError(f"{where}: `llm.{name}` must be a number, got {value!r}")
         params[key] = value
 
-    modes = {}
+    modes: dict[str, Any] = {}
     if "response_format" in section:
         if api_type == "ollama":
             raise ValueError(f"{where}: `llm.response_format` is for OpenAI-compatible servers; "
@@ -145,6 +146,7 @@ def from_config(path) -> LLMConfig:
     if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
         raise ValueError(f"{where}: `max_retries` must be a whole number of 0 or more, got {max_retries!r}")
 
+    llm: OpenAICompatible | Ollama
     if api_type == "ollama":
         options = dict(params)
         if "max_tokens" in options:
@@ -154,18 +156,18 @@ def from_config(path) -> LLMConfig:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: {exc}") from None
     else:
-        key = section.get("api_key")
-        if key is not None and not isinstance(key, str):
+        api_key = section.get("api_key")
+        if api_key is not None and not isinstance(api_key, str):
             raise ValueError(f"{where}: `llm.api_key` must be a string")  # never echo the value
-        if not key:
-            key = os.environ.get("REPAIR_LLM_API_KEY") or None
-        if not key and api_type == "openai":
-            key = os.environ.get("OPENAI_API_KEY") or None
-            if not key:
+        if not api_key:
+            api_key = os.environ.get("REPAIR_LLM_API_KEY") or None
+        if not api_key and api_type == "openai":
+            api_key = os.environ.get("OPENAI_API_KEY") or None
+            if not api_key:
                 raise ValueError(f"{where}: `llm.api_key` is missing: put it in the file or set "
                                  "REPAIR_LLM_API_KEY or OPENAI_API_KEY")
         try:
-            llm = OpenAICompatible(base_url, model, key, timeout=float(timeout), **modes, **params)
+            llm = OpenAICompatible(base_url, model, api_key, timeout=float(timeout), **modes, **params)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"{where}: {exc}") from None
     return LLMConfig(llm=llm, repair_llm_output=repair_output, max_retries=max_retries)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+from typing import TYPE_CHECKING, Any, Union
+
 from ._body import MAX_RESPONSE_BYTES
 from ._drive import Driven
-from ._protocol import Reply, _json_schema, _Missing, _server_message, _tool_list
+from ._protocol import KEEP, JSONObject, Reply, _json_schema, _Keep, _Missing, _server_message, _tool_list
 from ._stream_protocol import _NDJSON, _json_object, _Malformed, _Progress, _ServerSaid, _Unit
+
+if TYPE_CHECKING:
+    from ._protocol import SchemaSource
+
+    # "json", or a schema (Ollama's structured outputs)
+    Format = Union[str, SchemaSource]
 
 
 class Ollama(Driven):
@@ -34,8 +43,9 @@ class Ollama(Driven):
 
     def __init__(self, base_url: str, model: str, *, timeout: float = 60.0, max_retries: int = 2,
                  backoff: float = 0.5, max_size: int | None = None,
-                 max_response_bytes: int | None = MAX_RESPONSE_BYTES, format=None,
-                 tools: list[dict] | None = None, extra_body: dict | None = None, **options) -> None:
+                 max_response_bytes: int | None = MAX_RESPONSE_BYTES, format: Format | None = None,
+                 tools: list[JSONObject] | None = None, extra_body: JSONObject | None = None,
+                 **options: Any) -> None:
         super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff,
                          max_size=max_size, max_response_bytes=max_response_bytes)
         if isinstance(options.get("options"), dict):  # options={...} rather than keywords: the same
@@ -45,18 +55,28 @@ class Ollama(Driven):
             raise ValueError(f"{', '.join(misplaced)} is a top-level field of Ollama's /api/chat, not a model "
                              "option: pass it in extra_body={...}, where it is sent as it is")
         self.options = options
-        if format is not None and format != "json":
-            format = _json_schema(format, 'format (Ollama\'s structured outputs: "json" or a JSON Schema)')
-        self.format = format
+        self.format = _format(format)
         self.tools = _tool_list(tools)
-        if extra_body is not None and not isinstance(extra_body, dict):
-            raise TypeError("extra_body must be a dict of fields to add to the request body")
-        own = sorted({"model", "messages", "stream"} & set(extra_body or {}))
-        if own:
-            raise ValueError(f"extra_body cannot set {', '.join(own)}: the adapter sends those itself")
-        self.extra_body = dict(extra_body or {})
+        self.extra_body = _extra_body(extra_body)
 
-    def _body(self, messages: list[dict], stream: bool = False) -> dict:
+    def with_options(self, *, format: Format | None | _Keep = KEEP, tools: list[JSONObject] | None | _Keep = KEEP,
+                     extra_body: JSONObject | None | _Keep = KEEP) -> Ollama:
+        """A copy of this adapter with some request fields set (None clears one), checked and
+        normalised as the constructor does; the adapter itself is left as it is:
+
+            llm.with_options(format=Ticket)(messages)
+        """
+        other = copy.copy(self)
+        other.options = dict(self.options)
+        if not isinstance(format, _Keep):
+            other.format = _format(format)
+        if not isinstance(tools, _Keep):
+            other.tools = _tool_list(tools)
+        if not isinstance(extra_body, _Keep):
+            other.extra_body = _extra_body(extra_body)
+        return other
+
+    def _body(self, messages: list[JSONObject], stream: bool = False) -> JSONObject:
         body = {"model": self.model, "messages": messages, "stream": stream}
         if self.options:
             body["options"] = dict(self.options)
@@ -66,7 +86,7 @@ class Ollama(Driven):
         body.update(getattr(self, "extra_body", None) or {})
         return body
 
-    def _stream_body(self, messages: list[dict]) -> dict:
+    def _stream_body(self, messages: list[JSONObject]) -> JSONObject:
         return self._body(messages, stream=True)
 
     def _framing(self, max_line: int | None) -> _NDJSON:
@@ -99,7 +119,7 @@ class Ollama(Driven):
             progress.usage = _usage(line)
         return content or None
 
-    def _read(self, data: dict) -> Reply:
+    def _read(self, data: JSONObject) -> Reply:
         message = data.get("message")
         if not isinstance(message, dict):
             raise _Missing("message")
@@ -116,7 +136,22 @@ class Ollama(Driven):
 _TOP_LEVEL = frozenset({"keep_alive", "think", "options", "stream", "messages", "model"})
 
 
-def _usage(data: dict) -> dict | None:
+def _format(value: Format | None) -> str | JSONObject | None:
+    if value is None or value == "json":
+        return value
+    return _json_schema(value, 'format (Ollama\'s structured outputs: "json" or a JSON Schema)')
+
+
+def _extra_body(value: JSONObject | None) -> JSONObject:
+    if value is not None and not isinstance(value, dict):
+        raise TypeError("extra_body must be a dict of fields to add to the request body")
+    own = sorted({"model", "messages", "stream"} & set(value or {}))
+    if own:
+        raise ValueError(f"extra_body cannot set {', '.join(own)}: the adapter sends those itself")
+    return dict(value or {})
+
+
+def _usage(data: JSONObject) -> dict[str, int] | None:
     """prompt_eval_count and eval_count as OpenAI-style usage (None when neither is there)."""
     prompt, completion = data.get("prompt_eval_count"), data.get("eval_count")
     if not (isinstance(prompt, int) or isinstance(completion, int)):

@@ -3,13 +3,23 @@ llama.cpp's server, OpenAI itself)."""
 
 from __future__ import annotations
 
+import copy
 import re
+from typing import TYPE_CHECKING, Any, Union
 
 from ._body import MAX_RESPONSE_BYTES
 from ._drive import Driven
-from ._protocol import Reply, _json_schema, _Missing, _Refused, _server_message, _tool_list
+from ._protocol import KEEP, JSONObject, Reply, _json_schema, _Keep, _Missing, _Refused, _server_message, _tool_list
 from ._secrets import _Secret
 from ._stream_protocol import _SSE, _json_object, _Malformed, _Progress, _ServerSaid, _Unit
+
+if TYPE_CHECKING:
+    from ._protocol import SchemaSource
+
+    # "json_object" or "text", a whole {"type": ...} object, or a schema (see OpenAICompatible)
+    ResponseFormat = Union[str, SchemaSource]
+    # "auto", "none", "required", or {"type": "function", "function": {"name": ...}}
+    ToolChoice = Union[str, JSONObject]
 
 
 class OpenAICompatible(Driven):
@@ -46,21 +56,41 @@ class OpenAICompatible(Driven):
 
     def __init__(self, base_url: str, model: str, api_key: str | None = None, *, timeout: float = 60.0,
                  max_retries: int = 2, backoff: float = 0.5, max_size: int | None = None,
-                 max_response_bytes: int | None = MAX_RESPONSE_BYTES, response_format=None,
-                 tools: list[dict] | None = None, tool_choice: str | dict | None = None,
-                 extra_body: dict | None = None, **params) -> None:
+                 max_response_bytes: int | None = MAX_RESPONSE_BYTES, response_format: ResponseFormat | None = None,
+                 tools: list[JSONObject] | None = None, tool_choice: ToolChoice | None = None,
+                 extra_body: JSONObject | None = None, **params: Any) -> None:
         super().__init__(base_url, model, timeout=timeout, max_retries=max_retries, backoff=backoff,
                          max_size=max_size, max_response_bytes=max_response_bytes)
         self._key = _Secret(api_key) if api_key else None
         self.params = params
         self.response_format = _response_format(response_format)
         self.tools = _tool_list(tools)
-        if tool_choice is not None and not isinstance(tool_choice, (str, dict)):
-            raise TypeError('tool_choice must be "auto", "none", "required" or a dict naming the function')
-        self.tool_choice = tool_choice
+        self.tool_choice = _tool_choice(tool_choice)
         self.extra_body = _extra_body(extra_body)
 
-    def _fields(self) -> dict:
+    def with_options(self, *, response_format: ResponseFormat | None | _Keep = KEEP,
+                     tools: list[JSONObject] | None | _Keep = KEEP, tool_choice: ToolChoice | None | _Keep = KEEP,
+                     extra_body: JSONObject | None | _Keep = KEEP) -> OpenAICompatible:
+        """A copy of this adapter with some request fields set (None clears one), checked and
+        normalised as the constructor does; the adapter itself is left as it is. For settings
+        that differ per call (ActionNode uses it for its modes):
+
+            llm.with_options(response_format=Ticket)(messages)
+            llm.with_options(tools=[tool_schema(Ticket)], tool_choice="required").stream(messages)
+        """
+        other = copy.copy(self)
+        other.params = dict(self.params)
+        if not isinstance(response_format, _Keep):
+            other.response_format = _response_format(response_format)
+        if not isinstance(tools, _Keep):
+            other.tools = _tool_list(tools)
+        if not isinstance(tool_choice, _Keep):
+            other.tool_choice = _tool_choice(tool_choice)
+        if not isinstance(extra_body, _Keep):
+            other.extra_body = _extra_body(extra_body)
+        return other
+
+    def _fields(self) -> JSONObject:
         """The request's fields beside model, messages and stream."""
         fields = dict(self.params)
         for name in ("response_format", "tools", "tool_choice"):
@@ -69,10 +99,10 @@ class OpenAICompatible(Driven):
         fields.update(getattr(self, "extra_body", None) or {})
         return fields
 
-    def _body(self, messages: list[dict]) -> dict:
+    def _body(self, messages: list[JSONObject]) -> JSONObject:
         return {"model": self.model, "messages": messages, "stream": False, **self._fields()}
 
-    def _stream_body(self, messages: list[dict]) -> dict:
+    def _stream_body(self, messages: list[JSONObject]) -> JSONObject:
         body = {"model": self.model, "messages": messages, **self._fields(), "stream": True}
         body.setdefault("stream_options", {"include_usage": True})
         return body
@@ -115,7 +145,7 @@ class OpenAICompatible(Driven):
             raise _Malformed(f"{unit.where}: choices[0].delta.content is not a string")
         return content or None
 
-    def _read(self, data: dict) -> Reply:
+    def _read(self, data: JSONObject) -> Reply:
         choices = data.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise _Missing("choices[0]")
@@ -143,7 +173,7 @@ class OpenAICompatible(Driven):
                 f"api_key={key})")
 
 
-def _take_tool_call_deltas(deltas, unit: _Unit, progress: _Progress) -> None:
+def _take_tool_call_deltas(deltas: object, unit: _Unit, progress: _Progress) -> None:
     """Record `choices[0].delta.tool_calls` and assemble the calls as the official client does:
     by `index`, `id` and `type` set by the delta that carries them, `function.name` and
     `function.arguments` joined from their pieces."""
@@ -168,7 +198,7 @@ def _take_tool_call_deltas(deltas, unit: _Unit, progress: _Progress) -> None:
         progress.deltas.append(delta)
 
 
-def _response_format(value) -> dict | None:
+def _response_format(value: ResponseFormat | None) -> JSONObject | None:
     """The response_format to send: see OpenAICompatible."""
     if value is None:
         return None
@@ -183,7 +213,13 @@ def _response_format(value) -> dict | None:
     return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
 
 
-def _extra_body(value) -> dict:
+def _tool_choice(value: ToolChoice | None) -> ToolChoice | None:
+    if value is not None and not isinstance(value, (str, dict)):
+        raise TypeError('tool_choice must be "auto", "none", "required" or a dict naming the function')
+    return value
+
+
+def _extra_body(value: JSONObject | None) -> JSONObject:
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -194,7 +230,7 @@ def _extra_body(value) -> dict:
     return dict(value)
 
 
-def _openai_usage(usage) -> dict | None:
+def _openai_usage(usage: object) -> dict[str, int] | None:
     if not isinstance(usage, dict):
         return None
     prompt = usage.get("prompt_tokens")

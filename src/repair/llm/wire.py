@@ -6,8 +6,11 @@ the same framing and the same event readers (_stream_protocol.py, openai.py, oll
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ._protocol import LLMError
-from ._stream_protocol import _NDJSON, _SSE, _Malformed, _Progress, _ServerSaid
+from ._stream_protocol import _NDJSON, _SSE, _Malformed, _Progress, _ServerSaid, _Unit
 
 __all__ = ["WireText", "sniff"]
 
@@ -28,6 +31,9 @@ class WireText:
     `usage` are what the stream said, once it said them."""
 
     def __init__(self, kind: str) -> None:
+        # an adapter's event reader, called unbound: the readers use no adapter state
+        self._piece: Callable[[Any, _Unit, _Progress], str | None]
+        self._framing: _SSE | _NDJSON
         if kind == "sse":
             from .openai import OpenAICompatible
 
@@ -41,11 +47,11 @@ class WireText:
         self._progress = _Progress()
 
     @property
-    def finish_reason(self):
+    def finish_reason(self) -> str | None:
         return self._progress.finish_reason
 
     @property
-    def usage(self):
+    def usage(self) -> dict[str, int] | None:
         return self._progress.usage
 
     def feed(self, data: bytes) -> str:
@@ -54,7 +60,7 @@ class WireText:
     def end(self) -> str:
         return self._text(self._framing.end())
 
-    def _text(self, units) -> str:
+    def _text(self, units: list[_Unit]) -> str:
         out = []
         for unit in units:
             try:
