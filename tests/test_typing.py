@@ -26,8 +26,7 @@ USER_SCRIPT = ROOT / "tests" / "typing" / "user_script.py"
 TYPED = [
     "__init__.py", "__main__.py", "action.py", "action_stream.py", "chars.py", "core.py", "errors.py", "limits.py",
     "pytest_plugin.py", "schema_arg.py", "serialize.py", "steps.py", "streaming.py", "testing.py", "extract", "lexical",
-    "llm", "schema", "cli", "tools", "scan/batches.py", "scan/encodings.py", "scan/inputs.py", "scan/lifeline.py",
-    "scan/local.py", "scan/options.py", "scan/output.py", "scan/process.py", "scan/records.py", "scan/units.py",
+    "llm", "schema", "cli", "tools", "scan", "integrations",
 ]
 
 needs_mypy = pytest.mark.skipif(importlib.util.find_spec("mypy") is None,

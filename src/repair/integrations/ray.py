@@ -33,10 +33,17 @@ import json
 
 from ..scan.options import MAX_REPAIR_CHARS
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
+
+    # (ok, value JSON text or None, steps, lossy, error or None): one row's new columns
+    Row = tuple[bool, str | None, list[str], bool, str | None]
+
 COLUMNS = ("ok", "value", "steps", "lossy", "error")
 
 
-def repair_text(text, schema=None, max_repair: int = MAX_REPAIR_CHARS) -> tuple:
+def repair_text(text: object, schema: Any = None, max_repair: int = MAX_REPAIR_CHARS) -> Row:
     """(ok, value JSON text or None, steps, lossy, error or None) for one row's text."""
     from .. import errors
     from ..core import repair
@@ -63,7 +70,7 @@ def repair_text(text, schema=None, max_repair: int = MAX_REPAIR_CHARS) -> tuple:
     return True, result.text, [s.code for s in result.steps], result.lossy, None
 
 
-def _schema(schema):
+def _schema(schema: Any) -> Any:
     if isinstance(schema, str):
         from ..scan.process import load_schema
 
@@ -71,7 +78,7 @@ def _schema(schema):
     return schema
 
 
-def repair_batch(batch, column: str = "text", schema=None, max_repair: int = MAX_REPAIR_CHARS):
+def repair_batch(batch: Any, column: str = "text", schema: Any = None, max_repair: int = MAX_REPAIR_CHARS) -> Any:
     """The batch with `ok`, `value`, `steps`, `lossy` and `error` added for the text in
     `column` (see the module's docstring); the same kind of batch as given."""
     schema = _schema(schema)
@@ -82,7 +89,7 @@ def repair_batch(batch, column: str = "text", schema=None, max_repair: int = MAX
     return _with_columns(batch, cols, kind)
 
 
-def _kind(batch) -> str:
+def _kind(batch: Any) -> str:
     if isinstance(batch, dict):
         return "dict"
     module = type(batch).__module__.split(".")[0]
@@ -94,18 +101,18 @@ def _kind(batch) -> str:
                     f"not {type(batch).__name__}")
 
 
-def _texts(batch, column: str, kind: str) -> list:
+def _texts(batch: Any, column: str, kind: str) -> list[Any]:
     names = batch.column_names if kind == "pyarrow" else list(batch.keys()) if kind == "dict" else list(batch.columns)
     if column not in names:
         raise KeyError(f"column {column!r} not in the batch (its columns: {', '.join(map(str, names))}); "
                        "pass column=... in fn_kwargs")
     if kind == "pyarrow":
-        return batch.column(column).to_pylist()
+        return batch.column(column).to_pylist()  # type: ignore[no-any-return]  # (pyarrow has no type hints: a list)
     values = batch[column]
     return values.tolist() if hasattr(values, "tolist") else list(values)
 
 
-def _with_columns(batch, cols: dict, kind: str):
+def _with_columns(batch: Any, cols: dict[str, list[Any]], kind: str) -> Any:
     if kind == "pandas":
         out = batch.copy()
         for name in COLUMNS:

@@ -11,6 +11,8 @@ into batches of whole lines, `units` finds what each line or block may hold,
 pure function a worker anywhere can run), and `local` runs it here, in N processes.
 """
 
+from __future__ import annotations
+
 from .batches import Batch, batches
 from .inputs import InputError
 from .local import input_batches, scan_local
@@ -27,8 +29,15 @@ from .ranges import scan_ranges  # noqa: E402
 
 __all__ += ["dask_scan", "scan_ranges"]
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any
 
-def __getattr__(name: str):
+    # the lazy name below, as a type checker sees it
+    from .dask import dask_scan
+
+
+def __getattr__(name: str) -> Any:
     if name == "dask_scan":
         from .dask import dask_scan
 

@@ -29,10 +29,19 @@ from .output import dump
 from .process import load_schema
 from .ranges import BLOCK_BYTES, absolute, plan, scan_range, settle
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Iterable, Iterator
+
+    from .output import Tally
+    from .ranges import Range, RangeResult
+
+    Warn = Callable[[str], object]  # called with a message for the user
+
 EXTRA = "pip install 'repair[scale]'"
 
 
-def _dask():
+def _dask() -> Any:  # the dask module
     try:
         import dask
         import dask.bag  # noqa: F401
@@ -41,7 +50,8 @@ def _dask():
     return dask
 
 
-def _graph(paths, options: ScanOptions, blocksize: int, warn, stats):
+def _graph(paths: Iterable[str], options: ScanOptions, blocksize: int, warn: Warn,
+           stats: Counter[str]) -> list[tuple[Range, Any, Any]]:
     """[(range, delayed settled RangeResult, delayed lines before it)] for every range."""
     dask = _dask()
     delayed = dask.delayed
@@ -60,8 +70,9 @@ def _graph(paths, options: ScanOptions, blocksize: int, warn, stats):
     return out
 
 
-def dask_scan(paths, *, field: str | None = None, schema: str | None = None, only: str | None = None,
-              blocksize: int = BLOCK_BYTES, max_repair: int = limits.MAX_REPAIR_CHARS, warn=None):
+def dask_scan(paths: Iterable[str], *, field: str | None = None, schema: str | None = None, only: str | None = None,
+              blocksize: int = BLOCK_BYTES, max_repair: int = limits.MAX_REPAIR_CHARS,
+              warn: Warn | None = None) -> Any:  # a dask.bag.Bag
     """A `dask.bag.Bag` of the records (dicts) of a scan of `paths` (paths, globs, fsspec
     URLs), one partition per byte range of about `blocksize` bytes, in input order.
     Inputs that cannot be scanned are named through `warn` (default: a warning) when the
@@ -72,14 +83,14 @@ def dask_scan(paths, *, field: str | None = None, schema: str | None = None, onl
     if warn is None:
         import warnings
 
-        def warn(message):
+        def warn(message: str) -> None:
             warnings.warn(message, stacklevel=3)
 
     dask = _dask()
     parts = [dask.delayed(absolute, pure=True)(settled, before) for _, settled, before in _graph(paths, options, blocksize, warn, Counter())]
     if not parts:
-        return db.from_sequence([], npartitions=1)
-    return db.from_delayed(parts)
+        return db.from_sequence([], npartitions=1)  # type: ignore[no-untyped-call]  # (dask leaves it unannotated)
+    return db.from_delayed(parts)  # type: ignore[no-untyped-call]  # (dask leaves it unannotated)
 
 
 class RangeOutput:
@@ -90,14 +101,14 @@ class RangeOutput:
     __slots__ = ("data", "tally", "bytes", "skipped", "notes")
     failed = False
 
-    def __init__(self, data, tally, size, skipped, notes) -> None:
+    def __init__(self, data: bytes, tally: Tally, size: int, skipped: list[str], notes: list[str]) -> None:
         self.data, self.tally, self.bytes, self.skipped, self.notes = data, tally, size, skipped, notes
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[RangeOutput], tuple[bytes, Tally, int, list[str], list[str]]]:
         return (RangeOutput, (self.data, self.tally, self.bytes, self.skipped, self.notes))
 
 
-def _range_output(settled, before, index: int, output: str | None, fmt: str) -> RangeOutput:
+def _range_output(settled: RangeResult, before: int, index: int, output: str | None, fmt: str) -> RangeOutput:
     """One range's records as JSONL bytes, or written as part `index` of `output`."""
     records = absolute(settled, before)
     data = "".join(dump(rec) for rec in records).encode("utf-8", "backslashreplace")
@@ -109,9 +120,9 @@ def _range_output(settled, before, index: int, output: str | None, fmt: str) -> 
     return RangeOutput(data, settled.tally, settled.bytes, settled.skipped, settled.notes)
 
 
-def scan_dask(paths, options: ScanOptions, *, scheduler: str | None = None, workers: int = 2,
+def scan_dask(paths: Iterable[str], options: ScanOptions, *, scheduler: str | None = None, workers: int = 2,
               blocksize: int = BLOCK_BYTES, output: str | None = None, fmt: str = "jsonl",
-              stats: Counter | None = None, warn=None, client=None):
+              stats: Counter[str] | None = None, warn: Warn | None = None, client: Any = None) -> Iterator[RangeOutput]:
     """The RangeOutput of every range, in order (an iterator), computed on the Dask
     cluster at `scheduler` (an address), or on `client`, or on a local cluster of `workers`
     processes started for this scan. With `output` (a directory or URL) the workers write
@@ -144,7 +155,7 @@ def scan_dask(paths, options: ScanOptions, *, scheduler: str | None = None, work
     return _computed(tasks, _client(scheduler, workers, client), stats, warn)
 
 
-def _computed(tasks, client, stats, warn):
+def _computed(tasks: list[Any], client: _client, stats: Counter[str], warn: Warn) -> Iterator[RangeOutput]:
     with client as cl:
         futures = cl.compute(tasks)
         try:
@@ -166,11 +177,11 @@ class _client:
     """The client to compute on: the one given, one connected to `scheduler`, or a local
     cluster of `workers` single-threaded processes (closed at the end)."""
 
-    def __init__(self, scheduler, workers, client) -> None:
+    def __init__(self, scheduler: str | None, workers: int, client: Any) -> None:
         self.scheduler, self.workers, self.given = scheduler, workers, client
-        self.owned = []
+        self.owned: list[Any] = []  # the client and cluster started here
 
-    def __enter__(self):
+    def __enter__(self) -> Any:  # a distributed.Client
         if self.given is not None:
             return self.given
         try:
@@ -178,15 +189,15 @@ class _client:
         except ImportError:
             raise ImportError(f"the dask engine needs dask.distributed, which is not installed: {EXTRA}") from None
         if self.scheduler is not None:
-            client = Client(self.scheduler)
+            client = Client(self.scheduler)  # type: ignore[no-untyped-call]  # (distributed leaves it unannotated)
         else:
-            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+            cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]  # (distributed leaves it unannotated)
                                    dashboard_address=":0", silence_logs=50)
             self.owned.append(cluster)
-            client = Client(cluster)
+            client = Client(cluster)  # type: ignore[no-untyped-call]  # (distributed leaves it unannotated)
         self.owned.insert(0, client)
         return client
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         for thing in self.owned:
             thing.close()

@@ -15,6 +15,12 @@ import os
 
 from .storage import filesystem, protocol
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Iterable
+
+    from .output import Record
+
 FORMATS = ("jsonl", "parquet")
 PART_BYTES = 64 << 20  # a local scan starts a new part after about this many bytes of records
 
@@ -50,14 +56,14 @@ def _local(directory: str) -> str:
     return directory[len("file://"):] if protocol(directory) == "file" else directory
 
 
-def _open(directory: str, name: str):
+def _open(directory: str, name: str) -> BinaryIO:
     if protocol(directory) in (None, "file"):
         return open(os.path.join(_local(directory), name), "wb")
     fs, inner = filesystem(directory)
-    return fs.open(f"{inner.rstrip('/')}/{name}", "wb")
+    return fs.open(f"{inner.rstrip('/')}/{name}", "wb")  # type: ignore[no-any-return]  # (fsspec has no type hints: a binary file)
 
 
-def write_part(directory: str, index: int, fmt: str, data: bytes = b"", records=None) -> str:
+def write_part(directory: str, index: int, fmt: str, data: bytes = b"", records: list[Record] | None = None) -> str:
     """Write one part: JSONL `data` as it is, or (Parquet) `records` (dicts; parsed from
     `data` when not given). Returns the part's name."""
     name = part_name(index, fmt)
@@ -73,7 +79,7 @@ def write_part(directory: str, index: int, fmt: str, data: bytes = b"", records=
     return name
 
 
-def schema():
+def schema() -> Any:  # a pyarrow Schema (no type hints: Any)
     import pyarrow as pa
 
     return pa.schema([
@@ -84,11 +90,11 @@ def schema():
     ])
 
 
-def table(records):
+def table(records: Iterable[Record]) -> Any:
     """The records as a pyarrow Table of `schema()`."""
     import pyarrow as pa
 
-    cols: dict = {name: [] for name in schema().names}
+    cols: dict[str, list[Any]] = {name: [] for name in schema().names}
     for rec in records:
         for name in ("file", "line", "index", "span", "kind", "field", "ok", "lossy", "steps", "error", "error_kind", "notes"):
             cols[name].append(rec.get(name))
@@ -97,7 +103,7 @@ def table(records):
     return pa.table(cols, schema=schema())
 
 
-def _json(value) -> str:
+def _json(value: Any) -> str:
     from .output import dump
 
     return dump(value)[:-1]
@@ -113,7 +119,7 @@ class PartWriter:
         prepare(directory)
         self.directory, self.fmt, self.part_bytes = directory, fmt, part_bytes or PART_BYTES
         self.index = 0
-        self.parts: list = []
+        self.parts: list[bytes] = []
         self.size = 0
 
     def write(self, data: bytes) -> None:

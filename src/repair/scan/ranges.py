@@ -35,6 +35,16 @@ from .records import unit_records
 from .storage import expand, open_raw, size_of
 from .units import batch_units, line_units
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import BinaryIO, Callable, Iterable, Iterator
+
+    from .options import ScanOptions
+    from .output import Record
+    from .units import BatchUnits, Unit
+
+    Warn = Callable[[str], object]  # called with a message for the user
+
 BLOCK_BYTES = 32 << 20  # the default size of a range
 
 
@@ -64,16 +74,17 @@ class State:
 
 @dataclass
 class RangeResult:
-    records: list
+    records: list[Record]
     tally: Tally
     lines: int  # the lines that start in the range
     state: State
     bytes: int = 0
-    skipped: list = dataclass_field(default_factory=list)  # messages: the input turned out damaged
-    notes: list = dataclass_field(default_factory=list)  # messages that skip nothing (a UTF-16 input)
+    skipped: list[str] = dataclass_field(default_factory=list)  # messages: the input turned out damaged
+    notes: list[str] = dataclass_field(default_factory=list)  # messages that skip nothing (a UTF-16 input)
 
 
-def plan(paths, blocksize: int = BLOCK_BYTES, warn=None, stats: Counter | None = None) -> list:
+def plan(paths: Iterable[str], blocksize: int = BLOCK_BYTES, warn: Warn | None = None,
+         stats: Counter[str] | None = None) -> list[Range]:
     """The ranges of every input in order; inputs that cannot be scanned are named through
     `warn` and counted in stats["skipped"], as a local scan does."""
     if blocksize < 1:
@@ -107,7 +118,7 @@ def plan(paths, blocksize: int = BLOCK_BYTES, warn=None, stats: Counter | None =
     return out
 
 
-def _size(path: str):
+def _size(path: str) -> int | None:
     try:
         return size_of(path)
     except (OSError, ValueError):
@@ -117,7 +128,7 @@ def _size(path: str):
 # ---------------------------------------------------------------- reading a range
 
 
-def _line_start(fh, at: int, origin: int) -> int:
+def _line_start(fh: BinaryIO, at: int, origin: int) -> int:
     """The first line start at or after `at`: `at` itself when the byte before it is a
     newline (or it is the text's origin), else just after the next newline (or the end)."""
     if at <= origin:
@@ -134,7 +145,7 @@ def _line_start(fh, at: int, origin: int) -> int:
         pos += len(chunk)
 
 
-def _pieces(fh, start: int, stop: int | None):
+def _pieces(fh: BinaryIO, start: int, stop: int | None) -> Iterator[tuple[bytes, bool]]:
     """(piece, idle) pairs of the bytes [start, stop) (stop None: to the end)."""
     fh.seek(start)
     pos = start
@@ -147,7 +158,7 @@ def _pieces(fh, start: int, stop: int | None):
         yield chunk, False
 
 
-def _skip_lines(fh, start: int, stop: int | None, count: int):
+def _skip_lines(fh: BinaryIO, start: int, stop: int | None, count: int) -> tuple[int, int]:
     """(position after the first `count` lines from `start`, lines skipped): fewer when
     the range ends first."""
     fh.seek(start)
@@ -175,13 +186,13 @@ def _skip_lines(fh, start: int, stop: int | None, count: int):
 class _Collector:
     """Records of units, the --only selection applied, counted for --stats."""
 
-    def __init__(self, name: str, options) -> None:
+    def __init__(self, name: str, options: ScanOptions) -> None:
         self.name, self.options = name, options
         self.schema = load_schema(options.schema)
-        self.records: list = []
+        self.records: list[Record] = []
         self.tally = Tally()
 
-    def add(self, units) -> None:
+    def add(self, units: Iterable[Unit]) -> None:
         for unit in units:
             for rec in unit_records(self.name, unit, self.options, self.schema):
                 self.tally.add(rec)
@@ -189,12 +200,12 @@ class _Collector:
                     self.records.append(rec)
 
 
-def _carry(batch: Batch, got):
+def _carry(batch: Batch, got: BatchUnits) -> Batch:
     return Batch(batch.name, batch.data[got.carry:], got.carry_line,
                  frozenset(n for n in batch.cuts if n >= got.carry_line), True)
 
 
-def scan_range(rng: Range, options, taken: int = 0, dangling: bool = False) -> RangeResult:
+def scan_range(rng: Range, options: ScanOptions, taken: int = 0, dangling: bool = False) -> RangeResult:
     """The records of one range, line numbers from its first line; its first `taken`
     lines belong to a block of the range before, `dangling` is how that range ended."""
     out = _Collector(rng.path, options)
@@ -223,14 +234,14 @@ def scan_range(rng: Range, options, taken: int = 0, dangling: bool = False) -> R
                 carry = _carry(batch, got)
         state = State(0, dangling)
         if carry is not None:
-            state = _finish_block(fh, stop, carry, lines, out)
+            state = _finish_block(fh, stop, carry, lines, out)  # type: ignore[arg-type]  # (a block carries past the end only of a range that is not its input's last: stop is set)
     if skipped:
         for rec in out.records:
             rec["line"] += skipped
     return RangeResult(out.records, out.tally, skipped + lines, state, size)
 
 
-def _finish_block(fh, stop: int, carry: Batch, lines: int, out: _Collector) -> State:
+def _finish_block(fh: BinaryIO, stop: int, carry: Batch, lines: int, out: _Collector) -> State:
     """Scan the block that opens in `carry` (the open end of a range of `lines` lines)
     with the lines after the range that it needs; the State says how many it took."""
     block = carry
@@ -248,9 +259,11 @@ def _finish_block(fh, stop: int, carry: Batch, lines: int, out: _Collector) -> S
     return State(first + count - 1 - lines, got.dangling)
 
 
-def _scan_whole(rng: Range, options, out: _Collector) -> RangeResult:
+def _scan_whole(rng: Range, options: ScanOptions, out: _Collector) -> RangeResult:
     """A range that is a whole input (compressed, UTF-16, size unknown): read as a local
     scan reads it."""
+    notes: list[str]
+    skipped: list[str]
     notes, skipped = [], []
     carry, dangling, lines, size = None, False, 0, 0
     source = None
@@ -274,7 +287,7 @@ def _scan_whole(rng: Range, options, out: _Collector) -> RangeResult:
     return RangeResult(out.records, out.tally, lines, State(), size, skipped, notes)
 
 
-def settle(rng: Range, first: RangeResult, before: State | None, options) -> RangeResult:
+def settle(rng: Range, first: RangeResult, before: State | None, options: ScanOptions) -> RangeResult:
     """`first` (the range scanned on the guess that it starts outside any block), or the
     range scanned again when `before` (how the range before it ended) says otherwise."""
     if before is None or (before.taken == 0 and not before.dangling) or rng.index == 0:
@@ -282,7 +295,7 @@ def settle(rng: Range, first: RangeResult, before: State | None, options) -> Ran
     return scan_range(rng, options, before.taken, before.dangling)
 
 
-def absolute(result: RangeResult, lines_before: int) -> list:
+def absolute(result: RangeResult, lines_before: int) -> list[Record]:
     """The range's records with line numbers counted from the input's first line (new
     records: a result may be shared, as a task's output is)."""
     if not lines_before:
@@ -290,7 +303,8 @@ def absolute(result: RangeResult, lines_before: int) -> list:
     return [{**rec, "line": rec["line"] + lines_before} for rec in result.records]
 
 
-def scan_ranges(paths, options, blocksize: int = BLOCK_BYTES, warn=None, stats: Counter | None = None):
+def scan_ranges(paths: Iterable[str], options: ScanOptions, blocksize: int = BLOCK_BYTES, warn: Warn | None = None,
+                stats: Counter[str] | None = None) -> Iterator[Record]:
     """The records of a scan by ranges, one range after the other, here: what the
     distributed engines compute, without them (a reference, and the tests' check)."""
     stats = Counter() if stats is None else stats

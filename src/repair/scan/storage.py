@@ -21,6 +21,10 @@ import os
 import re
 from urllib.parse import unquote, urlsplit
 
+TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Iterable
+
 EXTRA = "pip install 'repair[cloud]'"
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _GLOB = re.compile(r"[*?[]")
@@ -47,7 +51,7 @@ def _local(path: str) -> str | None:
     return None
 
 
-def _fsspec():
+def _fsspec() -> Any:  # the fsspec module (no type hints: Any)
     try:
         import fsspec
     except ImportError:
@@ -55,11 +59,11 @@ def _fsspec():
     return fsspec
 
 
-def filesystem(path: str):
+def filesystem(path: str) -> tuple[Any, str]:
     """(fsspec filesystem, path within it) for a URL that is not local."""
     fsspec = _fsspec()
     try:
-        return fsspec.core.url_to_fs(path)
+        return fsspec.core.url_to_fs(path)  # type: ignore[no-any-return]  # (fsspec has no type hints: it is (fs, path))
     except ImportError as exc:  # the protocol's own package (s3fs, gcsfs, aiohttp) is missing
         raise StorageError(errno.EINVAL, f"{exc} ({EXTRA} installs the usual ones)") from None
     except ValueError as exc:  # an unknown protocol
@@ -71,7 +75,7 @@ def _is_glob(path: str) -> bool:
     return protocol(path) not in ("http", "https") and _GLOB.search(path) is not None
 
 
-def expand(paths) -> list:
+def expand(paths: Iterable[str]) -> list[str]:
     """The inputs `paths` name, in order; each glob replaced by its matches, sorted. A glob
     that matches nothing stays as it is (reading it then says so); a URL whose storage
     cannot be reached stays too (reading it says why)."""
@@ -98,7 +102,7 @@ def expand(paths) -> list:
     return out
 
 
-def open_raw(path: str):
+def open_raw(path: str) -> BinaryIO:
     """A binary file object over the stored bytes of `path` (OSError when it cannot be
     read; StorageError when this machine lacks what its URL needs)."""
     local = _local(path)
@@ -110,7 +114,7 @@ def open_raw(path: str):
     if _is_glob(path) and not fs.exists(inner):
         raise FileNotFoundError(errno.ENOENT, "no file matches this pattern")
     try:
-        return fs.open(inner, "rb")
+        return fs.open(inner, "rb")  # type: ignore[no-any-return]  # (fsspec has no type hints: a binary file)
     except ImportError as exc:
         raise StorageError(errno.EINVAL, f"{exc} ({EXTRA} installs the usual ones)") from None
 
