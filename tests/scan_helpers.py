@@ -45,12 +45,11 @@ def pipe_level(fd: int) -> int:
     return buf[0]
 
 
-def wait_for_output(proc: subprocess.Popen, hang_guard: float = 60.0) -> int:
+def wait_for_output(proc: subprocess.Popen) -> int:
     """Wait until the process has written something to its stdout pipe (so it is up and
-    scanning, its signal handlers in place); the bytes waiting. `hang_guard` only stops
-    a test that would otherwise wait forever: the first output comes within a second."""
-    deadline = time.monotonic() + hang_guard
-    while time.monotonic() < deadline and pipe_level(proc.stdout.fileno()) == 0 and proc.poll() is None:
+    scanning, its signal handlers in place) or has ended; the bytes waiting. No clock:
+    a process that neither writes nor ends is a hang, which the CI job's own limit ends."""
+    while pipe_level(proc.stdout.fileno()) == 0 and proc.poll() is None:
         time.sleep(0.02)
     return pipe_level(proc.stdout.fileno())
 

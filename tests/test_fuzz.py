@@ -9,8 +9,7 @@ Laws, for every input (`fuzz_strategies.check`):
 * `repair.repair` returns or raises `repair.RepairError`, nothing else;
 * the output of `repair.repair_json` is valid JSON (`json.loads`, no NaN/Infinity);
 * repairing that output again takes zero steps and gives the same value;
-* each input takes less than `DEADLINE` (hypothesis `deadline`): a hang guard only, far
-  above any load (the slowest input here takes under 0.1 s); linear time is proven on the
+* no input is timed (hypothesis runs without a deadline): linear time is proven on the
   regexes themselves (test_security) and by the limits, not by the clock;
 * almost-JSON with no damage, written in a style the docs cover, gives back exactly the
   value it was written from;
@@ -29,7 +28,6 @@ multiplies both.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
@@ -45,16 +43,12 @@ from fuzz_strategies import (
 )
 
 SCALE = float(os.environ.get("REPAIR_FUZZ_SCALE", "1"))
-# A hang guard, not a speed test: the slowest input takes under 0.1 s, and a deadline
-# near real durations fails on a loaded machine (hypothesis replays a slow example and
-# calls the test flaky when the replay is fast).
-DEADLINE = datetime.timedelta(seconds=60)
 
 
 def fuzz_settings(n: int, slow: bool = False) -> settings:
     return settings(
         max_examples=max(1, int(n * SCALE * (20 if slow else 1))),
-        deadline=DEADLINE,
+        deadline=None,  # (no test may depend on how fast the machine is)
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                HealthCheck.filter_too_much, HealthCheck.large_base_example],
     )
