@@ -391,7 +391,8 @@ def _honest_end(result: RepairResult, text: str) -> tuple[Any, list[str], tuple[
         and not in_comment
     # the rightmost path: the containers still open at the end
     open_path: list[tuple[str, Any]] = []
-    container, key, path = None, None, "$"
+    key: str | int
+    path = "$"
     node = value
     for level in range(depth):
         open_path.append((path, node))
@@ -403,7 +404,7 @@ def _honest_end(result: RepairResult, text: str) -> tuple[Any, list[str], tuple[
             key = len(node) - 1
         else:
             break
-        container, node, path = node, node[key], path_join(path, key)
+        node, path = node[key], path_join(path, key)
     tail = None
     if depth == 0:
         if result.span[1] >= len(text) and not isinstance(value, (dict, list)):
