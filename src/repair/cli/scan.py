@@ -200,7 +200,7 @@ class _Out:
 
 def run(args: argparse.Namespace) -> int:
     """Run `repair scan`; returns an Exit code (or 128 + the signal number)."""
-    from ..scan import ScanOptions, scan_local
+    from ..scan import ScanOptions
     from ..scan.output import Tally
 
     options = ScanOptions(field=args.field, schema=args.schema, only=args.only, fail_fast=args.fail_fast,

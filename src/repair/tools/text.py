@@ -43,7 +43,7 @@ _ACTION = re.compile(
     re.IGNORECASE,
 )
 # what ends an action's input: the next step of the trace (`Observation:` ... at a line start)
-_ACTION_END = re.compile(rf"(?:Observation|Thought|Final[ \t]{{0,3}}Answer|Action)[ \t]{{0,8}}:"
+_ACTION_END = re.compile(r"(?:Observation|Thought|Final[ \t]{0,3}Answer|Action)[ \t]{0,8}:"
                          r"|\u273f(?:RESULT|RETURN|FUNCTION)\u273f", re.IGNORECASE)
 _NAME_MARKUP = "`*\"' "
 
