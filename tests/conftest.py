@@ -18,3 +18,22 @@ def loopback_without_proxy(monkeypatch):
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def serve():
+    """`serve(step, ...)` starts a scripted loopback server (one-shot and streamed answers,
+    tests/stream_server.py) that is closed after the test. test_llm.py has its own, for the
+    one-shot server's hostile steps."""
+    from stream_server import start_stream_server
+
+    servers = []
+
+    def start(*script):
+        server = start_stream_server(script)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()

@@ -13,7 +13,7 @@ from typing import Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from stream_server import Reply, Stream, ToolCall, start_stream_server
+from stream_server import Reply, Stream, ToolCall
 from repair import ActionNode, FillFailed
 from repair.action import CONTINUE_PROMPT
 from repair.llm import Ollama, OpenAICompatible
@@ -34,19 +34,6 @@ JSON = '{"title": "Crash on save", "severity": "high", "steps": ["open", "save"]
 ARGS = {"title": "Crash on save", "severity": "high", "steps": ["open", "save"]}
 FORCED = {"type": "function", "function": {"name": "Ticket"}}
 
-
-@pytest.fixture
-def serve():
-    servers = []
-
-    def start(*script):
-        server = start_stream_server(script)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 @pytest.fixture(params=["openai", "ollama"])

@@ -12,7 +12,7 @@ import traceback
 import pytest
 
 from llm_server import Encoded, Reply, Status, TrickleHead
-from stream_server import Raw, openai_event, start_stream_server
+from stream_server import Raw, openai_event
 from repair.llm import LLMError, Ollama, OpenAICompatible
 
 KEY = "sk-test-SECRET-0123456789abcdef"
@@ -20,19 +20,6 @@ MESSAGES = [{"role": "user", "content": "Name a colour"}]
 
 pytestmark = pytest.mark.usefixtures("loopback_without_proxy")
 
-
-@pytest.fixture
-def serve():
-    servers = []
-
-    def start(*script):
-        server = start_stream_server(script)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 def openai(server, **kw):

@@ -12,7 +12,7 @@ import json
 import pytest
 from pydantic import BaseModel
 
-from stream_server import Reply, Stream, ToolCall, start_stream_server
+from stream_server import Reply, Stream, ToolCall
 from repair.llm import Ollama, OpenAICompatible
 
 MESSAGES = [{"role": "user", "content": "What is the weather in Paris?"}]
@@ -32,19 +32,6 @@ class Colour(BaseModel):
     name: str
     hex: str
 
-
-@pytest.fixture
-def serve():
-    servers = []
-
-    def start(*script):
-        server = start_stream_server(script)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 def openai(server, **kw):

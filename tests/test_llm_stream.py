@@ -13,7 +13,7 @@ import traceback
 
 import pytest
 
-from stream_server import Delay, Drop, Raw, Reply, Status, Stream, ollama_line, openai_event, start_stream_server
+from stream_server import Delay, Drop, Raw, Reply, Status, Stream, ollama_line, openai_event
 from repair.llm import AsyncTextStream, LLMError, Ollama, OpenAICompatible, TextStream
 from repair.llm import Reply as LLMReply
 
@@ -25,20 +25,6 @@ SLOW = 1.0  # seconds: the timeout where the server stalls on purpose, but earli
 
 pytestmark = pytest.mark.usefixtures("loopback_without_proxy")
 
-
-@pytest.fixture
-def serve():
-    """`serve(step, ...)` starts a scripted streaming server that is closed after the test."""
-    servers = []
-
-    def start(*script):
-        server = start_stream_server(script)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
 
 
 def openai(server, **kw):
