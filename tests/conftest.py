@@ -21,7 +21,7 @@ def loopback_without_proxy(monkeypatch):
 
 
 @pytest.fixture
-def serve():
+def serve(loopback_without_proxy):
     """`serve(step, ...)` starts a scripted loopback server (one-shot and streamed answers,
     tests/stream_server.py) that is closed after the test. test_llm.py has its own, for the
     one-shot server's hostile steps."""

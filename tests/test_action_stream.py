@@ -491,22 +491,6 @@ def test_async_stream_that_breaks_off_and_early_close():
 pytest.importorskip("httpx")
 
 
-@pytest.fixture
-def serve(loopback_without_proxy):
-    from stream_server import start_stream_server
-
-    servers = []
-
-    def start(*script):
-        server = start_stream_server(script)
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        server.close()
-
-
 @pytest.fixture(params=["openai", "ollama"])
 def make_llm(request):
     from repair.llm import Ollama, OpenAICompatible
