@@ -521,15 +521,9 @@ def _complete_paths(value: Any, open_path: list[str]) -> dict[str, Any]:
             k = next(reversed(node)) if isinstance(node, dict) else len(node) - 1
             if not isinstance(node[k], (dict, list)):
                 last_scalar = path_join(open_path[-1], k)
-    stack = [("$", value)]
-    while stack:
-        path, node = stack.pop()
+    for path, node in _walk(value):
         if path not in open_set and path != last_scalar:
             out[path] = node
-        if isinstance(node, dict):
-            stack.extend((path_join(path, k), v) for k, v in node.items())
-        elif isinstance(node, list):
-            stack.extend((path_join(path, i), v) for i, v in enumerate(node))
     return out
 
 
@@ -570,14 +564,7 @@ def _walk(value: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
 
 
 def _paths(value: Any, path: str = "$") -> Iterator[str]:
-    stack = [(path, value)]
-    while stack:
-        path, node = stack.pop()
-        yield path
-        if isinstance(node, dict):
-            stack.extend((path_join(path, k), v) for k, v in node.items())
-        elif isinstance(node, list):
-            stack.extend((path_join(path, i), v) for i, v in enumerate(node))
+    return (p for p, _ in _walk(value, path))
 
 
 def _extends(old: Any, new: Any) -> bool:
