@@ -41,8 +41,18 @@ _WS = rf"[ \t\r\n]*{P}"
 # (Written as: a string with no bracket inside, or any string that no closer follows. The
 # first alternative is the common one and reads the string once.)
 _ESC = r'\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4})'
-_STRING_NO_BRACKET = rf'"[^"\\\x00-\x1f(\[{{]*{P}(?:{_ESC}[^"\\\x00-\x1f(\[{{]*{P})*{P}"'
-_STRING_ANY = rf'"[^"\\\x00-\x1f]*{P}(?:{_ESC}[^"\\\x00-\x1f]*{P})*{P}"'
+_BRACKETS = r"(\[{"
+
+
+def _quoted(quote: str, quotes: str, escape: str, also: str = "") -> str:
+    """A string between two `quote`s: no character of `quotes` or `also`, no backslash or
+    control character, but `escape`s between the runs (each possessive, so linear)."""
+    plain = rf"[^{quotes}\\\x00-\x1f{also}]*{P}"
+    return rf"{quote}{plain}(?:{escape}{plain})*{P}{quote}"
+
+
+_STRING_NO_BRACKET = _quoted('"', '"', _ESC, _BRACKETS)
+_STRING_ANY = _quoted('"', '"', _ESC)
 _NOT_BEFORE_CLOSER = rf"(?!{_WS}[}}\])])"
 STRING = rf"(?:{_STRING_NO_BRACKET}|{_STRING_ANY}{_NOT_BEFORE_CLOSER})"
 NUMBER = r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?"
@@ -51,8 +61,8 @@ _LITERAL = r"(?:true|false|null)"
 # backslash but JSON's own escapes (other than `\"`: strings.py copies those as they are);
 # Python's literals; an identifier key (its colon on the same line)
 _SINGLE_ESC = r"\\(?:[\\/bfnrt]|u[0-9a-fA-F]{4})"
-_SINGLE_BARE = rf"'[^'\"\\\x00-\x1f]*{P}(?:{_SINGLE_ESC}[^'\"\\\x00-\x1f]*{P})*{P}'"
-_SINGLE_NO_BRACKET = rf"'[^'\"\\\x00-\x1f(\[{{]*{P}(?:{_SINGLE_ESC}[^'\"\\\x00-\x1f(\[{{]*{P})*{P}'"
+_SINGLE_BARE = _quoted("'", "'\\\"", _SINGLE_ESC)
+_SINGLE_NO_BRACKET = _quoted("'", "'\\\"", _SINGLE_ESC, _BRACKETS)
 _SINGLE = rf"(?:{_SINGLE_NO_BRACKET}|{_SINGLE_BARE}{_NOT_BEFORE_CLOSER})"
 # a string in typographic quotes with no quote, backslash, control character or bracket
 # inside (a bracket may make a closer after it part of the string: strings.is_real_end)
