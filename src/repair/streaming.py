@@ -209,7 +209,8 @@ class StreamParser:
             self._waiting = _ANY
             return frozenset()
         self._waiting = _CLOSER  # (a closer may end the value: read it at once)
-        if _inside_reasoning(text):
+        inside, last_closer = _reasoning(text)
+        if inside:
             self._waiting = _THINK_END
             return frozenset()  # (a draft inside <think> is not the answer)
         self._tail = None
@@ -227,10 +228,7 @@ class StreamParser:
         self._tentative = not (codes & WRAPPERS) and LEADING_TEXT in codes
         if text[result.span[1]:].strip():
             self._tentative = True  # text after a closed value: a second answer may follow
-        closer = None
-        for closer in THINK_CLOSE.finditer(text):
-            pass
-        if closer is not None and result.span[0] < closer.start():
+        if result.span[0] < last_closer:
             self._waiting = _VALUE_MAY_START
             return frozenset()  # (a draft inside the reasoning: the answer has not begun)
         value, open_path, cut, tail = _honest_end(result, text)
@@ -483,12 +481,16 @@ def _ends_in_escape(text: str) -> bool:
 _HEX = frozenset("0123456789abcdefABCDEF")
 
 
-def _inside_reasoning(text: str) -> bool:
-    """Does the text end inside a reasoning block (`<think>` not yet closed)?"""
-    last = None
-    for last in _THINK_OPEN.finditer(text):
+def _reasoning(text: str) -> tuple[bool, int]:
+    """(does the text end inside a reasoning block, `<think>` not yet closed; where the
+    last reasoning closer starts, or -1)"""
+    opener = closer = None
+    for opener in _THINK_OPEN.finditer(text):
         pass
-    return last is not None and THINK_CLOSE.search(text, last.end()) is None
+    for closer in THINK_CLOSE.finditer(text):
+        pass
+    last_closer = -1 if closer is None else closer.start()
+    return opener is not None and last_closer < opener.end(), last_closer
 
 
 def _held_back(s: str) -> str:
