@@ -37,3 +37,17 @@ def serve(loopback_without_proxy):
     yield start
     for server in servers:
         server.close()
+
+
+@pytest.fixture(params=["openai", "ollama"])
+def make_llm(request):
+    """`make_llm(server, **kw)`: an adapter for each protocol, pointed at a scripted server
+    (modules that need other defaults define their own)."""
+    from repair.llm import Ollama, OpenAICompatible
+
+    def make(server, **kw):
+        if request.param == "openai":
+            return OpenAICompatible(server.openai_url, "test-model", api_key="sk-secret", **kw)
+        return Ollama(server.ollama_url, "test-model", **kw)
+
+    return make

@@ -14,7 +14,6 @@ from pydantic import BaseModel, Field
 from llm_server import Delay, Reply, Status, start_server
 from repair import ActionNode, FillFailed
 from repair.action import CONTINUE_PROMPT
-from repair.llm import Ollama, OpenAICompatible
 
 
 class Ticket(BaseModel):
@@ -27,16 +26,6 @@ GOOD = '[CONTENT]{"title": "Crash on save", "severity": "high", "steps": ["open"
 
 
 pytestmark = pytest.mark.usefixtures("loopback_without_proxy")
-
-
-@pytest.fixture(params=["openai", "ollama"])
-def make_llm(request):
-    def make(server, **kw):
-        if request.param == "openai":
-            return OpenAICompatible(server.openai_url, "test-model", api_key="sk-secret", **kw)
-        return Ollama(server.ollama_url, "test-model", **kw)
-
-    return make
 
 
 def sent_messages(server):

@@ -491,18 +491,6 @@ def test_async_stream_that_breaks_off_and_early_close():
 pytest.importorskip("httpx")
 
 
-@pytest.fixture(params=["openai", "ollama"])
-def make_llm(request):
-    from repair.llm import Ollama, OpenAICompatible
-
-    def make(server, **kw):
-        if request.param == "openai":
-            return OpenAICompatible(server.openai_url, "test-model", api_key="sk-secret", **kw)
-        return Ollama(server.ollama_url, "test-model", **kw)
-
-    return make
-
-
 def test_the_real_adapters_stream_a_reask_over_http(serve, make_llm):
     from stream_server import Stream
 
