@@ -551,7 +551,14 @@ AGREEMENT_EXAMPLES = [
     '{"x": [1], \u201cphone\u201d:', "{'a\\tb': 1, 'c\\u00e9\\\\':",
     # trailing commas inside spans, and commas before closers that are not trailing ones
     '{"a": ["x", ], "b": {"c": \'d\', }, "e": [[1, ], {}, ], }',
-    '{"a": "x",\n  ] "b": 1, "c": [2]}', '["a", }, 1, [2]]', '{"a": 1, "b", }', '[[,], 1, [1,,], ["a,]", ], {"k": "b,}", }]', '[{"a", "b", }, {1, 2, }, ("x", ), ["k": "v", }]',
+    # comments inside spans: left out with a step each, what follows a token judged through them
+    '{"a": 1, // one\n  "b": [1, 2], # two\n  "c": "d//e" /* three */\n}',
+    '{\n  "a": "x", // note "q" }\n  "b": {"c": [1, /* in */ 2]},\n  // a line of its own\n  "d": true\n}',
+    "{'a': 'x', // c\n b: True, /* k: 'v' */ 'c': None}",
+    '[\n  "a", // first\n  "b" /* second */,\n  3 // last\n]',
+    '{"a": 1, // trailing comma next\n}', '{"a": [1, 2 // the end\n], "b": 2 // on the last line }',
+    '{"a": "x" /* not closed', '{"url": "http://x/#y", "n": 1 # count\n, "m": 2}',
+        '{"a": "x",\n  ] "b": 1, "c": [2]}', '["a", }, 1, [2]]', '{"a": 1, "b", }', '[[,], 1, [1,,], ["a,]", ], {"k": "b,}", }]', '[{"a", "b", }, {1, 2, }, ("x", ), ["k": "v", }]',
 ]
 
 

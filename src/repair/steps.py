@@ -293,6 +293,11 @@ def unquoted_key(pos: int, key: str) -> RawStep:
     return ("repair_unquoted_key", pos, f"quoted the bare key {snippet(key)}", "", '"')
 
 
+def comment(pos: int, text: str) -> RawStep:
+    """A `//`, `#` or `/* */` comment between tokens (trivia.py, and the spans of runs.py)."""
+    return ("repair_comment", pos, f"removed comment {snippet(text)}", text, "")
+
+
 # The steps that more than one construct records: the code is written here once, the
 # message says what was done in that construct. Each recorder takes (pos, message, found,
 # put) and returns the raw step.

@@ -30,12 +30,12 @@ from operator import itemgetter
 from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
 from ..steps import (
-    REBUILDING, duplicate_key, extra_bracket, extra_comma, missing_bracket, missing_quote, python_tuple, snippet,
+    REBUILDING, comment, duplicate_key, extra_bracket, extra_comma, missing_bracket, missing_quote, python_tuple, snippet,
     stray_char, trailing_comma, unquoted_key,
 )
 from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ANY_STRING, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite, span_brackets
+from .runs import ANY_STRING, COMMENT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite, span_brackets
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
@@ -596,6 +596,10 @@ class Engine:
                 return None
             loose = True
         stretch = text[pos:end]
+        # comments in it are read as the engine reads them between tokens: removed, a step each
+        comments = _comments(text, pos, end) if "/" in stretch or "#" in stretch else None
+        if comments:
+            stretch = _without(text, pos, end, comments)
         body = stretch.rstrip(" \t\r\n")
         if not body:
             return None
@@ -621,7 +625,7 @@ class Engine:
             if frame.closer != ch or (frame.kind == OBJ) != (ch == "}"):
                 return self._no_spans()  # a closer that needs a decision (or a tuple, a set)
         last = body[-1]
-        at = pos + len(body) - 1
+        at = pos + len(body) - 1 if not comments else _last_significant(text, end, comments)
         k = WS.match(text, at + 1).end() if last == "," else self.n
         trailing = k < self.n and text[k] in "}]"
         if trailing:
@@ -646,13 +650,13 @@ class Engine:
             counts[frame.closer] += 1
         frame = stack[-1]
         if trailing:  # dropped, with the engine's step; the closer is read next
-            out.append(rewrite(text, pos, at, self.steps) if loose else text[pos:at])
+            out.append(self._copy(pos, at, at + 1, loose, comments))
             self.steps.append(trailing_comma(at))
             if at > pos:
                 frame.member_done()
             return at + 1, AFTER
         if last == ",":
-            out.append(rewrite(text, pos, at, self.steps) if loose else text[pos:at])
+            out.append(self._copy(pos, at, end, loose, comments))
             if not frame.items and body[:-1].strip(" \t\r\n,"):
                 frame.items = 1  # (members before the comma: `items` is nonzero once one is written)
             frame.comma_pos = at
@@ -662,11 +666,11 @@ class Engine:
         if last in "[{" and openers:
             # a container opened last: its opener is a piece of its own (a Python set
             # rewrites it) and it has no member yet
-            out.append(rewrite(text, pos, at, self.steps) if loose else text[pos:at])
+            out.append(self._copy(pos, at, end, loose, comments))
             frame.open_pos, frame.open_at, frame.items = at, len(out), 0
             out.append(last)
             return end, KEY if last == "{" else VALUE
-        out.append(rewrite(text, pos, end, self.steps) if loose else stretch)
+        out.append(self._copy(pos, end, end, loose, comments) if loose or comments else stretch)
         if last == ":":
             if not frame.items and "," in ANY_STRING.sub("", stretch):
                 frame.items = 1  # (members before the key)
@@ -677,6 +681,24 @@ class Engine:
             return end, VALUE
         frame.member_done()
         return end, AFTER
+
+    def _copy(self, start: int, stop: int, resume: int, loose: bool, comments: list[tuple[int, int]] | None) -> str:
+        """The JSON text of a span's text[start:stop] (a loose one's tokens rewritten), its
+        comments left out; a step for each comment before `resume`, where the engine goes on."""
+        text, steps = self.text, self.steps
+        if not comments:
+            return rewrite(text, start, stop, steps) if loose else text[start:stop]
+        pieces = []
+        for a, b in comments:
+            if a >= resume:
+                break
+            if a < stop:
+                pieces.append(rewrite(text, start, a, steps) if loose else text[start:a])
+                start = b
+            steps.append(comment(a, text[a:b]))
+        if start < stop:
+            pieces.append(rewrite(text, start, stop, steps) if loose else text[start:stop])
+        return "".join(pieces)
 
     def _no_spans(self) -> tuple[int, int] | None:
         """A span needed a decision after all: read the rest of this text without spans."""
@@ -974,6 +996,38 @@ def json_text_of(value: Any) -> str:
 
     text = dumps(value)
     return text if len(text) <= 4000 else text[:4000]
+
+
+def _comments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The comments in a span's text[start:end], outside its strings: (start, end) each."""
+    return [m.span("c") for m in COMMENT_IN_SPAN.finditer(text, start, end) if m.start("c") >= 0]
+
+
+def _without(text: str, start: int, end: int, comments: list[tuple[int, int]]) -> str:
+    """text[start:end] with the comments left out."""
+    pieces = []
+    for a, b in comments:
+        pieces.append(text[start:a])
+        start = b
+    pieces.append(text[start:end])
+    return "".join(pieces)
+
+
+def _last_significant(text: str, end: int, comments: list[tuple[int, int]]) -> int:
+    """The offset of the last character before `end` that is neither whitespace nor in one
+    of `comments` (a span's, in order; the span holds such a character)."""
+    j = end - 1
+    i = len(comments) - 1
+    while True:
+        if i >= 0 and comments[i][0] <= j < comments[i][1]:
+            j = comments[i][0] - 1
+            i -= 1
+        elif i >= 0 and j < comments[i][0]:
+            i -= 1
+        elif text[j] in " \t\r\n":
+            j -= 1
+        else:
+            return j
 
 
 class _SpanMiss(Exception):

@@ -243,10 +243,19 @@ CLEAN_NUMBER = re.compile(rf"{NUMBER}(?=[,\]}}])")
 # Grammar the span does not check (`{"a" "b"}` is not taken, but `{"a": "b": 1}` is)
 # makes the final decode fail, and the engine then reads the value again without spans.
 # The loose forms of the runs are taken too (`rewrite` turns them into JSON).
-_SEP = r"(?=[ \t\r\n]*[,:}\]])"
-_STRING_END = rf"(?=[ \t\r\n]*(?:[:}}\]]|,[ \t\r\n]*(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY}))|,[ \t\r\n]*[}}\]])"
+# Comments between tokens, as trivia.py reads them: a `//` or `#` comment that a line end
+# follows (not the document's last line: there it may hold closers, see
+# trivia.line_comment_end), or a closed `/* */` comment. The engine copies a span without
+# them, with a step each (Engine._span); what follows a token is judged through them, as
+# strings.is_real_end does.
+_LINE_COMMENT = r"(?://|#)[^\n]*+(?=\n(?![ \t\r\n]*+(?:```|~~~|</|\[/|$)))"
+_BLOCK_COMMENT = r"/\*[^*]*+(?:\*++[^*/][^*]*+)*+\*++/"
+_COMMENT = rf"(?:{_LINE_COMMENT}|{_BLOCK_COMMENT})"
+_GAP = rf"(?:[ \t\r\n]++|{_COMMENT})*+"  # whitespace and comments
+_SEP = rf"(?={_GAP}[,:}}\]])"
+_STRING_END = rf"(?={_GAP}(?:[:}}\]]|,{_GAP}(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY}))|,[ \t\r\n]*[}}\]])"
 _TRAILING = rf"(?:(?<=[\"'0-9el\]}}{SMART_QUOTES}]),(?=[ \t\r\n]*[}}\]]))?"  # (after a value's last character)
-_COMMA = r",(?=[ \t\r\n]*[^ \t\r\n}\]/#,])"
+_COMMA = rf",(?={_GAP}[^ \t\r\n}}\]/#,])"
 
 
 def _items(string: str, other: str) -> str:
@@ -259,7 +268,7 @@ def _span(string: str, literal: str, more: str) -> tuple[str, str]:
     token alternatives (the loose span's identifier keys)."""
     items = _items(string, rf"(?:{NUMBER}|{literal})")
     tokens = (
-        rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
+        rf"(?:[ \t\r\n:{{]+|{_COMMENT}|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
         rf"|{NUMBER}{_SEP}|{literal}{_SEP}{more}"
         rf"|[}}\]]{_SEP}|{_COMMA})*{P}{_TRAILING}"
     )
@@ -277,6 +286,14 @@ LOOSE_SPAN: AlwaysMatches = re.compile(_LOOSE_SPAN[0])  # type: ignore[assignmen
 LOOSE_SPAN_IN_ARRAY: AlwaysMatches = re.compile(_LOOSE_SPAN[1])  # type: ignore[assignment]  # (every part optional: matches everywhere)
 LOOSE_WINDOW = 4096
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
+# In a span's stretch: what lies before the next comment, strings skipped whole (read in
+# C; a closing quote optional, so each is read once), and that comment (optional too, so
+# that finditer reads the stretch once)
+COMMENT_IN_SPAN = re.compile(
+    rf'(?:"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}|[^"\'/#{SMART_QUOTES}]++|[\'{SMART_QUOTES}]|/(?![/*]))*+'
+    rf"(?P<c>(?://|#)[^\n]*+|/\*[^*]*+(?:\*++[^*/][^*]*+)*+(?:\*++/)?)?",  # (a span's comments are closed)
+    re.DOTALL,
+)
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
 # quote is optional, so each is read once even where one never closes).
 ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}', re.DOTALL)

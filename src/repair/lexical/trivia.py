@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..chars import INVISIBLE, WS
-from ..steps import snippet, stray_char
+from ..steps import comment, stray_char
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def skip_insignificant(p: Scanner, pos: int) -> int:
             pos = _skip_comment(p, pos)
         elif c == "#":
             end = line_comment_end(text, pos, n)
-            p.add("repair_comment", pos, f"removed comment {snippet(text[pos:end])}", text[pos:end], "")
+            p.steps.append(comment(pos, text[pos:end]))
             pos = end
         elif c in INVISIBLE:
             end = pos + 1
@@ -49,14 +49,14 @@ def _skip_comment(p: Scanner, pos: int) -> int:
     text, n = p.text, p.n
     if text[pos + 1] == "/":
         end = line_comment_end(text, pos, n)
-        p.add("repair_comment", pos, f"removed comment {snippet(text[pos:end])}", text[pos:end], "")
+        p.steps.append(comment(pos, text[pos:end]))
         return end
     end = text.find("*/", pos + 2)
     if end < 0:
         p.add("repair_comment", pos, "removed unclosed /* comment running to the end of the text", text[pos:], "")
         return n
     end += 2
-    p.add("repair_comment", pos, f"removed comment {snippet(text[pos:end])}", text[pos:end], "")
+    p.steps.append(comment(pos, text[pos:end]))
     return end
 
 
