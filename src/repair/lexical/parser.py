@@ -586,15 +586,17 @@ class Engine:
         loose = False
         in_array = stack[-1].kind == ARR
         end = (SPAN_IN_ARRAY.match(text, pos) if in_array else SPAN.match(text, pos)).end()
-        if end <= pos:
-            if c not in LOOSE_FIRST:
+        if end <= pos or (end < self.n and text[end] in LOOSE_FIRST and end - pos < 64):
+            # none, or a short one that a loose token ends (`, key: 'v'`): a loose span
+            if end <= pos and c not in LOOSE_FIRST:
                 return None
             limit = pos + LOOSE_WINDOW
             m = LOOSE_SPAN_IN_ARRAY.match(text, pos, limit) if in_array else LOOSE_SPAN.match(text, pos, limit)
-            end = m.end()
+            if m.end() > end:
+                end = m.end()
+                loose = True
             if end <= pos:
                 return None
-            loose = True
         stretch = text[pos:end]
         # comments in it are read as the engine reads them between tokens: removed, a step each
         comments = _comments(text, pos, end) if "/" in stretch or "#" in stretch else None
@@ -913,8 +915,8 @@ class Engine:
                 frame.key = STRICT.raw_decode(self.text, k)[0]
             elif self.text[k] == "'":  # (JSON's escapes only, and no double quote: runs.py)
                 frame.key = scanstring(self.text[k + 1:self.text.index("'", k + 1)] + '"', 0, True)[0]
-            elif self.text[k] in _SMART_PAIR:  # (no quote of its pair inside: runs.py)
-                frame.key = self.text[k + 1:_smart_close(self.text, k)]
+            elif self.text[k] in _SMART_PAIR:  # (no quote of its pair inside, JSON's escapes only: runs.py)
+                frame.key = scanstring(self.text[k + 1:_smart_close(self.text, k)] + '"', 0, True)[0]
             else:
                 frame.key = UNQUOTED_KEY.match(self.text, k).group().strip()
         return frame.key if frame.key is not None else ""
