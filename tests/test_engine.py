@@ -551,6 +551,9 @@ AGREEMENT_EXAMPLES = [
     '{"x": [1], \u201cphone\u201d:', "{'a\\tb': 1, 'c\\u00e9\\\\':",
     # trailing commas inside spans, and commas before closers that are not trailing ones
     '{"a": ["x", ], "b": {"c": \'d\', }, "e": [[1, ], {}, ], }',
+    # trailing commas inside spans: left out with a step each; not after a comma or an opener
+    '{\n  "a": [1, 2,],\n  "b": {"c": "x,]", "d": [true,\n  ],},\n  "e": [[1,], {"f": null,},],\n  "g": 3\n}',
+    '[{"a": \'x\',}, [None,], ["s",]]', '{"a": [,], "b": [1,,], "c": {,}}', '{"a": 1 ,}', '[{"a": 1,]]',
     # typographic strings with JSON's escapes, and short plain spans that a loose token ends
     '{a: \u201cx\\ny\u201d, \u201ck\\tq\u201d: \u2018\\u00e9\\\\\u2019, c: [\u201c\\/\u201d, 1]}',
     '{"a": 1, b: \u201cx\\qy\u201d, "c": "d", e: 2}', '{"a": [1, 2], total: True, "b": {"c": 1}, n: None}',

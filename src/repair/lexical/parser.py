@@ -35,7 +35,7 @@ from ..steps import (
 )
 from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ANY_STRING, COMMENT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, rewrite, span_brackets
+from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, span_brackets
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
@@ -585,21 +585,23 @@ class Engine:
         text = self.text
         loose = False
         in_array = stack[-1].kind == ARR
-        end = (SPAN_IN_ARRAY.match(text, pos) if in_array else SPAN.match(text, pos)).end()
+        m = SPAN_IN_ARRAY.match(text, pos) if in_array else SPAN.match(text, pos)
+        end = m.end()
         if end <= pos or (end < self.n and text[end] in LOOSE_FIRST and end - pos < 64):
             # none, or a short one that a loose token ends (`, key: 'v'`): a loose span
             if end <= pos and c not in LOOSE_FIRST:
                 return None
             limit = pos + LOOSE_WINDOW
-            m = LOOSE_SPAN_IN_ARRAY.match(text, pos, limit) if in_array else LOOSE_SPAN.match(text, pos, limit)
-            if m.end() > end:
-                end = m.end()
+            lm = LOOSE_SPAN_IN_ARRAY.match(text, pos, limit) if in_array else LOOSE_SPAN.match(text, pos, limit)
+            if lm.end() > end:
+                m, end = lm, lm.end()
                 loose = True
             if end <= pos:
                 return None
         stretch = text[pos:end]
-        # comments in it are read as the engine reads them between tokens: removed, a step each
-        comments = _comments(text, pos, end) if "/" in stretch or "#" in stretch else None
+        # comments in it are read as the engine reads them between tokens, and trailing
+        # commas inside it as the engine reads them before a closer: removed, a step each
+        comments = _cuts(text, pos, end) if may_cut(stretch) else None
         if comments:
             stretch = _without(text, pos, end, comments)
         body = stretch.rstrip(" \t\r\n")
@@ -686,7 +688,8 @@ class Engine:
 
     def _copy(self, start: int, stop: int, resume: int, loose: bool, comments: list[tuple[int, int]] | None) -> str:
         """The JSON text of a span's text[start:stop] (a loose one's tokens rewritten), its
-        comments left out; a step for each comment before `resume`, where the engine goes on."""
+        comments and trailing commas left out; a step for each before `resume`, where the
+        engine goes on."""
         text, steps = self.text, self.steps
         if not comments:
             return rewrite(text, start, stop, steps) if loose else text[start:stop]
@@ -697,7 +700,7 @@ class Engine:
             if a < stop:
                 pieces.append(rewrite(text, start, a, steps) if loose else text[start:a])
                 start = b
-            steps.append(comment(a, text[a:b]))
+            steps.append(trailing_comma(a) if text[a] == "," else comment(a, text[a:b]))
         if start < stop:
             pieces.append(rewrite(text, start, stop, steps) if loose else text[start:stop])
         return "".join(pieces)
@@ -1000,9 +1003,10 @@ def json_text_of(value: Any) -> str:
     return text if len(text) <= 4000 else text[:4000]
 
 
-def _comments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The comments in a span's text[start:end], outside its strings: (start, end) each."""
-    return [m.span("c") for m in COMMENT_IN_SPAN.finditer(text, start, end) if m.start("c") >= 0]
+def _cuts(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The comments and trailing commas in a span's text[start:end], outside its strings:
+    (start, end) each."""
+    return [m.span("c") for m in CUT_IN_SPAN.finditer(text, start, end) if m.start("c") >= 0]
 
 
 def _without(text: str, start: int, end: int, comments: list[tuple[int, int]]) -> str:

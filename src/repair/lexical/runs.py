@@ -256,7 +256,8 @@ _COMMENT = rf"(?:{_LINE_COMMENT}|{_BLOCK_COMMENT})"
 _GAP = rf"(?:[ \t\r\n]++|{_COMMENT})*+"  # whitespace and comments
 _SEP = rf"(?={_GAP}[,:}}\]])"
 _STRING_END = rf"(?={_GAP}(?:[:}}\]]|,{_GAP}(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY}))|,[ \t\r\n]*[}}\]])"
-_TRAILING = rf"(?:(?<=[\"'0-9el\]}}{SMART_QUOTES}]),(?=[ \t\r\n]*[}}\]]))?"  # (after a value's last character)
+_TRAILING_COMMA = rf"(?<=[\"'0-9el\]}}{SMART_QUOTES}]),(?=[ \t\r\n]*[}}\]])"  # (after a value's last character)
+_TRAILING = rf"(?:{_TRAILING_COMMA})?"
 _COMMA = rf",(?={_GAP}[^ \t\r\n}}\]/#,])"
 
 
@@ -272,7 +273,7 @@ def _span(string: str, literal: str, more: str) -> tuple[str, str]:
     tokens = (
         rf"(?:[ \t\r\n:{{]+|{_COMMENT}|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
         rf"|{NUMBER}{_SEP}|{literal}{_SEP}{more}"
-        rf"|[}}\]]{_SEP}|{_COMMA})*{P}{_TRAILING}"
+        rf"|[}}\]]{_SEP}|{_COMMA}|{_TRAILING_COMMA})*{P}{_TRAILING}"
     )
     return tokens, rf"(?:{_COMMA})?{items}{tokens}"
 
@@ -288,14 +289,24 @@ LOOSE_SPAN: AlwaysMatches = re.compile(_LOOSE_SPAN[0])  # type: ignore[assignmen
 LOOSE_SPAN_IN_ARRAY: AlwaysMatches = re.compile(_LOOSE_SPAN[1])  # type: ignore[assignment]  # (every part optional: matches everywhere)
 LOOSE_WINDOW = 4096
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
-# In a span's stretch: what lies before the next comment, strings skipped whole (read in
-# C; a closing quote optional, so each is read once), and that comment (optional too, so
-# that finditer reads the stretch once)
-COMMENT_IN_SPAN = re.compile(
-    rf'(?:"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}|[^"\'/#{SMART_QUOTES}]++|[\'{SMART_QUOTES}]|/(?![/*]))*+'
-    rf"(?P<c>(?://|#)[^\n]*+|/\*[^*]*+(?:\*++[^*/][^*]*+)*+(?:\*++/)?)?",  # (a span's comments are closed)
+# In a span's stretch: what lies before the next comment or trailing comma (one that a
+# closer follows in the stretch), strings skipped whole (read in C; a closing quote
+# optional, so each is read once), and that comment or comma (optional too, so that
+# finditer reads the stretch once). Engine._span leaves them out of the copy.
+CUT_IN_SPAN = re.compile(
+    rf'(?:"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}|[^"\'/#,{SMART_QUOTES}]++|[\'{SMART_QUOTES}]|/(?![/*])|,(?![ \t\r\n]*+[}}\]]))*+'
+    rf"(?P<c>(?://|#)[^\n]*+|/\*[^*]*+(?:\*++[^*/][^*]*+)*+(?:\*++/)?|,)?",  # (a span's comments are closed)
     re.DOTALL,
 )
+
+_TRAILING_AHEAD = re.compile(r",[ \t\r\n]*[}\]]")
+
+
+def may_cut(stretch: str) -> bool:
+    """A quick test, in C: may a span's stretch hold a comment or a trailing comma?"""
+    return "//" in stretch or "#" in stretch or "/*" in stretch or _TRAILING_AHEAD.search(stretch) is not None
+
+
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
 # quote is optional, so each is read once even where one never closes).
 ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}', re.DOTALL)
