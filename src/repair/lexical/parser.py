@@ -35,7 +35,7 @@ from ..steps import (
 )
 from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, span_brackets
+from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, rewrite_python_value, span_brackets
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
@@ -408,6 +408,10 @@ class Engine:
                     out.append(text[pos:fast[1]])
                     pos = fast[1]
                 else:
+                    if frame is None and self.spans and WS.match(text).end() == pos:
+                        whole = self._python_value(pos)
+                        if whole is not None:
+                            return whole
                     self._push(stack, counts, OBJ if c == "{" else ARR, "}" if c == "{" else "]", pos, out)
                     pos += 1
                     state = KEY if c == "{" else VALUE
@@ -704,6 +708,25 @@ class Engine:
         if start < stop:
             pieces.append(rewrite(text, start, stop, steps) if loose else text[start:stop])
         return "".join(pieces)
+
+    def _python_value(self, pos: int) -> tuple[Any, int] | None:
+        """A text that is one value written as `repr()` writes a dict or list (single-quoted
+        strings, Python's literals, nothing else to repair): the whole of it is one loose
+        span, rewritten in C (runs.rewrite_python_value, the spans' own rule and steps) and
+        decoded once. (value, end), or None to read it token by token."""
+        text = self.text
+        end = len(text.rstrip(" \t\r\n"))
+        if text[end - 1] not in "]}":
+            return None
+        mark = len(self.steps)
+        written = rewrite_python_value(text, pos, end, self.steps)
+        if written is not None:
+            try:
+                return STRICT.decode(written), end  # (not decode_json: this text may not be JSON)
+            except (ValueError, RecursionError):
+                pass
+        del self.steps[mark:]
+        return None
 
     def _no_spans(self) -> tuple[int, int] | None:
         """A span needed a decision after all: read the rest of this text without spans."""

@@ -180,6 +180,19 @@ def rewrite(text: str, start: int, end: int, steps: list[RawStep]) -> str:
     return "".join(pieces)
 
 
+def rewrite_python_value(text: str, start: int, end: int, steps: list[RawStep]) -> str | None:
+    """JSON for text[start:end] when the whole of it is a loose stretch of the simplest kind:
+    single-quoted strings (no double quote, typographic quote or escaped quote anywhere)
+    and Python's literals outside them, as `repr()` writes a dict or list. None otherwise.
+    Whether the result is JSON is for the caller's decode to say."""
+    if text.find('"', start, end) >= 0 or text.find("\\'", start, end) >= 0:
+        return None
+    stretch = text[start:end]
+    if not _no_smart_quote(stretch):
+        return None
+    return _rewrite_single_quoted(stretch, start, steps)
+
+
 def _rewrite_single_quoted(stretch: str, start: int, steps: list[RawStep]) -> str | None:
     """A stretch with no double quote: every `'` is a string delimiter (a loose span takes
     only strings with no quote inside, and no escaped one), so the text splits on `'` into what lies outside

@@ -166,8 +166,8 @@ def is_real_end(p: Scanner, j: int, ctx: int, own: Own | None = None) -> bool:
             # `"positive", Confidence "score":` (stray words before the next key);
             # `"Ann", last "Lee"` (a bare key that lost its colon)
             return _WORDS_THEN_KEY.match(text, k3) is not None or _WORD_THEN_VALUE.match(text, k3) is not None
-        if c3 in VALUE_START or c3 in "[{]" or c3 in QUOTES:
-            return True
+        if c3 in VALUE_START or c3 in "[{](" or c3 in QUOTES:
+            return True  # (a `(` opens a Python tuple: `['x', (2, 3)]`)
         m = WORD.match(text, k3)
         if m is None:
             return False
