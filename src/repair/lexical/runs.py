@@ -266,12 +266,23 @@ CLEAN_NUMBER = re.compile(rf"{NUMBER}(?=[,\]}}])")
 _LINE_COMMENT = r"(?://|#)[^\n]*+(?=\n(?![ \t\r\n]*+(?:```|~~~|</|\[/|$)))"
 _BLOCK_COMMENT = r"/\*[^*]*+(?:\*++[^*/][^*]*+)*+\*++/"
 _COMMENT = rf"(?:{_LINE_COMMENT}|{_BLOCK_COMMENT})"
-_GAP = rf"(?:[ \t\r\n]++|{_COMMENT})*+"  # whitespace and comments
-_SEP = rf"(?={_GAP}[,:}}\]])"
-_STRING_END = rf"(?={_GAP}(?:[:}}\]]|,{_GAP}(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY}))|,[ \t\r\n]*[}}\]])"
+_GAP = rf"[ \t\r\n]*+(?:{_COMMENT}[ \t\r\n]*+)*+"  # whitespace and comments
+
+
+def _ahead(what: str) -> str:
+    """A look-ahead for `what` after whitespace, or after whitespace and comments (the
+    common case first: it costs the span nothing when there is no comment)."""
+    return rf"(?=[ \t\r\n]*+{what}|{_GAP}{what})"
+
+
+_NEXT_KEY_START = rf"(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY})"
+_SEP = _ahead(r"[,:}\]]")
+_AFTER_STRING = rf"(?:[:}}\]]|,[ \t\r\n]*+{_NEXT_KEY_START})"  # a colon, a closer, or a comma and the next key
+_AFTER_STRING_GAP = rf",{_GAP}{_NEXT_KEY_START}"
+_STRING_END = rf"(?:{_ahead(_AFTER_STRING)}|{_ahead(_AFTER_STRING_GAP)}|(?=,[ \t\r\n]*[}}\]]))"
 _TRAILING_COMMA = rf"(?<=[\"'0-9el\]}}{SMART_QUOTES}]),(?=[ \t\r\n]*[}}\]])"  # (after a value's last character)
 _TRAILING = rf"(?:{_TRAILING_COMMA})?"
-_COMMA = rf",(?={_GAP}[^ \t\r\n}}\]/#,])"
+_COMMA = "," + _ahead(r"[^ \t\r\n}\]/#,]")
 
 
 def _items(string: str, other: str) -> str:
@@ -284,9 +295,9 @@ def _span(string: str, literal: str, more: str) -> tuple[str, str]:
     token alternatives (the loose span's identifier keys)."""
     items = _items(string, rf"(?:{NUMBER}|{literal})")
     tokens = (
-        rf"(?:[ \t\r\n:{{]+|{_COMMENT}|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
+        rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
         rf"|{NUMBER}{_SEP}|{literal}{_SEP}{more}"
-        rf"|[}}\]]{_SEP}|{_COMMA}|{_TRAILING_COMMA})*{P}{_TRAILING}"
+        rf"|[}}\]]{_SEP}|{_COMMA}|{_TRAILING_COMMA}|{_COMMENT})*{P}{_TRAILING}"
     )
     return tokens, rf"(?:{_COMMA})?{items}{tokens}"
 
@@ -317,7 +328,9 @@ _TRAILING_AHEAD = re.compile(r",[ \t\r\n]*[}\]]")
 
 def may_cut(stretch: str) -> bool:
     """A quick test, in C: may a span's stretch hold a comment or a trailing comma?"""
-    return "//" in stretch or "#" in stretch or "/*" in stretch or _TRAILING_AHEAD.search(stretch) is not None
+    # (a one-character test first: it is a memchr; a two-character one reads every character)
+    return ("/" in stretch and ("//" in stretch or "/*" in stretch)) or "#" in stretch \
+        or _TRAILING_AHEAD.search(stretch) is not None
 
 
 # Strings of both kinds, for the span's bracket replay (a double-quoted string's closing
