@@ -10,7 +10,19 @@ from __future__ import annotations
 import pytest
 
 import repair
-from repair.lexical import parser
+from repair.lexical import decode, parser
+
+
+class Counting:
+    """A stand-in for a compiled pattern that counts its `.match` calls."""
+
+    def __init__(self, pattern):
+        self.pattern = pattern
+        self.calls = 0
+
+    def match(self, *args):
+        self.calls += 1
+        return self.pattern.match(*args)
 
 
 # ---------------------------------------------------------------- closing what is open
@@ -37,3 +49,62 @@ def test_closing_deep_nesting_costs_no_call_per_container(monkeypatch):
 ])
 def test_closing_writes_each_container_as_its_kind(text, closed):
     assert repair.repair_json(text) == closed
+
+
+# ---------------------------------------------------------------- deep nesting
+
+@pytest.mark.parametrize("n", [1000, 20_000])
+def test_deep_decode_reads_a_run_of_brackets_as_one_token(monkeypatch, n):
+    tokens = Counting(decode._TOKEN)
+    monkeypatch.setattr(decode, "_TOKEN", tokens)
+    for text in ("[" * n + "]" * n, "[ " * n + " ]" * n):
+        value, depth = decode._decode_deep(text), 0
+        while value is not None:
+            value, depth = (value[0] if value else None), depth + 1
+        assert depth == n
+    assert tokens.calls <= 2 * 3  # per text: the openers, the closers, the end
+
+
+def test_deep_decode_of_unclosed_nesting_costs_no_token_per_level(monkeypatch):
+    tokens = Counting(decode._TOKEN)
+    monkeypatch.setattr(decode, "_TOKEN", tokens)
+    result = repair.repair("[" * 30_000)
+    assert result.text == "[" * 30_000 + "]" * 30_000
+    assert tokens.calls <= 3
+
+
+def test_deep_decode_of_objects_is_linear_in_the_tokens(monkeypatch):
+    tokens = Counting(decode._TOKEN)
+    monkeypatch.setattr(decode, "_TOKEN", tokens)
+    n = 5000
+    value = repair.loads('{"a": [' * n + "1" + "]}" * n)
+    for _ in range(n):
+        value = value["a"][0]
+    assert value == 1
+    assert tokens.calls <= 5 * n + 4  # `{`, the key, `:`, `[`, and the closers in one
+
+
+def typed(value):
+    """The value with the type of every scalar beside it (1 and 1.0, 0.0 and -0.0 differ)."""
+    if isinstance(value, dict):
+        return {k: typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return type(value).__name__, repr(value) if not isinstance(value, int) or value < 10 ** 100 else value
+
+
+@pytest.mark.parametrize("text", [
+    "[]", "{}", '[[[1, 2, [3]], {"a": [[[]]], "b": {"c": -1.5e3}}]]',
+    ' [ [ true , false , null , "x\\n\\u00e9" ] ] ', '"s"', "12345678901234567890123",
+    '{"a": {"b": {}}, "c": [1, 2.5, -0.0, 1E5, 2e-3]}', "[1, [2, [3, [4]]], 5]", '[[{}],[{"k":[]}]]',
+    "[" + "1" * 5000 + "]",
+])
+def test_deep_decode_reads_what_c_reads(text):
+    expected = decode.STRICT.decode(text) if "1" * 5000 not in text else decode._BIG_INTS.decode(text)
+    assert typed(decode._decode_deep(text)) == typed(expected)
+
+
+@pytest.mark.parametrize("text", ["[1", "[1]]", "", '{"a" 1}x', "[1] x", "]"])
+def test_deep_decode_refuses_what_is_not_json(text):
+    with pytest.raises(ValueError):
+        decode._decode_deep(text)
