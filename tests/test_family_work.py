@@ -7,9 +7,13 @@ repetitions the family is made of, or grow at most in proportion to them.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import repair
+from repair import extract
+from repair.extract import prose
 from repair.lexical import decode, parser
 
 
@@ -25,30 +29,17 @@ class Counting:
         return self.pattern.match(*args)
 
 
-# ---------------------------------------------------------------- closing what is open
-
-def test_closing_deep_nesting_costs_no_call_per_container(monkeypatch):
+def counting(monkeypatch, owner, name):
+    """Replace owner.name (a function) by one that counts its calls; returns the counter."""
     calls = [0]
-    end_frame = parser.Engine.end_frame
+    fn = getattr(owner, name)
 
-    def spy(*args):
+    def spy(*args, **kwargs):
         calls[0] += 1
-        return end_frame(*args)
+        return fn(*args, **kwargs)
 
-    monkeypatch.setattr(parser.Engine, "end_frame", staticmethod(spy))
-    result = repair.repair('{"a": [' * 5000 + "1")
-    assert result.value is not None and calls[0] == 0
-    assert result.text.endswith("1" + "]}" * 5000)
-
-
-@pytest.mark.parametrize("text, closed", [
-    ('{"x": (1, 2', '{"x": [1, 2]}'),
-    ('{"a": [1, {"b": 2', '{"a": [1, {"b": 2}]}'),
-    ('[["a": 1, "b": [2', '[[{"a": 1, "b": [2]}]]'),
-    ('[{"a": 1}, ["b": {"c": (3', '[{"a": 1}, [{"b": {"c": [3]}}]]'),
-])
-def test_closing_writes_each_container_as_its_kind(text, closed):
-    assert repair.repair_json(text) == closed
+    monkeypatch.setattr(owner, name, spy)
+    return calls
 
 
 # ---------------------------------------------------------------- deep nesting
@@ -108,3 +99,68 @@ def test_deep_decode_reads_what_c_reads(text):
 def test_deep_decode_refuses_what_is_not_json(text):
     with pytest.raises(ValueError):
         decode._decode_deep(text)
+
+
+# ---------------------------------------------------------------- closing what is open
+
+def test_closing_deep_nesting_costs_no_call_per_container(monkeypatch):
+    calls = [0]
+    end_frame = parser.Engine.end_frame
+
+    def spy(*args):
+        calls[0] += 1
+        return end_frame(*args)
+
+    monkeypatch.setattr(parser.Engine, "end_frame", staticmethod(spy))
+    result = repair.repair('{"a": [' * 5000 + "1")
+    assert result.value is not None and calls[0] == 0
+    assert result.text.endswith("1" + "]}" * 5000)
+
+
+@pytest.mark.parametrize("text, closed", [
+    ('{"x": (1, 2', '{"x": [1, 2]}'),
+    ('{"a": [1, {"b": 2', '{"a": [1, {"b": 2}]}'),
+    ('[["a": 1, "b": [2', '[[{"a": 1, "b": [2]}]]'),
+    ('[{"a": 1}, ["b": {"c": (3', '[{"a": 1}, [{"b": {"c": [3]}}]]'),
+])
+def test_closing_writes_each_container_as_its_kind(text, closed):
+    assert repair.repair_json(text) == closed
+
+
+# ---------------------------------------------------------------- brackets in prose
+
+def test_brackets_that_start_nothing_cost_no_python_step_each(monkeypatch):
+    calls = counting(monkeypatch, prose, "bare_rank")
+    n = 20_000
+    result = repair.repair("[{" * n)
+    assert result.value == [{}]
+    assert [s.code for s in result.steps] == ["repair_leading_text", "repair_missing_bracket"]
+    assert calls[0] <= 4  # the text's first bracket, and the last `[{`, which starts a value
+
+
+@pytest.mark.parametrize("c", prose._NO_KEY[1:-1].replace("\\", ""))
+@pytest.mark.parametrize("tail", ["", "x", ' "a": 1}', "]"])
+def test_the_brackets_the_scan_passes_over_are_those_bare_rank_refuses(c, tail):
+    assert prose.bare_rank("{" + c + tail, 0) < 0
+    assert prose.bare_rank("[{" + c + tail, 0) < 0
+    assert prose.bare_rank("x [{" + c + tail, 2) < 0
+
+
+def outcome(text):
+    try:
+        got = repair.repair(text)
+    except repair.RepairError as exc:
+        return "refused", str(exc)
+    return got.text, [tuple(step) for step in got.steps], got.span
+
+
+@pytest.mark.parametrize("text", [
+    "[{[", "  {(", "{[{", "[{]", '[{[ {"a": 1}', "{.5}", "{-1}", "{(1, 2)}", "[{-1}]", "{[1]}", "{:a}",
+    "  {-1, 2}", "// c\n{.5}", "see {(x)} and [{=}] then [1, 2]", "{[{[{[", "[{.5, 1}]", "x {-", "{]",
+])
+def test_the_scan_passing_over_brackets_changes_no_outcome(monkeypatch, text):
+    fast = outcome(text)
+    plain = extract._SCAN.pattern.replace(f"(?!{prose.NO_START})", "")
+    assert plain != extract._SCAN.pattern
+    monkeypatch.setattr(extract, "_SCAN", re.compile(plain, extract._SCAN.flags))
+    assert outcome(text) == fast

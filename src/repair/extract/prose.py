@@ -26,6 +26,14 @@ _UNESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "
 _ESCAPE_SEQ = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 
 
+# A bracket that bare_rank refuses whatever follows: a `{` right before a character that
+# can start no key and no trivia (no quote, letter, digit, `{`, `}`, `,`, `/`, `#`,
+# whitespace), and a `[` right before such a `{`. The scan passes over them in C, so that
+# text made of brackets (`[{[{...`) costs no Python step per bracket.
+_NO_KEY = r"[\[\]()<>=;:!?*+.|&%@^~-]"
+NO_START = rf"\{{{_NO_KEY}|\[\{{{_NO_KEY}"
+
+
 def bare(scan: Scan, pos: int, rank_cap: int) -> int:
     """A `{` or `[` found in prose: take the value it starts, if it plausibly starts one.
     Returns where the scan goes on."""
