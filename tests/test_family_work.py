@@ -7,6 +7,7 @@ repetitions the family is made of, or grow at most in proportion to them.
 
 from __future__ import annotations
 
+import random
 import re
 
 import pytest
@@ -164,3 +165,35 @@ def test_the_scan_passing_over_brackets_changes_no_outcome(monkeypatch, text):
     assert plain != extract._SCAN.pattern
     monkeypatch.setattr(extract, "_SCAN", re.compile(plain, extract._SCAN.flags))
     assert outcome(text) == fast
+
+
+# ---------------------------------------------------------------- stringified JSON
+
+def test_stringified_values_cost_no_python_call_per_escape(monkeypatch):
+    calls = counting(monkeypatch, prose, "_unescape_one")
+    n = 2000
+    result = repair.repair('{\\"a\\": 1} ' * n)
+    assert result.value == {"a": 1}
+    assert [s.code for s in result.steps] == ["repair_leading_text", "repair_candidate_choice", "repair_escaped_json"]
+    assert calls[0] == 0
+
+
+def reference_unescape(s):
+    """JSON's escapes read by one pattern, a Python call each: what unescape must give."""
+    return prose._ESCAPE_SEQ.sub(prose._unescape_one, s)
+
+
+@pytest.mark.parametrize("text", [
+    "", "plain", '\\"a\\"', "\\\\", "\\\\\\", '\\\\\\"', "\\\\u0041", "\\u0041\\u00e9", "\\u005c\\u0041", "\\u005cn",
+    "\\u0000", "\\x\\q", "\\u12", "\\", "a\\\nb", "\\n\\t\\r\\b\\f\\/", "\x00\\n", '{\\"k\\": [\\"x\\\\\\"y\\"]}',
+])
+def test_unescape_reads_escapes_as_the_pattern_does(text):
+    assert prose.unescape(text) == reference_unescape(text)
+
+
+def test_unescape_agrees_with_the_pattern_on_random_text():
+    rng = random.Random(7)
+    alphabet = ["\\"] * 4 + list('u005cCaF"ntrbf/x\n\x00\u00e9 {')
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert prose.unescape(text) == reference_unescape(text), text
