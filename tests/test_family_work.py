@@ -197,3 +197,33 @@ def test_unescape_agrees_with_the_pattern_on_random_text():
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
         assert prose.unescape(text) == reference_unescape(text), text
+
+
+# ---------------------------------------------------------------- many commas
+
+def test_items_between_doubled_commas_cost_no_python_step_each(monkeypatch):
+    spans = counting(monkeypatch, parser.Engine, "_span")
+    n = 3000
+    result = repair.repair('{"a": [' + "1,," * n + "]}")
+    assert result.value == {"a": [1] * n}
+    codes = [s.code for s in result.steps]
+    assert codes.count("repair_extra_comma") == n and codes.count("repair_trailing_comma") == 1
+    assert spans[0] <= 8
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": [' + "1,," * 50 + "]}",
+    "[1,,2 ,, 3, ,, -4.5e3,,true,\n,null ,,false,,,,]",
+    "[1,,2,,x,,3,,]",
+    '[1,,2,,"s",,3,,4]',
+    "[1,,2,,01,,3]",
+    "[1,,2,,1.,,3]",
+    "[1,,2 //c\n,,3,,4]",
+    "(1,,2,,3,,)",
+    "[1,,2,,3,,",
+    '{"a": "b": 1, "c": [1,,2,,3,,]}',
+])
+def test_doubled_commas_between_items_give_the_steps_of_one_at_a_time(monkeypatch, text):
+    fast = outcome(text)
+    monkeypatch.setattr(parser, "_ITEMS_WITH_DOUBLED_COMMAS", re.compile(r"(?!)|"))  # (read one run at a time)
+    assert outcome(text) == fast
