@@ -196,6 +196,8 @@ def _decode_deep(text: str) -> Any:
     want_key = False  # is the next string in `top` a key?
     key = ""  # the pending key of `top` (a dict), once read
     root: Any = _UNSET
+    value: Any
+    chain: list[list[Any]]
     match = _TOKEN.match
     pos = 0
     while True:
@@ -205,7 +207,7 @@ def _decode_deep(text: str) -> Any:
                 return root
             raise JSONDecodeError("invalid JSON in deep decode", text, pos)
         pos = m.end()
-        kind = m.lastindex
+        kind: Any = m.lastindex  # (every alternative is a group: never None)
         if kind == _SEPARATOR:
             if in_object and m.group(kind) == ",":
                 want_key = True
