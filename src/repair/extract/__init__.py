@@ -17,7 +17,7 @@ from ..chars import WS
 from .candidates import RANK_BARE, RANK_LAST_RESORT, RANK_TAG, RANK_WEAK, Candidate, Scan
 from .choose import choose, extraction_steps, join_values
 from .fences import fence
-from .prose import bare, is_subscript, lone_scalar
+from .prose import NO_START, bare, is_subscript, lone_scalar
 from .tags import STOP, STOPS, TAG_NAMES, tag
 from .think import leading_reasoning, think_block
 
@@ -26,7 +26,7 @@ _SCAN = re.compile(
     r"|(?P<tag>\[content\])"
     rf"|(?P<xml><(?P<xname>{TAG_NAMES})(?:\s[^<>\n]{{0,200}})?>)"
     r"|(?P<think><(?:think|thinking|reasoning)>)"
-    r"|(?P<bracket>[\[{])",
+    rf"|(?P<bracket>(?!{NO_START})[\[{{])",
     re.IGNORECASE,
 )
 
@@ -55,8 +55,13 @@ class Extractor(Scan):
     def scan_range(self, pos: int, hi: int, rank_cap: int) -> None:
         """Find the candidates in text[pos:hi], none ranked above `rank_cap`."""
         text = self.text
+        first = self.first
         while pos < hi:
             m = _SCAN.search(text, pos, hi)
+            if pos <= first < (hi if m is None else m.start()) and text[first] in "{[":
+                # (the pattern passed over a bracket that cannot start a value; the one
+                # that opens the text is still noted, as prose.bare notes it)
+                bare(self, first, rank_cap)
             if m is None:
                 return
             kind = m.lastgroup

@@ -26,6 +26,14 @@ _UNESCAPES = {'"': '"', "\\": "\\", "/": "/", "n": "\n", "t": "\t", "r": "\r", "
 _ESCAPE_SEQ = re.compile(r"\\(u[0-9a-fA-F]{4}|.)", re.DOTALL)
 
 
+# A bracket that bare_rank refuses whatever follows: a `{` right before a character that
+# can start no key and no trivia (no quote, letter, digit, `{`, `}`, `,`, `/`, `#`,
+# whitespace), and a `[` right before such a `{`. The scan passes over them in C, so that
+# text made of brackets (`[{[{...`) costs no Python step per bracket.
+_NO_KEY = r"[\[\]()<>=;:!?*+.|&%@^~-]"
+NO_START = rf"\{{{_NO_KEY}|\[\{{{_NO_KEY}"
+
+
 def bare(scan: Scan, pos: int, rank_cap: int) -> int:
     """A `{` or `[` found in prose: take the value it starts, if it plausibly starts one.
     Returns where the scan goes on."""
@@ -177,14 +185,36 @@ def _escaped_whole(scan: Scan, k: int) -> bool:
 
 
 def unescape(s: str) -> str:
-    def sub(m: re.Match[str]) -> str:
-        g: str = m.group(1)
-        if g[0] == "u" and len(g) == 5:
-            return chr(int(g[1:], 16))
-        whole: str = m.group()
-        return _UNESCAPES.get(g, whole)
+    """The text with JSON's escapes read once, left to right: `\\"` -> `"`, `\\n` -> a
+    newline, `\\uXXXX` -> its character, `\\\\` -> one backslash; any other backslash
+    stays with the character after it."""
+    if "\\" not in s:
+        return s
+    if "\x00" in s or "\\u0000" in s:  # (NUL stands for an escaped backslash below: none may be there or be made)
+        return _ESCAPE_SEQ.sub(_unescape_one, s)
+    # With the escaped backslashes out of the way (pairs from the left, as the reading
+    # pairs them), every backslash left escapes the character after it, which is not a
+    # backslash: each escape is replaced on its own, in C. `\\uXXXX` comes last, so that
+    # a backslash it makes is not read again.
+    s = s.replace("\\\\", "\x00")
+    for escape, char in _SIMPLE:
+        if escape in s:
+            s = s.replace(escape, char)
+    if "\\u" in s:
+        s = _UNICODE_ESCAPE.sub(_unescape_one, s)
+    return s.replace("\x00", "\\")
 
-    return _ESCAPE_SEQ.sub(sub, s)
+
+def _unescape_one(m: re.Match[str]) -> str:
+    g: str = m.group(1)
+    if g[0] == "u" and len(g) == 5:
+        return chr(int(g[1:], 16))
+    whole: str = m.group()
+    return _UNESCAPES.get(g, whole)
+
+
+_SIMPLE = tuple(("\\" + c, v) for c, v in _UNESCAPES.items() if c != "\\")
+_UNICODE_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4})")
 
 
 def _escape_back(s: str) -> str:

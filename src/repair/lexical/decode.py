@@ -14,7 +14,10 @@ JSON, takes over) and integers longer than Python's int-conversion limit of 4,30
 from __future__ import annotations
 
 import re
+from collections import deque
 from json.decoder import JSONDecodeError, JSONDecoder, scanstring  # type: ignore[attr-defined]  # (public in the module, missing from its stubs)
+
+from ..chars import P
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -169,62 +172,100 @@ def decode_json(text: str, duplicates: list[tuple[str, Any]] | None = None) -> A
             return _decode_deep(text)
 
 
+# One token of strict JSON after optional whitespace, each kind its own group (the match's
+# `lastindex` says which): a run of `[` (each the first item of the one before), a `{`, a
+# run of closers (whitespace inside a run is taken with it), a separator, a string's
+# opening quote, a float, an integer, a literal.
 _TOKEN = re.compile(
-    r'[ \t\r\n]*(?:([\[{])|([\]}])|(,)|(:)|(")|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)|(true|false|null))'
+    rf'[ \t\r\n]*{P}(?:(\[[\[ \t\r\n]*{P})|(\{{)|([\]}}][\]}} \t\r\n]*{P})|([,:])|(")'
+    r'|(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?[eE][-+]?[0-9]+|-?(?:0|[1-9][0-9]*)\.[0-9]+)'
+    r'|(-?(?:0|[1-9][0-9]*))|(true|false|null))'
 )
+_RUN, _OBJECT, _CLOSERS, _SEPARATOR, _STRING, _FLOAT, _INT, _WORD = range(1, 9)
 _LITERAL = {"true": True, "false": False, "null": None}
 
 
 def _decode_deep(text: str) -> Any:
-    """Strict JSON with an explicit stack: no recursion, so no depth limit but memory."""
-    stack: list[list[Any]] = []  # open containers: [container, pending key or None]
+    """Strict JSON with an explicit stack: no recursion, so no depth limit but memory.
+
+    Runs of brackets cost C work, not a Python step each: `[[[` builds its chain of lists
+    with C loops, and a run of closers pops the stack in one slice."""
+    stack: list[Any] = []  # the open containers, innermost last
+    top: Any = None  # stack[-1], or None at the root
+    in_object = False  # is `top` a dict?
+    want_key = False  # is the next string in `top` a key?
+    key = ""  # the pending key of `top` (a dict), once read
+    root: Any = _UNSET
+    value: Any
+    chain: list[list[Any]]
+    match = _TOKEN.match
     pos = 0
-    value = root = _UNSET = object()
     while True:
-        m = _TOKEN.match(text, pos)
+        m = match(text, pos)
         if m is None:
-            if root is not _UNSET and text[pos:].strip(" \t\r\n") == "":
+            if root is not _UNSET and not stack and text[pos:].strip(" \t\r\n") == "":
                 return root
             raise JSONDecodeError("invalid JSON in deep decode", text, pos)
         pos = m.end()
-        opener, closer, comma, colon, quote, number, word = m.groups()
-        if comma or colon:
-            continue  # the text is valid JSON: separators carry no information here
-        if opener:
-            container: dict[str, Any] | list[Any] = {} if opener == "{" else []
-            _put(stack, container)
-            stack.append([container, None])
-            if len(stack) == 1:
-                root = container
+        kind: Any = m.lastindex  # (every alternative is a group: never None)
+        if kind == _SEPARATOR:
+            if in_object and m.group(kind) == ",":
+                want_key = True
             continue
-        if closer:
-            stack.pop()
-            continue
-        if quote:
-            value, pos = scanstring(text, pos, True)
+        if kind == _RUN:
+            count = m.group(kind).count("[")
+            chain = [[] for _ in range(count)]
+            if count > 1:
+                deque(map(list.append, chain[:-1], chain[1:]), 0)  # (each holds the next)
+            value = chain[0]
+            stack += chain
+            new_top: Any = chain[-1]
+            new_in_object = False
+        elif kind == _OBJECT:
+            value = new_top = {}
+            stack.append(value)
+            new_in_object = True
+        elif kind == _CLOSERS:
+            closers = m.group(kind)
+            depth = len(stack) - closers.count("]") - closers.count("}")
+            if depth < 0:
+                raise JSONDecodeError("invalid JSON in deep decode: a closer with nothing open", text, m.start(kind))
+            del stack[depth:]
             top = stack[-1] if stack else None
-            if top is not None and isinstance(top[0], dict) and top[1] is None:
-                top[1] = value  # a key: its value follows
-                continue
-        elif number:
-            value = to_int(number) if number.lstrip("-").isdigit() else float(number)
+            in_object = top.__class__ is dict
+            want_key = False
+            continue
         else:
-            value = _LITERAL[word]
-        if not stack:
+            if kind == _STRING:
+                value, pos = scanstring(text, pos, True)
+                if want_key:
+                    key = value
+                    want_key = False
+                    continue
+            elif kind == _INT:
+                value = to_int(m.group(kind))
+            elif kind == _FLOAT:
+                value = float(m.group(kind))
+            else:
+                value = _LITERAL[m.group(kind)]
+            if top is None:
+                root = value
+            elif in_object:
+                top[key] = value
+            else:
+                top.append(value)
+            continue
+        # a container opened: it is a member of `top`, then `top` itself
+        if top is None:
             root = value
+        elif in_object:
+            top[key] = value
         else:
-            _put(stack, value)
+            top.append(value)
+        top, in_object, want_key = new_top, new_in_object, new_in_object
 
 
-def _put(stack: list[list[Any]], value: Any) -> None:
-    if not stack:
-        return
-    top = stack[-1]
-    if isinstance(top[0], dict):
-        top[0][top[1]] = value
-        top[1] = None
-    else:
-        top[0].append(value)
+_UNSET: Any = object()
 
 
 __all__ = ["STRICT", "NonFinite", "decode_json", "int_text", "to_int"]

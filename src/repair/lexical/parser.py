@@ -27,7 +27,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]  # (public in 
 from json.encoder import encode_basestring
 from operator import itemgetter
 
-from ..chars import INVISIBLE, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
+from ..chars import INVISIBLE, P, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
 from ..steps import (
     REBUILDING, comment, duplicate_key, extra_bracket, extra_comma, missing_bracket, missing_quote, python_tuple, snippet,
@@ -65,6 +65,14 @@ _STRAY_WORDS = re.compile(r'[A-Za-z_][A-Za-z0-9_-]{0,40}(?:[ \t]+[A-Za-z_][A-Za-
 _VALUE_AFTER_NAME = re.compile(r'[ \t]+"[^"\\\n]{0,200}"[ \t]*[,}\r\n]')
 # a number where an empty object expects its first key: a Python set of numbers
 _NUMBER_ITEM = re.compile(r"-?[0-9][0-9.eE+-]{0,40}[ \t]*[,}]")
+# An item copied as it is (a strict number or JSON literal), its comma, and doubled commas
+# after it; the run of as many as follow one another.
+_ITEM_WITH_DOUBLED_COMMAS_TEXT = (
+    rf"[ \t\r\n]*{P}(?P<item>-?(?:0|[1-9][0-9]*{P})(?:\.[0-9]+{P})?(?:[eE][-+]?[0-9]+{P})?|true|false|null)"
+    rf"[ \t\r\n]*{P}(?P<comma>,)[ \t\r\n]*{P}(?P<doubled>,(?:[ \t\r\n]*{P},)*{P})"
+)
+_ITEM_WITH_DOUBLED_COMMAS: AlwaysMatches = re.compile(_ITEM_WITH_DOUBLED_COMMAS_TEXT)  # type: ignore[assignment]  # (matched only inside a run the pattern below matched)
+_ITEMS_WITH_DOUBLED_COMMAS: AlwaysMatches = re.compile(f"(?:{_ITEM_WITH_DOUBLED_COMMAS_TEXT})*{P}")  # type: ignore[assignment]  # (`*`: matches everywhere)
 _SALVAGE_WORTH = 512  # below this, the runs copy the members before a defect for less
 _REST_WORTH = 512  # below this, the runs read the rest of a container for less than a C attempt costs
 _OBJECT_FIRST = frozenset('"}')
@@ -439,10 +447,7 @@ class Engine:
                     frame.member_done()
                     state = AFTER
                 elif c == ",":
-                    end = _COMMA_RUN.match(text, pos).end()
-                    count = text.count(",", pos, end)
-                    self.steps.append(extra_comma(pos, f"removed {count} doubled or leading ','", text[pos:end]))
-                    pos = end
+                    pos = self._extra_commas(frame, pos, out)
                 else:
                     self.trailing_comma(frame, out)
                     state = AFTER
@@ -528,6 +533,38 @@ class Engine:
         out.append(",")
         frame.items += 1
         return end, state
+
+    def _extra_commas(self, frame: Frame, pos: int, out: list[str]) -> int:
+        """Doubled commas at `pos`, where an item is expected: removed, with their step.
+        When plain items (a number or literal, the one kind of item the spans and runs copy
+        as it is), each with its comma and doubled ones again, follow (`1,,2,,3,,`), the
+        whole run is read by one match: the items are copied, a step is recorded for each
+        doubled run as if it were met on its own, and the last item's comma stays pending.
+        Returns the offset after the last doubled run read."""
+        text = self.text
+        end = _COMMA_RUN.match(text, pos).end()
+        self.steps.append(extra_comma(pos, _removed_commas(text.count(",", pos, end)), text[pos:end]))
+        stop = _ITEMS_WITH_DOUBLED_COMMAS.match(text, end).end()
+        if stop == end:
+            return end
+        items = []
+        steps = self.steps
+        match = _ITEM_WITH_DOUBLED_COMMAS.match
+        p = end
+        while p < stop:
+            m = match(text, p)
+            items.append(m.group("item"))
+            doubled = m.group("doubled")
+            steps.append(extra_comma(m.start("doubled"), _removed_commas(doubled.count(",")), doubled))
+            p = m.end()
+        out.append(",".join(items))
+        if self.spans:
+            self.spanned = True  # (each item is what a span would have copied)
+        frame.items += len(items)
+        frame.comma_pos = m.start("comma")
+        frame.comma_at = len(out)
+        out.append(",")
+        return stop
 
     def _rest_fast(self, stack: list[Frame], counts: dict[str, int], pos: int, out: list[str]) -> tuple[int, int] | None:
         """After a comma: the rest of the open container, read in C. All of it well-formed:
@@ -1017,6 +1054,11 @@ class Engine:
 
 
 _CODE = itemgetter(0)  # a raw step's code
+
+
+def _removed_commas(count: int) -> str:
+    return "removed 1 doubled or leading ','" if count == 1 else f"removed {count} doubled or leading ','"
+
 
 def json_text_of(value: Any) -> str:
     """Compact JSON for a value that a repair dropped (a step's `found`)."""

@@ -9,9 +9,11 @@ literals.py.)
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from ..steps import missing_bracket, missing_value, snippet, truncation
 from .decode import decode_json
-from .state import COLON, KEY, OBJ, VALUE
+from .state import ARR, COLON, KEY, OBJ, VALUE
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -64,12 +66,24 @@ def close_all(engine: Closing, stack: list[Frame], state: int, pos: int, out: li
         elif frame.comma_pos >= 0:
             engine.trailing_comma(frame, out)
         engine.drop_comma(frame, out)
-    closers = "".join(f.closer for f in reversed(stack))
+    closers = "".join(map(_CLOSER, reversed(stack)))
     where = "at the end of the text" if at_end else f"before {snippet(engine.text[pos:pos + 20])}"
     engine.steps.append(missing_bracket(pos, f"inserted missing {closers!r} {where}", "", closers))
-    while stack:
-        engine.end_frame(stack.pop(), stack, out)
+    if any(map(_LISTED, stack)):
+        while stack:
+            engine.end_frame(stack.pop(), stack, out)
+    else:
+        # (every frame is closed and dropped: no member count matters any more, so the
+        # closers are written in one piece, the frames' kinds turned into brackets in C)
+        out.append(bytes(map(_KIND, reversed(stack))).translate(_KIND_CLOSER).decode("ascii"))
+        stack.clear()
     return engine.value_of(out, pos)
+
+
+_CLOSER = attrgetter("closer")
+_LISTED = attrgetter("listed")
+_KIND = attrgetter("kind")
+_KIND_CLOSER = bytes.maketrans(bytes((OBJ, ARR)), b"}]")
 
 
 def _cut_duplicate_key(engine: Closing, stack: list[Frame], out: list[str]) -> bool:
