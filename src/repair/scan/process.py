@@ -58,7 +58,7 @@ class Collector:
     """The records of the units of one input, in order: as JSONL text (`text()`, the --only
     selection applied) or, with `keep`, as dicts (`records`). `tally` counts every record;
     `offset` is added to each line number; `failed`: --fail-fast met a failed record, and
-    `add` stopped there."""
+    `add` stopped there (unless `stops` is set False)."""
 
     def __init__(self, name: str, options: ScanOptions, keep: bool = False) -> None:
         self.name, self.options, self.keep = name, options, keep
@@ -67,6 +67,7 @@ class Collector:
         self.pieces: list[str] = []
         self.tally = Tally()
         self.failed = False
+        self.stops = options.fail_fast
         self.offset = 0
         # the text of a fast_value record up to its line number
         self._head = '{"file": ' + encode(name) + ', "line": '
@@ -127,7 +128,7 @@ class Collector:
                     self.records.append(rec)
                 else:
                     self.pieces.append(dump(rec))
-            if self.options.fail_fast and not rec["ok"]:
+            if self.stops and not rec["ok"]:
                 self.failed = True
                 return False
         return True
