@@ -283,6 +283,14 @@ def time_floor(path: str, repeat: int) -> float:
     return best
 
 
+def _warm() -> int:
+    """Import repair's scan and its engine (in a worker, before the clock starts)."""
+    from repair.scan.records import _repair_all
+
+    _repair_all()
+    return 0
+
+
 def time_dask(path: str, repeat: int, workers: int = 2) -> dict:
     """Best seconds of `repair.scan.dask.scan_dask` on a warm LocalCluster of `workers`
     single-threaded processes (records as JSONL bytes back here, as `repair scan --engine
@@ -295,7 +303,7 @@ def time_dask(path: str, repeat: int, workers: int = 2) -> dict:
     t0 = time.perf_counter()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50)
     client = Client(cluster)
-    client.run(lambda: __import__("repair.scan.records"))  # the workers import repair before the clock starts
+    client.run(_warm)  # the workers import repair and its engine before the clock starts
     startup = time.perf_counter() - t0
     blocksize = os.path.getsize(path) // (2 * workers) + 1
     best = float("inf")
@@ -312,18 +320,19 @@ def time_dask(path: str, repeat: int, workers: int = 2) -> dict:
 
 def time_ray(path: str, repeat: int, cpus: int = 2) -> dict:
     """Best seconds of the same byte ranges as Ray tasks on a warm local Ray of `cpus`
-    CPUs (`ranges.scan_range` remote, then `settle` and the line offsets here, records
-    as JSONL bytes back here); and Ray's start-up apart."""
+    CPUs (`ranges.scan_range` remote, each range's records as JSONL bytes; here, in
+    order, `settle` and the line numbers of the ranges before, as the Dask engine does);
+    and Ray's start-up apart."""
     import ray
 
     from repair.scan import ScanOptions
-    from repair.scan.output import dump
-    from repair.scan.ranges import absolute, plan, scan_range, settle
+    from repair.scan.output import rebase
+    from repair.scan.ranges import plan, scan_range, settle
 
     t0 = time.perf_counter()
     ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
     remote = ray.remote(scan_range)
-    ray.get([ray.remote(lambda: __import__("repair.scan.records") and 0).remote() for _ in range(cpus)])
+    ray.get([ray.remote(_warm).remote() for _ in range(cpus)])
     startup = time.perf_counter() - t0
     options = ScanOptions()
     blocksize = os.path.getsize(path) // (2 * cpus) + 1
@@ -332,11 +341,12 @@ def time_ray(path: str, repeat: int, cpus: int = 2) -> dict:
         for _ in range(repeat):
             t0 = time.perf_counter()
             ranges = plan([path], blocksize)
-            firsts = ray.get([remote.remote(r, options) for r in ranges])
+            refs = [remote.remote(r, options, 0, False, True) for r in ranges]
             state, before, size = None, 0, 0
-            for rng, first in zip(ranges, firsts):
-                result = settle(rng, first, state, options)
-                size += len("".join(dump(rec) for rec in absolute(result, before)).encode("utf-8", "backslashreplace"))
+            for rng, ref in zip(ranges, refs):
+                first = ray.get(ref)
+                result = settle(rng, first, state, options, jsonl=True)
+                size += len(rebase(result.data, before))
                 state, before = result.state, before + first.lines
             best = min(best, time.perf_counter() - t0)
     finally:
