@@ -250,18 +250,24 @@ def command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "repair"]
 
 
-def time_scan(path: str, jobs: int, repeat: int) -> float:
-    """Best wall-clock seconds of `repair scan path --jobs N > /dev/null` over `repeat` runs."""
-    best = float("inf")
+def time_scan(path: str, jobs: int, repeat: int) -> tuple[float, float]:
+    """(best wall-clock seconds of `repair scan path --jobs N > /dev/null` over `repeat`
+    runs, the largest peak RSS in MiB of one of its processes, the scan or a worker)."""
+    best, peak = float("inf"), 0.0
     for _ in range(repeat):
         t0 = time.perf_counter()
-        with open(os.devnull, "wb") as devnull:
-            proc = subprocess.run([*command(), "scan", path, "--jobs", str(jobs)], stdout=devnull, stderr=subprocess.PIPE)
-        dt = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise RuntimeError(f"repair scan exited {proc.returncode}: {proc.stderr.decode(errors='replace')[:500]}")
+        with open(os.devnull, "wb") as devnull, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen([*command(), "scan", path, "--jobs", str(jobs)], stdout=devnull, stderr=err)
+            # wait4: this scan's own usage, its workers (which it waits for) included
+            _, status, usage = os.wait4(proc.pid, 0)
+            dt = time.perf_counter() - t0
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            if proc.returncode != 0:
+                err.seek(0)
+                raise RuntimeError(f"repair scan exited {proc.returncode}: {err.read().decode(errors='replace')[:500]}")
         best = min(best, dt)
-    return best
+        peak = max(peak, usage.ru_maxrss / 1024)  # (kB on Linux)
+    return best, peak
 
 
 def time_floor(path: str, repeat: int) -> float:
@@ -379,8 +385,9 @@ def run(mb: float = 50, quick: bool = False, repeat: int | None = None, worst_mb
             entry["floor_s"] = round(floor, 3)
             entry["floor_mb_s"] = round(mix["bytes"] / MB / floor, 2)
             for jobs in (1, 2):
-                s = time_scan(path, jobs, repeat)
+                s, peak = time_scan(path, jobs, repeat)
                 entry[f"jobs{jobs}_s"] = round(s, 3)
+                entry[f"jobs{jobs}_peak_mib"] = round(peak, 1)
                 entry[f"jobs{jobs}_mb_s"] = round(mix["bytes"] / MB / s, 2)
             if engines:
                 for engine, timer in (("dask2", time_dask), ("ray2", time_ray)):
@@ -393,7 +400,21 @@ def run(mb: float = 50, quick: bool = False, repeat: int | None = None, worst_mb
                     entry[f"{engine}_mb_s"] = round(mix["bytes"] / MB / got["s"], 2)
                     entry[f"{engine}_startup_s"] = round(got["startup_s"], 2)
             out[kind] = entry
+        out["brackets"] = brackets(os.path.join(tmp, "brackets.log"), repeat)
     return out
+
+
+def brackets(path: str, repeat: int, lines: int = 8) -> dict:
+    """The pathological case for memory: `lines` lines of 1 MiB of `[{` between value
+    lines (each cut at 1 MiB and given a limit record, never an engine run); seconds and
+    peak RSS of `repair scan` with one job."""
+    with open(path, "wb") as fh:
+        for i in range(lines):
+            fh.write(b"[{" * (1 << 19) + b"\n" + b"INFO got {'a': %d,}\n" % i)
+    entry: dict = {"bytes": os.path.getsize(path), "lines": lines, "records": count_records(path)}
+    s, peak = time_scan(path, 1, repeat)
+    entry["jobs1_s"], entry["jobs1_peak_mib"] = round(s, 3), round(peak, 1)
+    return entry
 
 
 def _load() -> str:
@@ -404,18 +425,24 @@ def _load() -> str:
 
 
 def markdown(res: dict) -> str:
-    rows = ["| log | size | lines | values | records | floor | --jobs 1 | --jobs 2 | 1 job / floor | 2 jobs / 1 job |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| log | size | lines | values | records | floor | --jobs 1 | --jobs 2 | 1 job / floor | 2 jobs / 1 job | peak RSS, 1 job / 2 jobs |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for kind in ("realistic", "worst"):
         e = res[kind]
         rows.append(f"| {kind} | {e['bytes'] / MB:.1f} MB | {e['lines']:,} | {e['values']:,} | {e['records']:,} | "
                     f"{e['floor_mb_s']:.1f} MB/s | "
                     f"{e['jobs1_mb_s']:.1f} MB/s ({e['jobs1_s']:.2f} s) | {e['jobs2_mb_s']:.1f} MB/s ({e['jobs2_s']:.2f} s) | "
-                    f"{e['jobs1_mb_s'] / e['floor_mb_s']:.3f}x | {e['jobs2_mb_s'] / e['jobs1_mb_s']:.2f}x |")
+                    f"{e['jobs1_mb_s'] / e['floor_mb_s']:.3f}x | {e['jobs2_mb_s'] / e['jobs1_mb_s']:.2f}x | "
+                    f"{e.get('jobs1_peak_mib', 0):.0f} / {e.get('jobs2_peak_mib', 0):.0f} MiB |")
+    if "brackets" in res:
+        b = res["brackets"]
+        rows.append(f"| {b['lines']} lines of 1 MiB `[{{` | {b['bytes'] / MB:.1f} MB | | | {b['records']} | | "
+                    f"{b['jobs1_s']:.2f} s | | | | {b['jobs1_peak_mib']:.0f} MiB (1 job) |")
     rows.append("")
     rows.append(f"Best of {res['repeat']} runs each: wall clock of `repair scan LOG --jobs N > /dev/null` as a "
                 f"subprocess, start-up included; the floor in-process; {res['cores']} cores, load average "
                 f"{res.get('load', 'unknown')} at the start (a loaded machine cannot show the --jobs 2 speed-up). "
+                "Peak RSS: the largest of the scan's processes (the scan or one worker), over the runs. "
                 "Share of lines by kind:")
     rows.append("")
     for kind in ("realistic", "worst"):
