@@ -30,7 +30,7 @@ from .options import limits
 from .options import ScanOptions
 from .output import rebase
 from .process import load_schema
-from .ranges import BLOCK_BYTES, absolute, plan, rescan, scan_range
+from .ranges import BLOCK_BYTES, absolute, plan, rescan, scan_range, starts_inside
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -181,15 +181,15 @@ def scan_dask(paths: Iterable[str], options: ScanOptions, *, scheduler: str | No
         prepare(output)
     if not graph:  # nothing could be read: no cluster to start
         return iter(())
-    return _computed(graph, output, fmt, _client(scheduler, workers, client), stats, warn)
+    return _computed(graph, options, output, fmt, _client(scheduler, workers, client), stats, warn)
 
 
-def _computed(graph: list[tuple[Range, Any, Any, Any]], output: str | None, fmt: str, client: _client,
-              stats: Counter[str], warn: Warn) -> Iterator[RangeOutput]:
+def _computed(graph: list[tuple[Range, Any, Any, Any]], options: ScanOptions, output: str | None, fmt: str,
+              client: _client, stats: Counter[str], warn: Warn) -> Iterator[RangeOutput]:
     with client as cl:
         futures: list[Any] = []
         try:
-            for result in _results(cl, graph, output, fmt, futures):
+            for result in _results(cl, graph, options, output, fmt, futures):
                 stats["bytes"] += result.bytes
                 for message in result.notes:
                     warn(message)
@@ -201,13 +201,16 @@ def _computed(graph: list[tuple[Range, Any, Any, Any]], output: str | None, fmt:
             cl.cancel([f for f in futures if f is not None])
 
 
-def _results(cl: Any, graph: list[tuple[Range, Any, Any, Any]], output: str | None, fmt: str,
+def _results(cl: Any, graph: list[tuple[Range, Any, Any, Any]], options: ScanOptions, output: str | None, fmt: str,
              futures: list[Any]) -> Iterator[RangeOutput]:
     """The RangeOutput of every range, in order; `futures` holds those not fetched yet.
     With `output` the workers write the parts (a task per range, on the worker that holds
-    the range's records). Without, the range's JSONL bytes come here as soon as it is
-    scanned, and are given their line numbers here: the driver waits on the cluster
-    anyway, and so no task runs after the last scan but the fetch of its bytes."""
+    the range's records). Without, only the scans are tasks: each range's JSONL bytes
+    come here as soon as it is scanned, and the driver, which waits on the cluster anyway,
+    checks how the range before ended (`ranges.starts_inside`), has the range scanned again
+    in the rare case that says so, and gives the records their line numbers. No small task
+    waits behind a scan on a busy worker, and nothing runs after the last scan but the
+    fetch of its bytes."""
     dask = _dask()
     if output is not None:
         futures += cl.compute([dask.delayed(_range_output, pure=True)(first, again, before, i, output, fmt)
@@ -217,21 +220,22 @@ def _results(cl: Any, graph: list[tuple[Range, Any, Any, Any]], output: str | No
             futures[i] = None  # done with it: the cluster may drop it
             yield result
         return
-    n = len(graph)
     futures += cl.compute([first for _, first, _, _ in graph])
-    rescans = [i for i, (_, _, again, _) in enumerate(graph) if again is not None]
-    futures += [None] * n
-    for i, fut in zip(rescans, cl.compute([graph[i][2] for i in rescans])):
-        futures[n + i] = fut
+    state: State | None = None
     before = 0
     for i, (rng, _, _, _) in enumerate(graph):
         if rng.index == 0:
-            before = 0
-        first, again = futures[i].result(), futures[n + i].result() if futures[n + i] is not None else None
-        futures[i] = futures[n + i] = None
-        settled = again or first
+            state, before = None, 0
+        first = futures[i].result()
+        futures[i] = None  # done with it: the cluster may drop it
+        settled = first
+        if starts_inside(rng, state):  # (rare: a block crosses the range's start) scanned again, on the cluster
+            futures.append(cl.submit(scan_range, rng, options, state.taken, state.dangling, True,  # type: ignore[union-attr]  # (starts_inside: `state` is set)
+                                     pure=False))
+            settled = futures[-1].result()
+            futures[-1] = None
         yield RangeOutput(rebase(settled.data, before), settled.tally, settled.bytes, settled.skipped, settled.notes)
-        before += first.lines
+        state, before = settled.state, before + first.lines
 
 
 class _client:

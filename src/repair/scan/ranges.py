@@ -295,9 +295,16 @@ def rescan(rng: Range, before: State | None, options: ScanOptions, jsonl: bool =
     """The range scanned again when `before` (how the range before it ended) says that
     it does not start outside any block (rare: a block crosses the boundary); else None,
     and the first scan stands."""
-    if before is None or (before.taken == 0 and not before.dangling) or rng.index == 0:
+    if not starts_inside(rng, before):
         return None
-    return scan_range(rng, options, before.taken, before.dangling, jsonl)
+    return scan_range(rng, options, before.taken, before.dangling, jsonl)  # type: ignore[union-attr]  # (starts_inside: `before` is set)
+
+
+def starts_inside(rng: Range, before: State | None) -> bool:
+    """Whether the range starts inside a block (or after a cut fence), as `before`, how
+    the range before it ended, says: then its first scan, made on the guess that it does
+    not, is not its records."""
+    return before is not None and rng.index != 0 and (before.taken != 0 or before.dangling)
 
 
 def absolute(result: RangeResult, lines_before: int) -> list[Record]:
