@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .options import ScanOptions
 from .output import Tally, dump, encode, selected
-from .records import decode, fast_record, fast_value, text_records, unit_records
+from .records import fast_record, fast_value, text_records, unit_records
 from .units import batch_units
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
@@ -80,34 +80,40 @@ class Collector:
             return False
         if self.keep or self.schema is not None:
             return self._add_records(units)
-        name, options, offset, pieces = self.name, self.options, self.offset, self.pieces
+        name, options, offset = self.name, self.options, self.offset
         write_fast = options.only is None
-        head = self._head
-        for lineno, kind, raw, notes in units:
-            if kind != "line":
-                if not self._add_records(((lineno, kind, raw, notes),)):
-                    return False
-                continue
-            notes = list(notes)
-            text = decode(raw, notes)
-            fast = fast_value(text)
-            if fast is None:
-                if not self._add(text_records(name, lineno, kind, text, notes, options, None)):
-                    return False
-                continue
-            if not write_fast:
-                self._unchanged += 1
-                continue
-            value, start, end = fast
-            if not notes:
-                try:
-                    pieces.append(f'{head}{lineno + offset}, "index": 0, "span": [{start}, {end}], "kind": "line", '
-                                  f'"ok": true, "lossy": false, "steps": [], "value": {encode(value)}}}\n')
-                    self._unchanged += 1
+        head, put = self._head, self.pieces.append
+        unchanged = 0
+        try:
+            for unit in units:
+                lineno, kind, raw, notes = unit
+                text = None
+                if kind == "line" and not notes:
+                    try:
+                        text = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        pass
+                if text is None or "\x00" in text:  # a block, or notes to write: unit_records' way
+                    if not self._add_records((unit,)):
+                        return False
                     continue
+                fast = fast_value(text)
+                if fast is None:
+                    if not self._add(text_records(name, lineno, kind, text, [], options, None)):
+                        return False
+                    continue
+                if not write_fast:
+                    unchanged += 1
+                    continue
+                value, start, end = fast
+                try:
+                    put(f'{head}{lineno + offset}, "index": 0, "span": [{start}, {end}], "kind": "line", '
+                        f'"ok": true, "lossy": false, "steps": [], "value": {encode(value)}}}\n')
+                    unchanged += 1
                 except (ValueError, RecursionError):  # a float out of range (1e999): dump's way
-                    pass
-            self._add([fast_record(name, lineno, fast, notes)])
+                    self._add([fast_record(name, lineno, fast, [])])
+        finally:
+            self._unchanged += unchanged
         return True
 
     def _add_records(self, units: Iterable[Unit]) -> bool:
