@@ -3,7 +3,11 @@
 
     python benchmarks/scan_bench.py              # 50 MB realistic log + 10 MB worst case
     python benchmarks/scan_bench.py --mb 20 --repeat 5
-    python benchmarks/scan_bench.py --quick      # 5 MB + 2 MB, one run each: a smoke test
+    python benchmarks/scan_bench.py --mb 50 --repeat 2 --engines    # and Dask, Ray side by side
+    python benchmarks/scan_bench.py --quick --out -   # 5 MB + 2 MB, one run each, no file: a smoke test
+
+The figures are printed and written to benchmarks/SCAN_RESULTS.md (--out PATH elsewhere,
+--out - for no file).
 
 The floor is what any scan must at least do: a Python loop over the log's lines that
 decodes, with the C decoder (`json.JSONDecoder.raw_decode`), from the first `{` of each
@@ -250,18 +254,33 @@ def command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "repair"]
 
 
-def time_scan(path: str, jobs: int, repeat: int) -> float:
-    """Best wall-clock seconds of `repair scan path --jobs N > /dev/null` over `repeat` runs."""
-    best = float("inf")
+# Runs one scan and prints its exit code, wall-clock seconds and peak RSS. A small process
+# of its own: a child's ru_maxrss starts from the RSS of the process that forked it, and
+# this benchmark's process is large (the Dask and Ray clients)
+_PROBE = r"""
+import resource, subprocess, sys, time
+with open(sys.argv[1], "wb") as err:
+    t0 = time.perf_counter()
+    code = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=err)
+    dt = time.perf_counter() - t0
+print(code, dt, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def time_scan(path: str, jobs: int, repeat: int) -> tuple[float, float]:
+    """(best wall-clock seconds of `repair scan path --jobs N > /dev/null` over `repeat`
+    runs, the largest peak RSS in MiB of one of its processes, the scan or a worker)."""
+    best, peak = float("inf"), 0.0
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        with open(os.devnull, "wb") as devnull:
-            proc = subprocess.run([*command(), "scan", path, "--jobs", str(jobs)], stdout=devnull, stderr=subprocess.PIPE)
-        dt = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise RuntimeError(f"repair scan exited {proc.returncode}: {proc.stderr.decode(errors='replace')[:500]}")
-        best = min(best, dt)
-    return best
+        with tempfile.NamedTemporaryFile() as err:
+            probe = subprocess.run([sys.executable, "-c", _PROBE, err.name, *command(), "scan", path, "--jobs", str(jobs)],
+                                   capture_output=True, text=True, check=True)
+            code, dt, rss = probe.stdout.split()
+            if code != "0":
+                raise RuntimeError(f"repair scan exited {code}: {err.read().decode(errors='replace')[:500]}")
+        best = min(best, float(dt))
+        peak = max(peak, int(rss) / 1024)  # (ru_maxrss: the largest process's, the workers included; kB on Linux)
+    return best, peak
 
 
 def time_floor(path: str, repeat: int) -> float:
@@ -283,6 +302,14 @@ def time_floor(path: str, repeat: int) -> float:
     return best
 
 
+def _warm() -> int:
+    """Import repair's scan and its engine (in a worker, before the clock starts)."""
+    from repair.scan.records import _repair_all
+
+    _repair_all()
+    return 0
+
+
 def time_dask(path: str, repeat: int, workers: int = 2) -> dict:
     """Best seconds of `repair.scan.dask.scan_dask` on a warm LocalCluster of `workers`
     single-threaded processes (records as JSONL bytes back here, as `repair scan --engine
@@ -295,7 +322,7 @@ def time_dask(path: str, repeat: int, workers: int = 2) -> dict:
     t0 = time.perf_counter()
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50)
     client = Client(cluster)
-    client.run(lambda: __import__("repair.scan.records"))  # the workers import repair before the clock starts
+    client.run(_warm)  # the workers import repair and its engine before the clock starts
     startup = time.perf_counter() - t0
     blocksize = os.path.getsize(path) // (2 * workers) + 1
     best = float("inf")
@@ -312,18 +339,19 @@ def time_dask(path: str, repeat: int, workers: int = 2) -> dict:
 
 def time_ray(path: str, repeat: int, cpus: int = 2) -> dict:
     """Best seconds of the same byte ranges as Ray tasks on a warm local Ray of `cpus`
-    CPUs (`ranges.scan_range` remote, then `settle` and the line offsets here, records
-    as JSONL bytes back here); and Ray's start-up apart."""
+    CPUs (`ranges.scan_range` remote, each range's records as JSONL bytes; here, in
+    order, `settle` and the line numbers of the ranges before, as the Dask engine does);
+    and Ray's start-up apart."""
     import ray
 
     from repair.scan import ScanOptions
-    from repair.scan.output import dump
-    from repair.scan.ranges import absolute, plan, scan_range, settle
+    from repair.scan.output import rebase
+    from repair.scan.ranges import plan, scan_range, settle
 
     t0 = time.perf_counter()
     ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
     remote = ray.remote(scan_range)
-    ray.get([ray.remote(lambda: __import__("repair.scan.records") and 0).remote() for _ in range(cpus)])
+    ray.get([ray.remote(_warm).remote() for _ in range(cpus)])
     startup = time.perf_counter() - t0
     options = ScanOptions()
     blocksize = os.path.getsize(path) // (2 * cpus) + 1
@@ -332,11 +360,12 @@ def time_ray(path: str, repeat: int, cpus: int = 2) -> dict:
         for _ in range(repeat):
             t0 = time.perf_counter()
             ranges = plan([path], blocksize)
-            firsts = ray.get([remote.remote(r, options) for r in ranges])
+            refs = [remote.remote(r, options, 0, False, True) for r in ranges]
             state, before, size = None, 0, 0
-            for rng, first in zip(ranges, firsts):
-                result = settle(rng, first, state, options)
-                size += len("".join(dump(rec) for rec in absolute(result, before)).encode("utf-8", "backslashreplace"))
+            for rng, ref in zip(ranges, refs):
+                first = ray.get(ref)
+                result = settle(rng, first, state, options, jsonl=True)
+                size += len(rebase(result.data, before))
                 state, before = result.state, before + first.lines
             best = min(best, time.perf_counter() - t0)
     finally:
@@ -369,8 +398,9 @@ def run(mb: float = 50, quick: bool = False, repeat: int | None = None, worst_mb
             entry["floor_s"] = round(floor, 3)
             entry["floor_mb_s"] = round(mix["bytes"] / MB / floor, 2)
             for jobs in (1, 2):
-                s = time_scan(path, jobs, repeat)
+                s, peak = time_scan(path, jobs, repeat)
                 entry[f"jobs{jobs}_s"] = round(s, 3)
+                entry[f"jobs{jobs}_peak_mib"] = round(peak, 1)
                 entry[f"jobs{jobs}_mb_s"] = round(mix["bytes"] / MB / s, 2)
             if engines:
                 for engine, timer in (("dask2", time_dask), ("ray2", time_ray)):
@@ -383,7 +413,21 @@ def run(mb: float = 50, quick: bool = False, repeat: int | None = None, worst_mb
                     entry[f"{engine}_mb_s"] = round(mix["bytes"] / MB / got["s"], 2)
                     entry[f"{engine}_startup_s"] = round(got["startup_s"], 2)
             out[kind] = entry
+        out["brackets"] = brackets(os.path.join(tmp, "brackets.log"), repeat)
     return out
+
+
+def brackets(path: str, repeat: int, lines: int = 8) -> dict:
+    """The pathological case for memory: `lines` lines of 1 MiB of `[{` between value
+    lines (each cut at 1 MiB and given a limit record, never an engine run); seconds and
+    peak RSS of `repair scan` with one job."""
+    with open(path, "wb") as fh:
+        for i in range(lines):
+            fh.write(b"[{" * (1 << 19) + b"\n" + b"INFO got {'a': %d,}\n" % i)
+    entry: dict = {"bytes": os.path.getsize(path), "lines": lines, "records": count_records(path)}
+    s, peak = time_scan(path, 1, repeat)
+    entry["jobs1_s"], entry["jobs1_peak_mib"] = round(s, 3), round(peak, 1)
+    return entry
 
 
 def _load() -> str:
@@ -394,18 +438,24 @@ def _load() -> str:
 
 
 def markdown(res: dict) -> str:
-    rows = ["| log | size | lines | values | records | floor | --jobs 1 | --jobs 2 | 1 job / floor | 2 jobs / 1 job |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = ["| log | size | lines | values | records | floor | --jobs 1 | --jobs 2 | 1 job / floor | 2 jobs / 1 job | peak RSS, 1 job / 2 jobs |",
+            "|---|---|---|---|---|---|---|---|---|---|---|"]
     for kind in ("realistic", "worst"):
         e = res[kind]
         rows.append(f"| {kind} | {e['bytes'] / MB:.1f} MB | {e['lines']:,} | {e['values']:,} | {e['records']:,} | "
                     f"{e['floor_mb_s']:.1f} MB/s | "
                     f"{e['jobs1_mb_s']:.1f} MB/s ({e['jobs1_s']:.2f} s) | {e['jobs2_mb_s']:.1f} MB/s ({e['jobs2_s']:.2f} s) | "
-                    f"{e['jobs1_mb_s'] / e['floor_mb_s']:.3f}x | {e['jobs2_mb_s'] / e['jobs1_mb_s']:.2f}x |")
+                    f"{e['jobs1_mb_s'] / e['floor_mb_s']:.3f}x | {e['jobs2_mb_s'] / e['jobs1_mb_s']:.2f}x | "
+                    f"{e.get('jobs1_peak_mib', 0):.0f} / {e.get('jobs2_peak_mib', 0):.0f} MiB |")
+    if "brackets" in res:
+        b = res["brackets"]
+        rows.append(f"| {b['lines']} lines of 1 MiB `[{{` | {b['bytes'] / MB:.1f} MB | | | {b['records']} | | "
+                    f"{b['jobs1_s']:.2f} s | | | | {b['jobs1_peak_mib']:.0f} MiB (1 job) |")
     rows.append("")
     rows.append(f"Best of {res['repeat']} runs each: wall clock of `repair scan LOG --jobs N > /dev/null` as a "
                 f"subprocess, start-up included; the floor in-process; {res['cores']} cores, load average "
                 f"{res.get('load', 'unknown')} at the start (a loaded machine cannot show the --jobs 2 speed-up). "
+                "Peak RSS: the largest of the scan's processes (the scan or one worker), over the runs. "
                 "Share of lines by kind:")
     rows.append("")
     for kind in ("realistic", "worst"):
@@ -444,29 +494,55 @@ MIX = ("realistic log: 71% prose lines without brackets, 8.7% prose with non-val
        "19% of values need repair. Worst case: every line a broken value (84% one-line, 16% lines of broken ```json blocks).")
 
 
+def report(res: dict, engines: bool, argv: list[str]) -> str:
+    """The markdown of a run: the tables and the targets' verdicts."""
+    import platform
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip() or "unknown"
+    except OSError:
+        commit = "unknown"
+    e = res["realistic"]
+    ratio, speedup = e["jobs1_mb_s"] / e["floor_mb_s"], e["jobs2_mb_s"] / e["jobs1_mb_s"]
+    targets = [f"- 1 job >= 0.12x the floor: {ratio:.3f}x, **{'PASS' if ratio >= 0.12 else 'FAIL'}**",
+               f"- --jobs 2 >= 1.6x one job (idle machine): {speedup:.2f}x, **{'PASS' if speedup >= 1.6 else 'FAIL'}**"]
+    if "dask2_mb_s" in e:
+        dask = e["dask2_mb_s"] / e["jobs1_mb_s"]
+        targets.append(f"- Dask on 2 workers >= 1.5x one job: {dask:.2f}x, **{'PASS' if dask >= 1.5 else 'FAIL'}**")
+    out = ["# `repair scan` benchmark", "",
+           f"Generated by `python benchmarks/scan_bench.py{''.join(' ' + x for x in argv)}`"
+           f" on {time.strftime('%Y-%m-%d')}: Python {platform.python_version()}, commit {commit}, "
+           f"{res['cores']} cores, load average {res.get('load', 'unknown')} at the start.", "",
+           MIX, "", markdown(res), "", "Targets on the realistic log:", "", *targets]
+    if engines:
+        out += ["", engines_markdown(res)]
+    return "\n".join(out) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--mb", type=float, default=50, help="size of the realistic log in MB (default 50)")
     ap.add_argument("--worst-mb", type=float, default=None, help="size of the worst-case log (default mb/5)")
     ap.add_argument("--repeat", type=int, default=None, help="runs per figure, the best is kept (default 3)")
     ap.add_argument("--quick", action="store_true", help="5 MB + 2 MB, one run each")
-    ap.add_argument("--json", action="store_true", help="print the result dict as JSON")
+    ap.add_argument("--json", action="store_true", help="print the result dict as JSON (and write no file)")
     ap.add_argument("--engines", action="store_true",
                     help="also Dask on 2 local worker processes and Ray with 2 CPUs (warm, start-up apart)")
-    a = ap.parse_args(argv)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "SCAN_RESULTS.md"),
+                    help="markdown file to write (default benchmarks/SCAN_RESULTS.md; - for none)")
+    args = sys.argv[1:] if argv is None else list(argv)
+    a = ap.parse_args(args)
     res = run(a.mb, a.quick, a.repeat, a.worst_mb, a.engines)
     if a.json:
         print(json.dumps(res, indent=2))
-    else:
-        print(MIX)
-        print()
-        print(markdown(res))
-        e = res["realistic"]
-        ratio, speedup = e["jobs1_mb_s"] / e["floor_mb_s"], e["jobs2_mb_s"] / e["jobs1_mb_s"]
-        print(f"\ntargets on the realistic log: 1 job >= 0.12x the floor: {ratio:.3f}x, {'PASS' if ratio >= 0.12 else 'FAIL'}; "
-              f"--jobs 2 >= 1.6x one job (idle machine): {speedup:.2f}x, {'PASS' if speedup >= 1.6 else 'FAIL'}")
-        if a.engines:
-            print("\n" + engines_markdown(res))
+        return 0
+    shown = [x for i, x in enumerate(args) if not x.startswith("--out") and (i == 0 or args[i - 1] != "--out")]
+    text = report(res, a.engines, shown)
+    print(text, end="")
+    if a.out != "-":
+        with open(a.out, "w", encoding="utf-8") as fh:
+            fh.write(text)
     return 0
 
 

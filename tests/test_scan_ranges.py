@@ -15,8 +15,25 @@ import pytest
 
 from repair.scan import ScanOptions
 from repair.scan import options as scan_limits
-from repair.scan.ranges import Range, plan, scan_ranges
+from repair.scan.output import rebase
+from repair.scan.ranges import Range, plan, rescan, scan_range, scan_ranges
 from scan_logs import generated_log as _log, local_records
+
+
+def jsonl_by_ranges(paths, options, blocksize) -> list:
+    """The records of a scan by ranges as the Dask engine makes them: JSONL bytes per
+    range, scanned again where the range before says so, rebased to the input's lines."""
+    out, state, before = [], None, 0
+    for rng in plan(paths, blocksize):
+        if rng.index == 0:
+            state, before = None, 0
+        first = scan_range(rng, options, jsonl=True)
+        assert first.records == []
+        result = rescan(rng, state, options, jsonl=True) or first
+        out.append(rebase(result.data, before))
+        state, before = result.state, before + first.lines
+    return [json.loads(line) for line in b"".join(out).splitlines()]
+
 
 def write(tmp_path, name, data) -> str:
     path = tmp_path / name
@@ -33,6 +50,7 @@ def test_ranges_give_the_local_records(tmp_path, blocksize):
     want = local_records([path], ScanOptions())
     assert len(want) > 200
     assert list(scan_ranges([path], ScanOptions(), blocksize)) == want
+    assert jsonl_by_ranges([path], ScanOptions(), blocksize) == want
 
 
 @pytest.mark.parametrize("options", [ScanOptions(only="changed"), ScanOptions(only="lossy"), ScanOptions(field="response")],
@@ -42,6 +60,7 @@ def test_options_are_the_local_ones(tmp_path, options):
     want = local_records([path], options)
     for blocksize in (50, 999):
         assert list(scan_ranges([path], options, blocksize)) == want
+        assert jsonl_by_ranges([path], options, blocksize) == want
 
 
 def test_cut_lines_and_fences_cut_at_their_limits(tmp_path, monkeypatch):
@@ -54,6 +73,7 @@ def test_cut_lines_and_fences_cut_at_their_limits(tmp_path, monkeypatch):
     assert any("cut" in " ".join(r.get("notes", [])) for r in want)
     for blocksize in (1, 5, 17, 100, 301):
         assert list(scan_ranges([path], ScanOptions(), blocksize)) == want
+        assert jsonl_by_ranges([path], ScanOptions(), blocksize) == want
 
 
 def test_bom_compressed_and_utf16_inputs(tmp_path):
@@ -66,6 +86,7 @@ def test_bom_compressed_and_utf16_inputs(tmp_path):
     assert ranges[0].origin == 3 and len(ranges) > 3
     want = local_records(paths, ScanOptions())
     assert list(scan_ranges(paths, ScanOptions(), 100)) == want
+    assert jsonl_by_ranges(paths, ScanOptions(), 100) == want
 
 
 def test_skipped_inputs_are_named_as_in_a_local_scan(tmp_path):

@@ -6,13 +6,16 @@ or on any Dask cluster, with the records of a local scan.
     >>> bag.map(lambda r: r["error_kind"]).frequencies().compute()
 
 Each range is one task, scanned on the guess that it starts outside any block; a small
-task per range then checks its predecessor's end (`ranges.settle`), which only in the rare
+task per range then checks its predecessor's end (`ranges.rescan`), which only in the rare
 case of a block crossing the boundary scans the range again, and a running sum of line
-counts makes the line numbers those of the whole input. Partition i of the bag is range i:
-records in input order, partition after partition.
+counts makes the line numbers those of the whole input. Only small things (line counts,
+how a range ends) go from task to task: a range's records stay on the worker that scanned
+it, until the task that gives them their line numbers, on that worker. Partition i of the
+bag is range i: records in input order, partition after partition.
 
 `scan_dask` is what `repair scan --engine dask` runs: the same graph, each range's records
-as JSONL bytes (or written by the worker as a part of --output DIR), in order.
+as JSONL bytes from the start (no dict per record to pickle), given their line numbers
+and sent back, or written by the worker as a part of --output DIR, in order.
 
 Needs dask (`pip install 'repair[scale]'`); the inputs must be readable from the workers
 (shared paths, or URLs: s3://, gs://, https://).
@@ -25,16 +28,16 @@ from collections import Counter
 
 from .options import limits
 from .options import ScanOptions
-from .output import dump
+from .output import rebase
 from .process import load_schema
-from .ranges import BLOCK_BYTES, absolute, plan, scan_range, settle
+from .ranges import BLOCK_BYTES, absolute, plan, rescan, scan_range, starts_inside
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
     from typing import Any, Callable, Iterable, Iterator
 
-    from .output import Tally
-    from .ranges import Range, RangeResult
+    from .output import Record, Tally
+    from .ranges import Range, RangeResult, State
 
     Warn = Callable[[str], object]  # called with a message for the user
 
@@ -50,24 +53,44 @@ def _dask() -> Any:  # the dask module
     return dask
 
 
-def _graph(paths: Iterable[str], options: ScanOptions, blocksize: int, warn: Warn,
-           stats: Counter[str]) -> list[tuple[Range, Any, Any]]:
-    """[(range, delayed settled RangeResult, delayed lines before it)] for every range."""
+def _graph(paths: Iterable[str], options: ScanOptions, blocksize: int, warn: Warn, stats: Counter[str],
+           jsonl: bool = False) -> list[tuple[Range, Any, Any, Any]]:
+    """[(range, delayed first RangeResult, delayed rescan of it or None, delayed lines
+    before it)] for every range: the records are the rescan's when there is one, else the
+    first's."""
     dask = _dask()
     delayed = dask.delayed
     load_schema(options.schema)  # a bad spec fails here, once, not on every worker
     out = []
-    state = before = None
+    state: Any = None
+    before: Any = 0
     for rng in plan(paths, blocksize, warn, stats):
-        first = delayed(scan_range, pure=True)(rng, options)
+        first = delayed(scan_range, pure=True)(rng, options, jsonl=jsonl)
+        # how the range ends and its lines: small, computed where `first` is, so that
+        # the records themselves never travel from worker to worker
+        ends = delayed(_ends, pure=True)(first)
         if rng.index == 0:
-            settled, before = first, 0
+            again, before = None, 0
         else:
-            settled = delayed(settle, pure=True)(rng, first, state, options)
-        out.append((rng, settled, before))
-        state = delayed(operator.attrgetter("state"), pure=True)(settled)
-        before = delayed(operator.add, pure=True)(before, delayed(operator.attrgetter("lines"), pure=True)(first))
+            again = delayed(rescan, pure=True)(rng, state, options, jsonl)
+        out.append((rng, first, again, before))
+        state = delayed(_state, pure=True)(ends, again)
+        before = delayed(operator.add, pure=True)(before, delayed(operator.itemgetter(0), pure=True)(ends))
     return out
+
+
+def _ends(first: RangeResult) -> tuple[int, State]:
+    """(lines, state) of a range's first scan."""
+    return first.lines, first.state
+
+
+def _state(ends: tuple[int, State], again: RangeResult | None) -> State:
+    """How the range ends: the rescan's state when there is one (its lines are the same)."""
+    return again.state if again is not None else ends[1]
+
+
+def _records(first: RangeResult, again: RangeResult | None, before: int) -> list[Record]:
+    return absolute(again or first, before)
 
 
 def dask_scan(paths: Iterable[str], *, field: str | None = None, schema: str | None = None, only: str | None = None,
@@ -87,7 +110,8 @@ def dask_scan(paths: Iterable[str], *, field: str | None = None, schema: str | N
             warnings.warn(message, stacklevel=3)
 
     dask = _dask()
-    parts = [dask.delayed(absolute, pure=True)(settled, before) for _, settled, before in _graph(paths, options, blocksize, warn, Counter())]
+    parts = [dask.delayed(_records, pure=True)(first, again, before)
+             for _, first, again, before in _graph(paths, options, blocksize, warn, Counter())]
     if not parts:
         return db.from_sequence([], npartitions=1)  # type: ignore[no-untyped-call]  # (dask leaves it unannotated)
     return db.from_delayed(parts)  # type: ignore[no-untyped-call]  # (dask leaves it unannotated)
@@ -108,15 +132,23 @@ class RangeOutput:
         return (RangeOutput, (self.data, self.tally, self.bytes, self.skipped, self.notes))
 
 
-def _range_output(settled: RangeResult, before: int, index: int, output: str | None, fmt: str) -> RangeOutput:
-    """One range's records as JSONL bytes, or written as part `index` of `output`."""
-    records = absolute(settled, before)
-    data = "".join(dump(rec) for rec in records).encode("utf-8", "backslashreplace")
-    if output is not None:
+def _range_output(first: RangeResult, again: RangeResult | None, before: int, index: int, output: str | None,
+                  fmt: str) -> RangeOutput:
+    """One range's records as JSONL bytes, or written as part `index` of `output` (a
+    Parquet part from the records as dicts: the range was scanned so)."""
+    settled = again or first
+    if output is not None and fmt != "jsonl":
         from .partitions import write_part
 
-        write_part(output, index, fmt, data, records)
+        write_part(output, index, fmt, records=absolute(settled, before))
         data = b""
+    else:
+        data = rebase(settled.data, before)
+        if output is not None:
+            from .partitions import write_part
+
+            write_part(output, index, fmt, data)
+            data = b""
     return RangeOutput(data, settled.tally, settled.bytes, settled.skipped, settled.notes)
 
 
@@ -141,27 +173,23 @@ def scan_dask(paths: Iterable[str], options: ScanOptions, *, scheduler: str | No
             raise ImportError(f"the dask engine needs dask.distributed, which is not installed: {EXTRA}") from None
     if options.fail_fast:
         raise ValueError("--fail-fast needs the local engine: a distributed scan does not stop at a record")
-    graph = _graph(paths, options, blocksize, warn, stats)
+    graph = _graph(paths, options, blocksize, warn, stats, jsonl=output is None or fmt == "jsonl")
     if output is not None:
         from .partitions import prepare, require
 
         require(fmt)
         prepare(output)
-    dask = _dask()
-    tasks = [dask.delayed(_range_output, pure=True)(settled, before, i, output, fmt)
-             for i, (_, settled, before) in enumerate(graph)]
-    if not tasks:  # nothing could be read: no cluster to start
+    if not graph:  # nothing could be read: no cluster to start
         return iter(())
-    return _computed(tasks, _client(scheduler, workers, client), stats, warn)
+    return _computed(graph, options, output, fmt, _client(scheduler, workers, client), stats, warn)
 
 
-def _computed(tasks: list[Any], client: _client, stats: Counter[str], warn: Warn) -> Iterator[RangeOutput]:
+def _computed(graph: list[tuple[Range, Any, Any, Any]], options: ScanOptions, output: str | None, fmt: str,
+              client: _client, stats: Counter[str], warn: Warn) -> Iterator[RangeOutput]:
     with client as cl:
-        futures = cl.compute(tasks)
+        futures: list[Any] = []
         try:
-            for i in range(len(futures)):
-                result = futures[i].result()
-                futures[i] = None  # done with it: the cluster may drop it
+            for result in _results(cl, graph, options, output, fmt, futures):
                 stats["bytes"] += result.bytes
                 for message in result.notes:
                     warn(message)
@@ -171,6 +199,43 @@ def _computed(tasks: list[Any], client: _client, stats: Counter[str], warn: Warn
                 yield result
         finally:
             cl.cancel([f for f in futures if f is not None])
+
+
+def _results(cl: Any, graph: list[tuple[Range, Any, Any, Any]], options: ScanOptions, output: str | None, fmt: str,
+             futures: list[Any]) -> Iterator[RangeOutput]:
+    """The RangeOutput of every range, in order; `futures` holds those not fetched yet.
+    With `output` the workers write the parts (a task per range, on the worker that holds
+    the range's records). Without, only the scans are tasks: each range's JSONL bytes
+    come here as soon as it is scanned, and the driver, which waits on the cluster anyway,
+    checks how the range before ended (`ranges.starts_inside`), has the range scanned again
+    in the rare case that says so, and gives the records their line numbers. No small task
+    waits behind a scan on a busy worker, and nothing runs after the last scan but the
+    fetch of its bytes."""
+    dask = _dask()
+    if output is not None:
+        futures += cl.compute([dask.delayed(_range_output, pure=True)(first, again, before, i, output, fmt)
+                               for i, (_, first, again, before) in enumerate(graph)])
+        for i in range(len(futures)):
+            result = futures[i].result()
+            futures[i] = None  # done with it: the cluster may drop it
+            yield result
+        return
+    futures += cl.compute([first for _, first, _, _ in graph])
+    state: State | None = None
+    before = 0
+    for i, (rng, _, _, _) in enumerate(graph):
+        if rng.index == 0:
+            state, before = None, 0
+        first = futures[i].result()
+        futures[i] = None  # done with it: the cluster may drop it
+        settled = first
+        if starts_inside(rng, state):  # (rare: a block crosses the range's start) scanned again, on the cluster
+            futures.append(cl.submit(scan_range, rng, options, state.taken, state.dangling, True,  # type: ignore[union-attr]  # (starts_inside: `state` is set)
+                                     pure=False))
+            settled = futures[-1].result()
+            futures[-1] = None
+        yield RangeOutput(rebase(settled.data, before), settled.tally, settled.bytes, settled.skipped, settled.notes)
+        state, before = settled.state, before + first.lines
 
 
 class _client:

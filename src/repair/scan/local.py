@@ -13,7 +13,6 @@ of one process.
 from __future__ import annotations
 
 import collections
-import multiprocessing
 import signal
 from collections import Counter
 
@@ -119,6 +118,7 @@ def _init_worker(lifeline: Lifeline, forked: bool, schema_spec: str | None) -> N
 
 
 def _pooled(source: Iterable[Batch], options: ScanOptions, jobs: int) -> Iterator[BatchResult]:
+    import multiprocessing  # (here: a scan in one process does not need it)
     from concurrent.futures import ProcessPoolExecutor
 
     from .records import _repair_all

@@ -17,7 +17,9 @@ does with batches.
 
 Line numbers in a `RangeResult` count from the range's first line (1); `absolute` adds
 the lines of the ranges before it once those are known (their `lines`, whatever their
-records).
+records). A range's records are dicts, or with `jsonl` JSONL bytes as a local scan writes
+them (`data`): what a worker hands back or writes, with no dict per record to pickle;
+`output.rebase` adds the lines before to those.
 """
 
 from __future__ import annotations
@@ -29,9 +31,7 @@ from .options import limits
 from .batches import Batch, batches, merged
 from .encodings import sniff, utf8_pieces
 from .inputs import Input, InputError
-from .output import Tally, selected
-from .process import load_schema
-from .records import unit_records
+from .process import Collector
 from .storage import expand, open_raw, size_of
 from .units import batch_units, line_units
 
@@ -40,10 +40,11 @@ if TYPE_CHECKING:
     from typing import BinaryIO, Callable, Iterable, Iterator
 
     from .options import ScanOptions
-    from .output import Record
-    from .units import BatchUnits, Unit
+    from .output import Record, Tally
+    from .units import BatchUnits
 
     Warn = Callable[[str], object]  # called with a message for the user
+    JSONL = bytes  # (RangeResult has a field named `bytes`)
 
 BLOCK_BYTES = 32 << 20  # the default size of a range
 
@@ -81,6 +82,7 @@ class RangeResult:
     bytes: int = 0
     skipped: list[str] = dataclass_field(default_factory=list)  # messages: the input turned out damaged
     notes: list[str] = dataclass_field(default_factory=list)  # messages that skip nothing (a UTF-16 input)
+    data: JSONL = b""  # with `jsonl`: the records as JSONL bytes (and `records` empty)
 
 
 def plan(paths: Iterable[str], blocksize: int = BLOCK_BYTES, warn: Warn | None = None,
@@ -183,21 +185,16 @@ def _skip_lines(fh: BinaryIO, start: int, stop: int | None, count: int) -> tuple
     return pos, skipped
 
 
-class _Collector:
-    """Records of units, the --only selection applied, counted for --stats."""
+def _collector(rng: Range, options: ScanOptions, jsonl: bool) -> Collector:
+    out = Collector(rng.path, options, keep=not jsonl)
+    out.stops = False  # (a scan by ranges does not stop at a failed record: --fail-fast is the local engine's)
+    return out
 
-    def __init__(self, name: str, options: ScanOptions) -> None:
-        self.name, self.options = name, options
-        self.schema = load_schema(options.schema)
-        self.records: list[Record] = []
-        self.tally = Tally()
 
-    def add(self, units: Iterable[Unit]) -> None:
-        for unit in units:
-            for rec in unit_records(self.name, unit, self.options, self.schema):
-                self.tally.add(rec)
-                if selected(rec, self.options.only):
-                    self.records.append(rec)
+def _result(out: Collector, lines: int, state: State, size: int = 0, skipped: list[str] | None = None,
+            notes: list[str] | None = None) -> RangeResult:
+    return RangeResult(out.records, out.counted(), lines, state, size, skipped or [], notes or [],
+                       b"" if out.keep else out.data())
 
 
 def _carry(batch: Batch, got: BatchUnits) -> Batch:
@@ -205,20 +202,23 @@ def _carry(batch: Batch, got: BatchUnits) -> Batch:
                  frozenset(n for n in batch.cuts if n >= got.carry_line), True)
 
 
-def scan_range(rng: Range, options: ScanOptions, taken: int = 0, dangling: bool = False) -> RangeResult:
+def scan_range(rng: Range, options: ScanOptions, taken: int = 0, dangling: bool = False,
+               jsonl: bool = False) -> RangeResult:
     """The records of one range, line numbers from its first line; its first `taken`
-    lines belong to a block of the range before, `dangling` is how that range ended."""
-    out = _Collector(rng.path, options)
+    lines belong to a block of the range before, `dangling` is how that range ended.
+    `jsonl`: the records as JSONL bytes (`data`), not dicts."""
+    out = _collector(rng, options, jsonl)
     if rng.end is None:
         return _scan_whole(rng, options, out)
     with open_raw(rng.path) as fh:
         start = _line_start(fh, rng.start, rng.origin)
         stop = None if rng.last else _line_start(fh, rng.end, rng.origin)
         if stop is not None and stop <= start:  # no line starts here: one line crosses the whole range
-            return RangeResult([], out.tally, 0, State(taken, dangling))
+            return _result(out, 0, State(taken, dangling))
         start, skipped = _skip_lines(fh, start, stop, taken) if taken else (start, 0)
         if skipped < taken:  # a block from before covers this whole range
-            return RangeResult([], out.tally, skipped, State(taken - skipped, dangling))
+            return _result(out, skipped, State(taken - skipped, dangling))
+        out.offset = skipped
         lines, size, carry = 0, 0, None
         for batch in batches(_pieces(fh, start, stop), rng.path):
             size += len(batch.data)
@@ -235,13 +235,10 @@ def scan_range(rng: Range, options: ScanOptions, taken: int = 0, dangling: bool 
         state = State(0, dangling)
         if carry is not None:
             state = _finish_block(fh, stop, carry, lines, out)  # type: ignore[arg-type]  # (a block carries past the end only of a range that is not its input's last: stop is set)
-    if skipped:
-        for rec in out.records:
-            rec["line"] += skipped
-    return RangeResult(out.records, out.tally, skipped + lines, state, size)
+    return _result(out, skipped + lines, state, size)
 
 
-def _finish_block(fh: BinaryIO, stop: int, carry: Batch, lines: int, out: _Collector) -> State:
+def _finish_block(fh: BinaryIO, stop: int, carry: Batch, lines: int, out: Collector) -> State:
     """Scan the block that opens in `carry` (the open end of a range of `lines` lines)
     with the lines after the range that it needs; the State says how many it took."""
     block = carry
@@ -259,7 +256,7 @@ def _finish_block(fh: BinaryIO, stop: int, carry: Batch, lines: int, out: _Colle
     return State(first + count - 1 - lines, got.dangling)
 
 
-def _scan_whole(rng: Range, options: ScanOptions, out: _Collector) -> RangeResult:
+def _scan_whole(rng: Range, options: ScanOptions, out: Collector) -> RangeResult:
     """A range that is a whole input (compressed, UTF-16, size unknown): read as a local
     scan reads it."""
     notes: list[str]
@@ -284,15 +281,30 @@ def _scan_whole(rng: Range, options: ScanOptions, out: _Collector) -> RangeResul
     finally:
         if source is not None:
             source.close()
-    return RangeResult(out.records, out.tally, lines, State(), size, skipped, notes)
+    return _result(out, lines, State(), size, skipped, notes)
 
 
-def settle(rng: Range, first: RangeResult, before: State | None, options: ScanOptions) -> RangeResult:
+def settle(rng: Range, first: RangeResult, before: State | None, options: ScanOptions,
+           jsonl: bool = False) -> RangeResult:
     """`first` (the range scanned on the guess that it starts outside any block), or the
     range scanned again when `before` (how the range before it ended) says otherwise."""
-    if before is None or (before.taken == 0 and not before.dangling) or rng.index == 0:
-        return first
-    return scan_range(rng, options, before.taken, before.dangling)
+    return rescan(rng, before, options, jsonl) or first
+
+
+def rescan(rng: Range, before: State | None, options: ScanOptions, jsonl: bool = False) -> RangeResult | None:
+    """The range scanned again when `before` (how the range before it ended) says that
+    it does not start outside any block (rare: a block crosses the boundary); else None,
+    and the first scan stands."""
+    if not starts_inside(rng, before):
+        return None
+    return scan_range(rng, options, before.taken, before.dangling, jsonl)  # type: ignore[union-attr]  # (starts_inside: `before` is set)
+
+
+def starts_inside(rng: Range, before: State | None) -> bool:
+    """Whether the range starts inside a block (or after a cut fence), as `before`, how
+    the range before it ended, says: then its first scan, made on the guess that it does
+    not, is not its records."""
+    return before is not None and rng.index != 0 and (before.taken != 0 or before.dangling)
 
 
 def absolute(result: RangeResult, lines_before: int) -> list[Record]:

@@ -138,12 +138,24 @@ def unit_records(name: str, unit: Unit, options: ScanOptions, schema: Any = None
     if kind == "line" and schema is None:
         fast = fast_value(text)
         if fast is not None:
-            value, start, end = fast
-            rec = {"file": name, "line": lineno, "index": 0, "span": [start, end], "kind": kind, "ok": True,
-                   "lossy": False, "steps": [], "value": value}
-            if notes:
-                rec["notes"] = notes
-            return [rec]
+            return [fast_record(name, lineno, fast, notes)]
+    return text_records(name, lineno, kind, text, notes, options, schema)
+
+
+def fast_record(name: str, lineno: int, fast: tuple[Any, int, int], notes: list[str]) -> Record:
+    """The record of a log line whose value `fast_value` read."""
+    value, start, end = fast
+    rec = {"file": name, "line": lineno, "index": 0, "span": [start, end], "kind": "line", "ok": True,
+           "lossy": False, "steps": [], "value": value}
+    if notes:
+        rec["notes"] = notes
+    return rec
+
+
+def text_records(name: str, lineno: int, kind: str, text: str, notes: list[str], options: ScanOptions,
+                 schema: Any) -> list[Record]:
+    """The records of a unit's decoded text that `fast_value` did not read (or was not
+    asked to: a block, a field, a scan with a schema)."""
     if kind == "field":
         try:
             obj = json.loads(text)
@@ -160,7 +172,6 @@ def unit_records(name: str, unit: Unit, options: ScanOptions, schema: Any = None
             if notes:
                 rec["notes"] = notes
             return [rec]
-    if kind == "field":
         return [_with_field(rec, options.field) for rec in _repaired(name, lineno, kind, text, notes, options, schema)]
     return _repaired(name, lineno, kind, text, notes, options, schema)
 

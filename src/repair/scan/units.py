@@ -100,14 +100,16 @@ def line_units(batch: Batch, dangling: bool = False) -> BatchUnits:
         pos = end
         raw = data[start:end]
         closer = None
-        if b"```" in raw or b"[CONTENT]" in raw:
+        # (`brace`, `bracket` and `fence` are the first ones at or after the line's start:
+        # the line holds one when it is before the line's end)
+        if fence < end or (bracket < end and b"[CONTENT]" in raw):
             if dangling and raw.strip() == b"```":
                 dangling = False
                 continue
             closer = _opens_block(raw)
         if closer is None:
-            if b"{" in raw or (b"[" in raw and may_hold_value(raw)):
-                units.append((lineno, "line", raw, [_cut_note()] if lineno in cuts else []))
+            if brace < end or (bracket < end and may_hold_value(raw)):
+                units.append((lineno, "line", raw, [_cut_note()] if cuts and lineno in cuts else []))
             continue
         # a block: its lines up to the closer, or up to its limits
         notes = [_cut_note()] if lineno in cuts else []
