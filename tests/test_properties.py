@@ -520,6 +520,7 @@ def test_corpus_steps_name_the_repair_and_are_not_lossy(kind):
 @example(kind="think_block", value={"plan": "<think> is content here"}, seed=0)
 @example(kind="mixed", value={"path": "C:\\data", "multi": "a\nb", "ok": True, "n": None}, seed=7)
 @example(kind="mixed", value={"a": None, "b": 2}, seed=1)  # {“a”:null “b”:2}
+@example(kind="missing_commas", value={"A": ["["], "id": ""}, seed=0)  # "[" ]\n "id": a key after the closer
 def test_corruption_round_trip(kind, value, seed):
     text = corrupt(value, kind, random.Random(seed))
     assume(text is not None)

@@ -257,6 +257,8 @@ def _held(p: Scanner, own: Own | None, j: int, k2: int, c: str) -> bool:
         k3 = peek_significant(text, k3 + 1, n)
     if k3 >= n or p.at_end(k3) or text[k3] in "}]):":
         return False
+    if text[k3] in QUOTES and _AHEAD[text[k3]][0].match(text, k3 + 1) is not None:
+        return False  # `"["\n ]\n "id": ""`: a key follows the closer (its comma is missing)
     if text[k3] == ",":
         k4 = peek_significant(text, k3 + 1, n)
         if k4 >= n or p.at_end(k4):
