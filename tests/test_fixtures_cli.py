@@ -287,21 +287,21 @@ def test_plugin_runs_cases(pytester) -> None:
 def test_plugin_ini_option(pytester) -> None:
     _plugin_suite(pytester.path / "captured")
     pytester.makeini("[pytest]\nrepair_fixtures = captured\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "not regressed")
+    result = pytester.runpytest("-p", "no:cacheprovider", "-k", "not regressed")
     result.assert_outcomes(passed=3, deselected=1)
 
 
 def test_plugin_without_option_collects_nothing_extra(pytester) -> None:
     _plugin_suite(pytester.path / "fixtures")
     pytester.makepyfile(test_mine="def test_own():\n    pass\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["*collected 1 item"])
     assert "fixtures/" not in result.stdout.str()
 
 
 def test_plugin_missing_dir_is_a_usage_error(pytester) -> None:
-    result = pytester.runpytest_subprocess("--repair-fixtures", "nope", "-p", "no:cacheprovider")
+    result = pytester.runpytest("--repair-fixtures", "nope", "-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*nope is not a directory*"])
 
