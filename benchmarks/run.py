@@ -150,14 +150,14 @@ def race(fns, rounds, budget=None):
     5 MB document takes seconds per call)."""
     numbers, best, spent = {}, {}, Counter()
     for name, fn in fns.items():
-        numbers[name], once, _ = _calibrate(fn)
+        numbers[name], once = _calibrate(fn)[:2]
         # a first call that lasts a whole sample counts as one
         best[name], spent[name] = (once, once) if numbers[name] == 1 else (math.inf, 0.0)
     for _ in range(rounds):
         for name, fn in fns.items():
             if budget is not None and best[name] != math.inf and spent[name] >= budget:
                 continue
-            dt, _ = _sample(fn, numbers[name])
+            dt = _sample(fn, numbers[name])[0]  # (its result freed now, not during the next sample's)
             best[name] = min(best[name], dt / numbers[name])
             spent[name] += dt
     return best

@@ -640,8 +640,7 @@ class Engine:
             if end <= pos:
                 return None
         stretch = text[pos:end]
-        # comments in it are read as the engine reads them between tokens, and trailing
-        # commas inside it as the engine reads them before a closer: removed, a step each
+        # comments in it are read as the engine reads them between tokens: removed, a step each
         comments = _cuts(text, pos, end) if may_cut(stretch) else None
         if comments:
             stretch = _without(text, pos, end, comments)
@@ -729,8 +728,7 @@ class Engine:
 
     def _copy(self, start: int, stop: int, resume: int, loose: bool, comments: list[tuple[int, int]] | None) -> str:
         """The JSON text of a span's text[start:stop] (a loose one's tokens rewritten), its
-        comments and trailing commas left out; a step for each before `resume`, where the
-        engine goes on."""
+        comments left out; a step for each before `resume`, where the engine goes on."""
         text, steps = self.text, self.steps
         if not comments:
             return rewrite(text, start, stop, steps) if loose else text[start:stop]
@@ -741,7 +739,7 @@ class Engine:
             if a < stop:
                 pieces.append(rewrite(text, start, a, steps) if loose else text[start:a])
                 start = b
-            steps.append(trailing_comma(a) if text[a] == "," else comment(a, text[a:b]))
+            steps.append(comment(a, text[a:b]))
         if start < stop:
             pieces.append(rewrite(text, start, stop, steps) if loose else text[start:stop])
         return "".join(pieces)
@@ -1069,8 +1067,7 @@ def json_text_of(value: Any) -> str:
 
 
 def _cuts(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The comments and trailing commas in a span's text[start:end], outside its strings:
-    (start, end) each."""
+    """The comments in a span's text[start:end], outside its strings: (start, end) each."""
     return [m.span("c") for m in CUT_IN_SPAN.finditer(text, start, end) if m.start("c") >= 0]
 
 
