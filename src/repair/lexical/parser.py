@@ -30,7 +30,7 @@ from operator import itemgetter
 from ..chars import INVISIBLE, P, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
 from ..steps import (
-    REBUILDING, comment, duplicate_key, extra_bracket, extra_comma, missing_bracket, missing_quote, python_tuple, snippet,
+    REBUILDING, comment, duplicate_key, text_end, extra_bracket, extra_comma, missing_bracket, missing_quote, python_tuple, snippet,
     stray_char, trailing_comma, unquoted_key,
 )
 from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
@@ -750,7 +750,7 @@ class Engine:
         span, rewritten in C (runs.rewrite_python_value, the spans' own rule and steps) and
         decoded once. (value, end), or None to read it token by token."""
         text = self.text
-        end = len(text.rstrip(" \t\r\n"))
+        end = text_end(text)
         if text[end - 1] not in "]}":
             return None
         mark = len(self.steps)
