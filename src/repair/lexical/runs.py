@@ -67,8 +67,8 @@ _SINGLE = rf"(?:{_SINGLE_NO_BRACKET}|{_SINGLE_BARE}{_NOT_BEFORE_CLOSER})"
 # a string in typographic quotes with no quote, control character or bracket inside and
 # no backslash but JSON's own escapes (other than `\"`), as in a single-quoted one (a
 # bracket may make a closer after it part of the string: strings.is_real_end)
-_SMART = (rf"[\u201c\u201d][^\u201c\u201d\"\\\x00-\x1f(\[{{]*{P}(?:{_SINGLE_ESC}[^\u201c\u201d\"\\\x00-\x1f(\[{{]*{P})*{P}[\u201c\u201d]"
-          rf"|[\u2018\u2019][^\u2018\u2019'\"\\\x00-\x1f(\[{{]*{P}(?:{_SINGLE_ESC}[^\u2018\u2019'\"\\\x00-\x1f(\[{{]*{P})*{P}[\u2018\u2019]")
+_SMART = (_quoted("[\u201c\u201d]", '\u201c\u201d"', _SINGLE_ESC, _BRACKETS)
+          + "|" + _quoted("[\u2018\u2019]", "\u2018\u2019'\"", _SINGLE_ESC, _BRACKETS))
 SMART_QUOTES = "\u201c\u201d\u2018\u2019"
 _PYTHON = r"(?:True|False|None)(?![A-Za-z0-9_$])"
 _IDENT_KEY = rf"[A-Za-z_$][A-Za-z0-9_$]*{P}(?=[ \t]*:)"
