@@ -1055,7 +1055,7 @@ _CODE = itemgetter(0)  # a raw step's code
 
 
 def _removed_commas(count: int) -> str:
-    return "removed 1 doubled or leading ','" if count == 1 else f"removed {count} doubled or leading ','"
+    return f"removed {count} doubled or leading ','"
 
 
 def json_text_of(value: Any) -> str:
