@@ -602,6 +602,32 @@ def test_python_value_agrees_with_the_spans(monkeypatch, text):
         assert full_outcome(text) == got
 
 
+_QUIET_REPRS = _python_reprs() + [
+    "['True', True, 'None', None, 'x False y', False]", "{'T': 1, 'NaN': None}", "[1e5, 2E-3, .5]",
+    "{'a': None, 'b': True}x", "[True1, 'a']", "[1True]", "{True: 1}", "['a'b']", "[Truex]", "{'a': 'b''c'}",
+    "[" + "'w', " * 2000 + "None]",
+]
+
+
+@pytest.mark.parametrize("text", _QUIET_REPRS, ids=range(len(_QUIET_REPRS)))
+def test_loads_skips_the_steps_of_a_whole_repr_and_gives_the_same_value(text):
+    """`loads` reads nobody's steps: a whole repr is rewritten without them (one replace
+    for its quotes), and the value, or the refusal, is the one `repair` gives."""
+    def outcome(call):
+        try:
+            return json.dumps(call(text))
+        except repair.RepairError as exc:
+            return exc.kind
+    assert outcome(repair.loads) == outcome(lambda t: repair.repair(t).value)
+
+
+def test_a_quiet_engine_records_no_step_for_a_whole_repr():
+    loud, quiet = Engine("{'a': [True, 'b']}"), Engine("{'a': [True, 'b']}", quiet=True)
+    assert loud.parse(0) == quiet.parse(0) == ({"a": [True, "b"]}, 18)
+    assert [s[0] for s in loud.steps] == ["repair_single_quotes", "repair_single_quotes", "repair_python_literal"]
+    assert quiet.steps == []
+
+
 def test_a_tuple_after_a_single_quoted_string():
     """`(` after `'x',` in a list opens a tuple: the quote before it ends the string."""
     check("['x', (2, 3)]", ["x", [2, 3]], [("repair_single_quotes", 1), ("repair_python_tuple", 6)])

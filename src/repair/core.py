@@ -166,11 +166,11 @@ def _limited(text: str, schema: Any, strict: bool, max_size: int | None,
     return result, validated
 
 
-def reader(text: str, hint: int = 0, max_depth: int | None = None) -> Read:
+def reader(text: str, hint: int = 0, max_depth: int | None = None, quiet: bool = False) -> Read:
     """The engine over `text` as extraction calls it: `read(pos)` -> (value, end, raw
     steps) of the value starting at `pos`, or None. Each offset is read once. `hint`:
-    see _defect_at."""
-    engine = Engine(text, STOP, max_depth=max_depth, valid_until=hint)
+    see _defect_at. `quiet`: the caller wants the value alone (Engine.quiet)."""
+    engine = Engine(text, STOP, max_depth=max_depth, valid_until=hint, quiet=quiet)
     memo: dict[int, tuple[Any, int, list[RawStep]] | None] = {}
 
     def read(pos: int) -> tuple[Any, int, list[RawStep]] | None:
@@ -242,7 +242,7 @@ def _repair_slow(text: str, strict: bool, hint: int = 0, max_depth: int | None =
 def _value_slow(text: str, hint: int = 0) -> Any:
     """The value `_repair_slow` would give, without building Steps: for `loads` when
     nothing will read them (not strict, the `repair` logger off at INFO)."""
-    read = reader(text, hint)
+    read = reader(text, hint, quiet=True)
     whole = _whole(text, read)
     if whole is not None:
         return whole[0]

@@ -112,7 +112,7 @@ class Engine:
     stop: re.Pattern[str]
 
     def __init__(self, text: str, stop: Stop | None = None, fast: bool = True, max_depth: int | None = None,
-                 valid_until: int = 0) -> None:
+                 valid_until: int = 0, quiet: bool = False) -> None:
         self.text = text
         self.n = len(text)
         self.steps: list[RawStep] = []
@@ -127,6 +127,7 @@ class Engine:
         self.spans = max_depth is None  # copy spans across brackets (off: read without them)
         self.spanned = False
         self.retry_at = 0  # after a streak, no attempt before this offset
+        self.quiet = quiet  # nobody reads the steps of a whole-text value (`loads`): bulk rewrites may skip them
 
     def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
         self.steps.append((code, pos, message, found, put))
@@ -754,7 +755,7 @@ class Engine:
         if text[end - 1] not in "]}":
             return None
         mark = len(self.steps)
-        written = rewrite_python_value(text, pos, end, self.steps)
+        written = rewrite_python_value(text, pos, end, None if self.quiet else self.steps)
         if written is not None:
             try:
                 return STRICT.decode(written), end  # (not decode_json: this text may not be JSON)

@@ -180,17 +180,52 @@ def rewrite(text: str, start: int, end: int, steps: list[RawStep]) -> str:
     return "".join(pieces)
 
 
-def rewrite_python_value(text: str, start: int, end: int, steps: list[RawStep]) -> str | None:
+def rewrite_python_value(text: str, start: int, end: int, steps: list[RawStep] | None) -> str | None:
     """JSON for text[start:end] when the whole of it is a loose stretch of the simplest kind:
     single-quoted strings (no double quote, typographic quote or escaped quote anywhere)
     and Python's literals outside them, as `repr()` writes a dict or list. None otherwise.
-    Whether the result is JSON is for the caller's decode to say."""
-    if text.find('"', start, end) >= 0 or text.find("\\'", start, end) >= 0:
+    Whether the result is JSON is for the caller's decode to say. `steps` None: nobody
+    reads them (`loads`), so none are recorded."""
+    # (one-character searches first: a memchr each, where a two-character one reads slowly)
+    if text.find('"', start, end) >= 0 or (text.find("\\", start, end) >= 0 and text.find("\\'", start, end) >= 0):
         return None
     stretch = text[start:end]
     if not _no_smart_quote(stretch):
         return None
+    if steps is None:
+        return _rewrite_single_quoted_unrecorded(stretch)
     return _rewrite_single_quoted(stretch, start, steps)
+
+
+# The same stretch as a whole (for _rewrite_single_quoted_unrecorded): strings, and outside
+# them only what is no bare key (see _OTHER_PY_WORD): punctuation and digits, letters
+# right after a word character, a digit or a point, and the literals.
+_PY_STRETCH = re.compile(
+    r"(?:'[^']*+'|[^'A-Za-z_$]++|(?<=[A-Za-z0-9_$.])[A-Za-z_$]++"
+    r"|(?:true|false|null|True|False|None)(?![A-Za-z0-9_$]|[ \t]*:))*+")
+
+
+def _rewrite_single_quoted_unrecorded(stretch: str) -> str | None:
+    """What _rewrite_single_quoted writes, without its steps: a match in C checks that every
+    `'` pairs and that no bare key lies outside the strings; then one replace for the
+    quotes, and the Python literals outside strings rewritten where finditer finds them.
+    No string is made per piece of the text: a repr of many short strings stays linear in
+    memory traffic too."""
+    if _PY_STRETCH.match(stretch).end() != len(stretch):  # type: ignore[union-attr]  # (`*`: matches everywhere)
+        return None
+    if "T" in stretch or "F" in stretch or "N" in stretch:  # (memchr: a word search reads slowly)
+        pieces = []
+        last = 0
+        for m in _NEXT_PY_LITERAL.finditer(stretch):
+            word = m.group("lit")
+            if word is not None:
+                pieces.append(stretch[last:m.start("lit")])
+                pieces.append(_PYTHON_WORDS[word])
+                last = m.end("lit")
+        if pieces:
+            pieces.append(stretch[last:])
+            stretch = "".join(pieces)
+    return stretch.replace("'", '"')
 
 
 def _rewrite_single_quoted(stretch: str, start: int, steps: list[RawStep]) -> str | None:
