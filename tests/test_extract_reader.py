@@ -187,3 +187,26 @@ def test_the_pipeline_asks_for_the_offsets_extraction_finds(recorded):
     text = 'Sure ```json\n{"a": 1,}\n``` and {"b": 2}'
     repair.repair(text)
     assert sorted(asked[text]) == [text.index("{"), text.rindex("{")]
+
+
+def test_the_marker_search_finds_what_the_scan_pattern_finds():
+    """The scan looks for its markers where one of their first characters stands (a search
+    in C that skips prose); it finds the same markers, in the same places, as a search
+    with the whole pattern."""
+    import random
+
+    import repair.extract as extract
+
+    pieces = ["```", "~~~", "``", "[CONTENT]", "[content]", "[/CONTENT]", "<json>", "<JSON a=1>", "</json>",
+              "<think>", "<Thinking>", "<b>", "<", "{", "[", "{-", "[[", "{}", "x[1]", " word ", "\n", "é"]
+    rng = random.Random(3)
+    for _ in range(400):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        pos, hi = rng.randint(0, len(text)), len(text) - rng.randint(0, 3)
+        while pos <= hi:
+            want = extract._SCAN.search(text, pos, max(hi, pos))
+            got = extract._next_marker(text, pos, max(hi, pos))
+            assert (got and (got.span(), got.lastgroup)) == (want and (want.span(), want.lastgroup)), text
+            if want is None:
+                break
+            pos = want.start() + 1

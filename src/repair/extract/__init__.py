@@ -29,6 +29,22 @@ _SCAN = re.compile(
     rf"|(?P<bracket>(?!{NO_START})[\[{{])",
     re.IGNORECASE,
 )
+# What every match of _SCAN starts with. The regex module tries each of _SCAN's
+# alternatives at every offset of a search (50 ns a character of prose); a search for
+# these characters skips prose in C, and _SCAN is tried only where one stands.
+_SCAN_FIRST = re.compile(r"[`~\[<{]")
+
+
+def _next_marker(text: str, pos: int, hi: int) -> re.Match[str] | None:
+    """_SCAN.search(text, pos, hi), at the cost of a character search."""
+    while True:
+        f = _SCAN_FIRST.search(text, pos, hi)
+        if f is None:
+            return None
+        m = _SCAN.match(text, f.start(), hi)
+        if m is not None:
+            return m
+        pos = f.start() + 1
 
 
 class Extractor(Scan):
@@ -57,7 +73,7 @@ class Extractor(Scan):
         text = self.text
         first = self.first
         while pos < hi:
-            m = _SCAN.search(text, pos, hi)
+            m = _next_marker(text, pos, hi)
             if pos <= first < (hi if m is None else m.start()) and text[first] in "{[":
                 # (the pattern passed over a bracket that cannot start a value; the one
                 # that opens the text is still noted, as prose.bare notes it)
