@@ -177,6 +177,13 @@ def is_real_end(p: Scanner, j: int, ctx: int, own: Own | None = None) -> bool:
         # string, when it runs to a comma, bracket, line end or the end of the text
         e = UNQUOTED_VALUE.match(text, k3).end()
         return e >= n or text[e] in ",]\r\n"
+    if c == "{" and ctx == CTX_OBJ:
+        # `"v"\n{"k": ...`: on the next line, an object whose key follows; this one lost
+        # its `}` (and the comma) before it
+        if k2 == k or "\n" not in text[k:k2]:
+            return False
+        k3 = peek_significant(text, k2 + 1, n)
+        return k3 < n and text[k3] == '"' and _AHEAD['"'][0].match(text, k3 + 1) is not None
     glued = own is not None and not text[j - 1].isspace() and own.clean(j)
     if c in QUOTES:
         if k2 == k:
