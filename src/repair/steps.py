@@ -213,6 +213,11 @@ _by_pos = itemgetter(1)
 _new_step = tuple.__new__
 
 
+def step_codes(raw: Sequence[RawStep | PathStep]) -> list[str]:
+    """The codes of raw steps in the order `build_steps` gives them, without the Steps."""
+    return [r[0] for r in sorted(raw, key=_by_pos)]
+
+
 def log_steps(steps: tuple[Step, ...]) -> None:
     """Emit every step on the `repair` logger at INFO, each line starting with its code.
 
