@@ -105,6 +105,9 @@ CODES: dict[str, Code] = {
     "repair_schema_choice": Code("schema", True, "one of several values chosen because it fits the schema best", '{"a": "x"} {"name": "a"}', '{"name": "a"}'),
 }
 
+# the codes that may change or drop data
+LOSSY_CODES = frozenset(code for code, info in CODES.items() if info.lossy)
+
 
 class Step(tuple[str, int, int, int, str, str, str, str]):
     """One change made to the model's text.

@@ -21,6 +21,7 @@ from logging import INFO
 
 from ..extract.prose import is_subscript
 from ..lexical.decode import STRICT
+from ..steps import LOSSY_CODES
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -209,7 +210,6 @@ def _repaired(name: str, lineno: int, kind: str, text: str, notes: list[str], op
         return [_failed(name, lineno, kind, f"internal error: {type(exc).__name__}: {exc}; please report it with this line",
                         "internal", notes)]
     out = []
-    info = core.CODES
     for index, (value, span, codes, failures) in enumerate(found):
         rec = {"file": name, "line": lineno, "index": index, "span": list(span), "kind": kind}
         if failures:
@@ -220,7 +220,7 @@ def _repaired(name: str, lineno: int, kind: str, text: str, notes: list[str], op
         else:
             if hasattr(value, "model_dump"):
                 value = value.model_dump(mode="json")
-            rec.update(ok=True, lossy=any(info[code].lossy for code in codes), steps=codes, value=value)
+            rec.update(ok=True, lossy=not LOSSY_CODES.isdisjoint(codes), steps=codes, value=value)
         if notes:
             rec["notes"] = list(notes)
         out.append(rec)
