@@ -220,7 +220,9 @@ def _results(cl: Any, graph: list[tuple[Range, Any, Any, Any]], options: ScanOpt
             futures[i] = None  # done with it: the cluster may drop it
             yield result
         return
-    futures += cl.compute([first for _, first, _, _ in graph])
+    # in input order (the scheduler would order the ranges by their keys, at random): the
+    # first results come here while the last ranges are scanned
+    futures += [cl.compute(first, priority=-i) for i, (_, first, _, _) in enumerate(graph)]
     state: State | None = None
     before = 0
     for i, (rng, _, _, _) in enumerate(graph):
