@@ -26,11 +26,11 @@ from __future__ import annotations
 import operator
 from collections import Counter
 
-from .options import limits
+from .options import BLOCK_BYTES, limits
 from .options import ScanOptions
 from .output import rebase
 from .process import load_schema
-from .ranges import BLOCK_BYTES, absolute, plan, rescan, scan_range, starts_inside
+from .ranges import absolute, plan, rescan, scan_range, starts_inside
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
