@@ -51,6 +51,8 @@ def fast_value(text: str) -> tuple[Any, int, int] | None:
         p = q
     if p < 0 or _QUOTE_FIRST.match(text) is not None:
         return None
+    if text.startswith("'", p + 1):  # a Python repr (`{'a': 1}`): no JSON, no decode to fail
+        return None
     try:
         value, end = STRICT.raw_decode(text, p)
     except (ValueError, RecursionError):
