@@ -61,11 +61,14 @@ def _graph(paths: Iterable[str], options: ScanOptions, blocksize: int, warn: War
     dask = _dask()
     delayed = dask.delayed
     load_schema(options.schema)  # a bad spec fails here, once, not on every worker
-    out = []
+    out: list[tuple[Range, Any, Any, Any]] = []
     state: Any = None
     before: Any = 0
     for rng in plan(paths, blocksize, warn, stats):
-        first = delayed(scan_range, pure=True)(rng, options, jsonl=jsonl)
+        # scanned in input order (the scheduler would order the ranges by their keys, at
+        # random): the first results are written while the last ranges are scanned
+        with dask.annotate(priority=-len(out)):
+            first = delayed(scan_range, pure=True)(rng, options, jsonl=jsonl)
         # how the range ends and its lines: small, computed where `first` is, so that
         # the records themselves never travel from worker to worker
         ends = delayed(_ends, pure=True)(first)
@@ -220,9 +223,7 @@ def _results(cl: Any, graph: list[tuple[Range, Any, Any, Any]], options: ScanOpt
             futures[i] = None  # done with it: the cluster may drop it
             yield result
         return
-    # in input order (the scheduler would order the ranges by their keys, at random): the
-    # first results come here while the last ranges are scanned
-    futures += [cl.compute(first, priority=-i) for i, (_, first, _, _) in enumerate(graph)]
+    futures += cl.compute([first for _, first, _, _ in graph])
     state: State | None = None
     before = 0
     for i, (rng, _, _, _) in enumerate(graph):
