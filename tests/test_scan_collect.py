@@ -69,3 +69,15 @@ def test_rebase_adds_to_every_line_number():
     want = [json.loads(line) for line in data.splitlines()]
     assert [r["line"] for r in got] == [r["line"] + 1000 for r in want]
     assert [{**r, "line": 0} for r in got] == [{**r, "line": 0} for r in want]
+
+
+def test_records_are_the_same_when_the_repair_logger_is_on(caplog):
+    """With the `repair` logger off the records come from the steps' codes alone; with it
+    on, from the Steps, which are logged: the same records either way."""
+    batch = Batch("agent.log", generated_log(random.Random(43), 300).encode())
+    quiet = scan_batch(batch, ScanOptions())
+    assert not caplog.records
+    with caplog.at_level("INFO", logger="repair"):
+        logged = scan_batch(batch, ScanOptions())
+    assert logged.data == quiet.data and logged.tally.codes == quiet.tally.codes
+    assert sum(logged.tally.codes.values()) == len(caplog.records) > 0

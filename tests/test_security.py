@@ -523,6 +523,11 @@ def _capture(conn) -> None:
         globals()["repair"] = importlib.import_module("repair")
         _import_all()
         _workload()
+        # patterns compiled on first use (runs.LazyPattern): compiled here if the fixtures did not
+        for name in [m for m in sys.modules if m.startswith("repair.")]:
+            for value in list(vars(sys.modules[name]).values()):
+                if type(value).__name__ == "LazyPattern":
+                    value.match("")
         conn.send(seen)
     except BaseException as exc:  # noqa: BLE001 - reported by the parent
         conn.send(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))

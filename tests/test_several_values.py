@@ -3,6 +3,8 @@ repair_all / loads_all (docs/policy.md §1)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import repair
@@ -90,6 +92,26 @@ def test_repair_all_refuses_text_without_values_and_lossy_repairs_under_strict()
     with pytest.raises(repair.RepairError) as info:
         repair.repair_all('{"a": 1} {"b": "cut', strict=True)
     assert info.value.kind == "lossy_refused"
+
+
+def _codes_or_error(call, text):
+    try:
+        return call(text)
+    except repair.RepairError as exc:
+        return exc.kind
+
+
+def test_repair_all_codes_is_repair_all_without_the_steps():
+    from repair.core import repair_all_codes
+
+    texts = [path.read_text(encoding="utf-8", errors="replace")
+             for path in sorted((Path(__file__).resolve().parents[1] / "fixtures").rglob("*.txt"))]
+    texts += ['first {"a": 1} then ```json\n[1, 2,]\n``` and {"b": True}\n{"c": 3}', "nothing here", " ",
+              "{'a': 'x', 'b': None, c: [1, 2,], 'd': 'cut"]
+    assert len(texts) > 100
+    for text in texts:
+        want = _codes_or_error(lambda t: [(r.value, r.span, [s.code for s in r.steps]) for r in repair.repair_all(t)], text)
+        assert _codes_or_error(repair_all_codes, text) == want, text[:200]
 
 
 def test_repair_span_points_at_the_chosen_value():

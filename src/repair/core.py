@@ -17,7 +17,7 @@ from .lexical.decode import STRICT
 from .lexical.parser import Engine, NoValue
 from .limits import check_depth, check_options, check_size
 from .serialize import dumps
-from .steps import CODES, Step, build_steps, ends_cut_off, log_steps, logger, text_end, unlogged_steps
+from .steps import CODES, Step, build_steps, ends_cut_off, log_steps, logger, step_codes, text_end, unlogged_steps
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -374,6 +374,14 @@ def repair_all(text: Text, *, schema: Any = None, strict: bool = False, max_size
         check_depth(text, value, max_depth)
         results.append(RepairResult(value, steps, text, None, cand.span, errors))
     return results
+
+
+def repair_all_codes(text: str) -> list[tuple[Any, tuple[int, int], list[str]]]:
+    """What `repair_all(text)` gives (no schema, no limits), as (value, span, step codes in
+    text order) per value, without building Steps or logging them: for a caller that reads
+    only the codes, when the `repair` logger is off at INFO (the caller checks)."""
+    _, candidates = _candidates(text, read=reader(text), join=False)
+    return [(cand.value, cand.span, step_codes([*cand.wrap_steps, *cand.steps])) for cand in candidates]
 
 
 def loads_all(text: Text, *, schema: Any = None, strict: bool = False, max_size: int | None = None,

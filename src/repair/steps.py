@@ -105,6 +105,9 @@ CODES: dict[str, Code] = {
     "repair_schema_choice": Code("schema", True, "one of several values chosen because it fits the schema best", '{"a": "x"} {"name": "a"}', '{"name": "a"}'),
 }
 
+# the codes that may change or drop data
+LOSSY_CODES = frozenset(code for code, info in CODES.items() if info.lossy)
+
 
 class Step(tuple[str, int, int, int, str, str, str, str]):
     """One change made to the model's text.
@@ -211,6 +214,11 @@ def build_steps(doc: str, raw: Sequence[RawStep | PathStep]) -> tuple[Step, ...]
 
 _by_pos = itemgetter(1)
 _new_step = tuple.__new__
+
+
+def step_codes(raw: Sequence[RawStep | PathStep]) -> list[str]:
+    """The codes of raw steps in the order `build_steps` gives them, without the Steps."""
+    return [r[0] for r in sorted(raw, key=_by_pos)]
 
 
 def log_steps(steps: tuple[Step, ...]) -> None:

@@ -102,7 +102,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def add_scale_arguments(p: argparse.ArgumentParser) -> None:
     """Where the scan runs and where its records go (the distributed half)."""
-    from ..scan.ranges import BLOCK_BYTES
+    from ..scan.options import BLOCK_BYTES
 
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local: this machine, --jobs processes (default); dask: a Dask graph over byte ranges of "

@@ -24,6 +24,7 @@ so each match is linear in what it reads.
 from __future__ import annotations
 
 import re
+import sys
 from itertools import accumulate, count, islice, repeat
 from operator import add
 
@@ -36,6 +37,21 @@ if TYPE_CHECKING:
     from ..steps import RawStep
 
 _WS = rf"[ \t\r\n]*{P}"
+
+
+class LazyPattern:
+    """A pattern compiled on its first `match`: the runs and spans below (each matches
+    everywhere) take tens of milliseconds to compile, and a process may never need some."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str]:
+        # the compiled pattern's own method takes this one's place on the instance
+        match = self.__dict__["match"] = re.compile(self.pattern).match
+        return match(string, pos, endpos)  # type: ignore[return-value]  # (see the docstring)
+
+
 # A string whose own text opens a bracket and that a closer follows (`"f(x"]`) is never
 # taken: strings.is_real_end may keep that quote inside the string (`"print("hi")"`).
 # (Written as: a string with no bracket inside, or any string that no closer follows. The
@@ -113,16 +129,16 @@ _SCALAR = rf"(?:{STRING}|{NUMBER}|{_LITERAL})"
 _FLAT = _flat(STRING, _SCALAR)
 _VALUE = rf"(?:{_SCALAR}|{_FLAT})"
 # (used with .match only: each run is anchored where the engine stands)
-OBJECT_RUN: AlwaysMatches = re.compile(_object_run(STRING, _VALUE, '"'))  # type: ignore[assignment]  # (every part optional: matches everywhere)
-ARRAY_RUN: AlwaysMatches = re.compile(_array_run(STRING, rf"(?:{NUMBER}|{_LITERAL}|{_FLAT})", _VALUE))  # type: ignore[assignment]  # (every part optional: matches everywhere)
+OBJECT_RUN: AlwaysMatches = LazyPattern(_object_run(STRING, _VALUE, '"'))
+ARRAY_RUN: AlwaysMatches = LazyPattern(_array_run(STRING, rf"(?:{NUMBER}|{_LITERAL}|{_FLAT})", _VALUE))
 
 _LOOSE_STRING = rf"(?:{STRING}|{_SINGLE}|{_SMART})"
 _LOOSE_KEY = rf"(?:{STRING}|{_SINGLE}|{_SMART}|{_IDENT_KEY})"
 _LOOSE_SCALAR = rf"(?:{STRING}|{_SINGLE}|{_SMART}|{NUMBER}|{_LITERAL}|{_PYTHON})"
 _LOOSE_FLAT = _flat(_LOOSE_KEY, _LOOSE_SCALAR)
 _LOOSE_VALUE = rf"(?:{_LOOSE_SCALAR}|{_LOOSE_FLAT})"
-LOOSE_OBJECT_RUN: AlwaysMatches = re.compile(_object_run(_LOOSE_KEY, _LOOSE_VALUE, rf"(?:[\"']|{_IDENT_KEY})"))  # type: ignore[assignment]  # (every part optional: matches everywhere)
-LOOSE_ARRAY_RUN: AlwaysMatches = re.compile(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON}|{_LOOSE_FLAT})", _LOOSE_VALUE))  # type: ignore[assignment]  # (every part optional: matches everywhere)
+LOOSE_OBJECT_RUN: AlwaysMatches = LazyPattern(_object_run(_LOOSE_KEY, _LOOSE_VALUE, rf"(?:[\"']|{_IDENT_KEY})"))
+LOOSE_ARRAY_RUN: AlwaysMatches = LazyPattern(_array_run(_LOOSE_STRING, rf"(?:{NUMBER}|{_LITERAL}|{_PYTHON}|{_LOOSE_FLAT})", _LOOSE_VALUE))
 LOOSE_FIRST = frozenset("'TFN" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 
 # In a loose stretch, the next token that may need rewriting (a single-quoted string or a
@@ -337,14 +353,14 @@ def _span(string: str, literal: str, more: str) -> tuple[str, str]:
 
 
 _PLAIN_SPAN = _span(STRING, r"(?:true|false|null)", "")
-SPAN: AlwaysMatches = re.compile(_PLAIN_SPAN[0])  # type: ignore[assignment]  # (every part optional: matches everywhere)
-SPAN_IN_ARRAY: AlwaysMatches = re.compile(_PLAIN_SPAN[1])  # type: ignore[assignment]  # (every part optional: matches everywhere)
+SPAN: AlwaysMatches = LazyPattern(_PLAIN_SPAN[0])
+SPAN_IN_ARRAY: AlwaysMatches = LazyPattern(_PLAIN_SPAN[1])
 # The same with the loose forms, which `rewrite` turns into JSON token by token in
 # Python: the engine gives it a window of LOOSE_WINDOW characters at a time (a cut there
 # only ends the span early: every token needs what follows it).
 _LOOSE_SPAN = _span(rf"(?:{STRING}|{_SINGLE}|{_SMART})", r"(?:true|false|null|True|False|None)", rf"|{_IDENT_KEY}")
-LOOSE_SPAN: AlwaysMatches = re.compile(_LOOSE_SPAN[0])  # type: ignore[assignment]  # (every part optional: matches everywhere)
-LOOSE_SPAN_IN_ARRAY: AlwaysMatches = re.compile(_LOOSE_SPAN[1])  # type: ignore[assignment]  # (every part optional: matches everywhere)
+LOOSE_SPAN: AlwaysMatches = LazyPattern(_LOOSE_SPAN[0])
+LOOSE_SPAN_IN_ARRAY: AlwaysMatches = LazyPattern(_LOOSE_SPAN[1])
 LOOSE_WINDOW = 4096
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # In a span's stretch: what lies before the next comment, strings skipped whole (read in

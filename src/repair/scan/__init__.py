@@ -24,17 +24,17 @@ __all__ = ["Batch", "BatchResult", "InputError", "ScanOptions", "batches", "inpu
            "scan_local", "unit_records"]
 
 # ---- the distributed half: byte ranges (no extra package), and Dask (`repair[scale]`),
-# loaded on first use so that `import repair.scan` does not import dask
-from .ranges import scan_ranges  # noqa: E402
-
+# loaded on first use so that `import repair.scan` does not import dask, and a local scan
+# does not import the ranges
 __all__ += ["dask_scan", "scan_ranges"]
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
     from typing import Any
 
-    # the lazy name below, as a type checker sees it
+    # the lazy names below, as a type checker sees them
     from .dask import dask_scan
+    from .ranges import scan_ranges
 
 
 def __getattr__(name: str) -> Any:
@@ -42,4 +42,8 @@ def __getattr__(name: str) -> Any:
         from .dask import dask_scan
 
         return dask_scan
+    if name == "scan_ranges":
+        from .ranges import scan_ranges
+
+        return scan_ranges
     raise AttributeError(f"module 'repair.scan' has no attribute {name!r}")

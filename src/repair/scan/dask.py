@@ -26,11 +26,11 @@ from __future__ import annotations
 import operator
 from collections import Counter
 
-from .options import limits
+from .options import BLOCK_BYTES, limits
 from .options import ScanOptions
 from .output import rebase
 from .process import load_schema
-from .ranges import BLOCK_BYTES, absolute, plan, rescan, scan_range, starts_inside
+from .ranges import absolute, plan, rescan, scan_range, starts_inside
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -61,11 +61,14 @@ def _graph(paths: Iterable[str], options: ScanOptions, blocksize: int, warn: War
     dask = _dask()
     delayed = dask.delayed
     load_schema(options.schema)  # a bad spec fails here, once, not on every worker
-    out = []
+    out: list[tuple[Range, Any, Any, Any]] = []
     state: Any = None
     before: Any = 0
     for rng in plan(paths, blocksize, warn, stats):
-        first = delayed(scan_range, pure=True)(rng, options, jsonl=jsonl)
+        # scanned in input order (the scheduler would order the ranges by their keys, at
+        # random): the first results are written while the last ranges are scanned
+        with dask.annotate(priority=-len(out)):
+            first = delayed(scan_range, pure=True)(rng, options, jsonl=jsonl)
         # how the range ends and its lines: small, computed where `first` is, so that
         # the records themselves never travel from worker to worker
         ends = delayed(_ends, pure=True)(first)

@@ -18,6 +18,8 @@ MAX_REPAIR_CHARS = 1 << 16
 # raw text is handed to a worker in batches of about this many bytes of whole lines
 BATCH_BYTES = 1 << 18
 READ_BYTES = 1 << 18
+# the default size of a byte range of the distributed engines (ranges.py)
+BLOCK_BYTES = 32 << 20
 
 ONLY = ("changed", "failed", "lossy")
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field as dataclass_field
 
-from .options import limits
+from .options import BLOCK_BYTES, limits
 from .batches import Batch, batches, merged
 from .encodings import sniff, utf8_pieces
 from .inputs import Input, InputError
@@ -45,8 +45,6 @@ if TYPE_CHECKING:
 
     Warn = Callable[[str], object]  # called with a message for the user
     JSONL = bytes  # (RangeResult has a field named `bytes`)
-
-BLOCK_BYTES = 32 << 20  # the default size of a range
 
 
 @dataclass(frozen=True)

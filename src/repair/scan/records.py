@@ -17,16 +17,18 @@ from __future__ import annotations
 
 import json
 import re
+from logging import INFO
 
 from ..extract.prose import is_subscript
 from ..lexical.decode import STRICT
+from ..steps import LOSSY_CODES
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
     from types import ModuleType
-    from typing import Any, Callable, Iterable
+    from typing import Any, Iterable
 
-    from ..core import RepairResult
+    from ..errors import ErrorDetail
     from .options import ScanOptions
     from .output import Record
     from .units import Unit
@@ -48,6 +50,8 @@ def fast_value(text: str) -> tuple[Any, int, int] | None:
     if q >= 0:
         p = q
     if p < 0 or _QUOTE_FIRST.match(text) is not None:
+        return None
+    if text.startswith("'", p + 1):  # a Python repr (`{'a': 1}`): no JSON, no decode to fail
         return None
     try:
         value, end = STRICT.raw_decode(text, p)
@@ -103,16 +107,16 @@ def _kind(v: object) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(v), "a number")
 
 
-_engine: tuple[Callable[..., list[RepairResult]], ModuleType] | None = None
+_engine: tuple[ModuleType, ModuleType] | None = None
 
 
-def _repair_all() -> tuple[Callable[..., list[RepairResult]], ModuleType]:
+def _repair_all() -> tuple[ModuleType, ModuleType]:
+    """The engine's entry points (`core`) and `errors`, imported on first use."""
     global _engine
     if _engine is None:
-        from .. import errors
-        from ..core import repair_all
+        from .. import core, errors
 
-        _engine = repair_all, errors
+        _engine = core, errors
     return _engine
 
 
@@ -193,9 +197,13 @@ def _repaired(name: str, lineno: int, kind: str, text: str, notes: list[str], op
         return [_failed(name, lineno, kind, f"the {what} is {len(text)} characters long and not valid JSON: over the "
                         f"{options.max_repair} characters the scan repairs (a value that is valid JSON is read at any length); "
                         f"raise --max-repair, or repair it on its own with repair fix", "limit", notes)]
-    repair_all, errors = _repair_all()
+    core, errors = _repair_all()
+    found: list[tuple[Any, tuple[int, int], list[str], list[ErrorDetail] | None]]
     try:
-        results = repair_all(text, schema=schema)
+        if schema is None and not core.logger.isEnabledFor(INFO):  # (nobody reads the Steps: only their codes)
+            found = [(value, span, codes, None) for value, span, codes in core.repair_all_codes(text)]
+        else:
+            found = [(r.value, r.span, [s.code for s in r.steps], r.errors) for r in core.repair_all(text, schema=schema)]
     except errors.RepairError as exc:
         if kind != "field" and exc.kind in ("no_value", "empty"):
             return []
@@ -204,19 +212,17 @@ def _repaired(name: str, lineno: int, kind: str, text: str, notes: list[str], op
         return [_failed(name, lineno, kind, f"internal error: {type(exc).__name__}: {exc}; please report it with this line",
                         "internal", notes)]
     out = []
-    for index, result in enumerate(results):
-        rec = {"file": name, "line": lineno, "index": index, "span": list(result.span), "kind": kind}
-        codes = [s.code for s in result.steps]
-        if result.errors:
-            shown = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in result.errors[:5])
-            more = f" (and {len(result.errors) - 5} more)" if len(result.errors) > 5 else ""
-            rec.update(ok=False, steps=codes, error=f"{len(result.errors)} validation error(s): {shown}{more}",
-                       error_kind="validation", errors=result.errors)
+    for index, (value, span, codes, failures) in enumerate(found):
+        rec = {"file": name, "line": lineno, "index": index, "span": list(span), "kind": kind}
+        if failures:
+            shown = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in failures[:5])
+            more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+            rec.update(ok=False, steps=codes, error=f"{len(failures)} validation error(s): {shown}{more}",
+                       error_kind="validation", errors=failures)
         else:
-            value = result.value
             if hasattr(value, "model_dump"):
                 value = value.model_dump(mode="json")
-            rec.update(ok=True, lossy=result.lossy, steps=codes, value=value)
+            rec.update(ok=True, lossy=not LOSSY_CODES.isdisjoint(codes), steps=codes, value=value)
         if notes:
             rec["notes"] = list(notes)
         out.append(rec)

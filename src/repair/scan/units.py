@@ -78,25 +78,28 @@ def line_units(batch: Batch, dangling: bool = False) -> BatchUnits:
     lineno = batch.first_line - 1  # the number of the line before `pos`
     brace = bracket = fence = -1  # the next `{`, `[`, ``` at or after pos (n: none)
     max_lines, max_bytes = limits.MAX_BLOCK_LINES, limits.MAX_BLOCK_BYTES
+    find, rfind, count_of, append = data.find, data.rfind, data.count, units.append  # (looked up once: the loop runs per line)
     while pos < n:
         if brace < pos:
-            brace = data.find(b"{", pos)
+            brace = find(b"{", pos)
             if brace < 0:
                 brace = n
         if bracket < pos:
-            bracket = data.find(b"[", pos)
+            bracket = find(b"[", pos)
             if bracket < 0:
                 bracket = n
         if fence < pos:
-            fence = data.find(b"```", pos)
+            fence = find(b"```", pos)
             if fence < 0:
                 fence = n
-        at = min(brace, bracket, fence)
+        at = brace if brace < bracket else bracket
+        if fence < at:
+            at = fence
         if at >= n:
             break
-        start = data.rfind(b"\n", pos, at) + 1 or pos
-        end = data.find(b"\n", at) + 1 or n
-        lineno += data.count(b"\n", pos, start) + 1
+        start = rfind(b"\n", pos, at) + 1 or pos
+        end = find(b"\n", at) + 1 or n
+        lineno += count_of(b"\n", pos, start) + 1
         pos = end
         raw = data[start:end]
         closer = None
@@ -109,7 +112,7 @@ def line_units(batch: Batch, dangling: bool = False) -> BatchUnits:
             closer = _opens_block(raw)
         if closer is None:
             if brace < end or (bracket < end and may_hold_value(raw)):
-                units.append((lineno, "line", raw, [_cut_note()] if cuts and lineno in cuts else []))
+                append((lineno, "line", raw, [_cut_note()] if cuts and lineno in cuts else []))
             continue
         # a block: its lines up to the closer, or up to its limits
         notes = [_cut_note()] if lineno in cuts else []
