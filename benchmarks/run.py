@@ -1099,6 +1099,13 @@ GROWTH = [
     ("unclosed tags, no JSON", lambda n: "<think>plan <answer>[CONTENT]<tool_call> step " * n),
     ("unclosed tags around JSON", lambda n: '<answer>[CONTENT]{"k": [1, 2]} <result>' * n),
 ]
+# Families that are a Python repr: the same value written as JSON, for json.loads as a
+# reference (the C decoder's own growth on that value, allocation of its objects included).
+GROWTH_JSON_TWIN = {
+    "long single-quoted string": lambda n: json.dumps({"a": "x" * n}),
+    "Python repr of a list of words": lambda n: json.dumps([REPR_WORDS[i % len(REPR_WORDS)] for i in range(n)]),
+}
+
 # Each family is measured at n/4, n and 4n, with n chosen so that the 4n input is GROWTH_TOP
 # bytes; t(4n)/t(n) and the cost per byte at 4n are the targets.
 GROWTH_TOP = {False: 400_000, True: 40_000}
@@ -1117,8 +1124,11 @@ def worker(lib, family, sizes, quick):
     first; one JSON line per size, flushed, so the parent can cap each measurement."""
     module, attr = LIBRARIES[lib]
     fn = getattr(__import__(module), attr)
+    name, build = GROWTH[family]
+    if lib == "json.loads":
+        build = GROWTH_JSON_TWIN[name]
     for n in sizes:
-        text = GROWTH[family][1](n)
+        text = build(n)
         sec, res = timeit_min(lambda: attempt(fn, text), repeat=2 if quick else 5, budget=0.5 if quick else 2)
         if isinstance(res, BaseException):
             outcome = type(res).__name__
@@ -1175,7 +1185,7 @@ def _rest(results, sizes, note):
 def bench_growth(report, libs, quick, timeout):
     reps = [n for n in REPAIRERS if n in libs]
     top = GROWTH_TOP[quick]
-    rows, worst = [], []
+    rows, worst, twins = [], [], []
     for i, (name, build) in enumerate(GROWTH):
         n = growth_n(build, top)
         sizes = [n // 4, n, 4 * n]
@@ -1207,6 +1217,10 @@ def bench_growth(report, libs, quick, timeout):
                 worst.append((name, r, bad_outcome, per_byte, None if timed_out is None else nb[timed_out]))
                 row.append("-" if per_byte is None else f"{per_byte * 1e6:.2f} µs")
         rows.append(row)
+        if name in GROWTH_JSON_TWIN:
+            res = measure_growth("json.loads", i, sizes, timeout, quick)
+            (t1, _), (t4, _) = res[n], res[4 * n]
+            twins.append(f"{name}: {fmt_time(t1)} and {fmt_time(t4)}, {fmt_x(ratio(t4, t1))}")
     ok = bool(worst) and all(r is not None and r <= GROWTH_RATIO_BAR and not bad for _, r, bad, _, _ in worst)
     ok_byte = bool(worst) and all(pb is not None and pb <= GROWTH_PER_BYTE_BAR for _, _, _, pb, _ in worst)
 
@@ -1253,6 +1267,9 @@ def bench_growth(report, libs, quick, timeout):
         "JSON; `None` is fast_json_repair's silent answer past depth 1000; json_repair lets RecursionError escape.",
         "json.loads applies to one family only (deep nesting, closed), where it raises RecursionError; it is left out.",
     ]
+    if twins:
+        notes.append("For reference, json.loads on the same value written as JSON, measured the same way, at n and 4n "
+                     "(the C decoder's own growth, the allocation of the value's objects included): " + "; ".join(twins) + ".")
     report.section("5. Growth on adversarial families: time at n and 4n", body, notes)
 
 
