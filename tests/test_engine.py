@@ -687,3 +687,31 @@ def test_valid_json_is_copied_untouched(text):
     if text.count("[") < 1000:
         assert result.value == json.loads(text)
         assert repair.loads(text) == json.loads(text)
+
+
+# ------------------------------------- objects one per line, each lacking its `}` and comma
+
+_LINE_RECORDS = [
+    '[\n{"k": "v"\n{"k": "v"\n{"k": "v"\n',
+    '[\n  {"a": "x", "b": "y"\n  {"a": "z"}\n]',
+    '{"rows": [\n\t{"id": 1, "name": "one"\n\t{"id": 2, "name": "two"}\n]}',
+    '[\n{"q": "say \\"hi\\""\r\n{"q": "b"}]',
+    '[\n{"a": "x"  \n\n  {"b": "y"}]',
+    '[{"a": "x"\n{b: 1}]',  # (the next line's key is bare: not the span's shape)
+    '[{"a": "x" {"b": 1}]',  # (one line: the quote stays in the string)
+    '{"a": "x"\n{"b": 1}}',  # (no list around: no object is missing its `}`)
+    '[{"a": ["x"\n{"b": 1}]}]',  # (an item of a list, not a member's value)
+]
+
+
+@pytest.mark.parametrize("text", _LINE_RECORDS, ids=range(len(_LINE_RECORDS)))
+def test_a_string_before_the_next_objects_line_reads_the_same_with_and_without_spans(monkeypatch, text):
+    """A span takes a member's string value last when the next line opens an object (its
+    key quoted, with a colon); the engine reading token by token ends the string there
+    too, and closes the object the line lacked."""
+    assert full_outcome(text) == without_runs(monkeypatch, text)
+
+
+def test_objects_one_per_line_each_lacking_its_closer():
+    check('[\n{"k": "v"\n{"k": "w"\n', [{"k": "v"}, {"k": "w"}],
+          [("repair_missing_bracket", 12), ("repair_missing_comma", 12), ("repair_missing_bracket", 22)])

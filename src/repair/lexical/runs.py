@@ -340,6 +340,13 @@ def _items(string: str, other: str) -> str:
     return rf"(?:{_WS}(?:{string}{_WS},{_NEXT_ITEM}|{other}{_WS}{_COMMA}))*{P}"
 
 
+# A member's string value before a line that opens the next object (`"v"\n{"k": ...`):
+# the quote ends the string (strings.is_real_end) and the object lacks its `}`, which the
+# engine inserts; so a span takes such a string only last, and ends after it.
+_VALUE_BEFORE_OBJECT_LINE = (
+    rf'(?:(?<=:)|(?<=:[ \t])){STRING}(?=[ \t]*\r?\n[ \t\r\n]*\{{[ \t\r\n]*"[^"\\\n]{{0,200}}"[ \t]*:)')
+
+
 def _span(string: str, literal: str, more: str) -> tuple[str, str]:
     """(the span's pattern, the same where the engine stands in an array); `more` adds
     token alternatives (the loose span's identifier keys)."""
@@ -347,7 +354,7 @@ def _span(string: str, literal: str, more: str) -> tuple[str, str]:
     tokens = (
         rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
         rf"|{NUMBER}{_SEP}|{literal}{_SEP}{more}"
-        rf"|[}}\]]{_SEP}|{_COMMA}|{_COMMENT})*{P}{_TRAILING}"
+        rf"|[}}\]]{_SEP}|{_COMMA}|{_COMMENT})*{P}{_TRAILING}(?:{_VALUE_BEFORE_OBJECT_LINE})?"
     )
     return tokens, rf"(?:{_COMMA})?{items}{tokens}"
 
