@@ -55,6 +55,14 @@ DEFAULT_SEED = 20251121
 TOP_SLOW = 15
 
 
+def _in_checkout(path: Path) -> str:
+    """A path as the reader's checkout has it (relative to the repository), not this machine's."""
+    try:
+        return path.resolve().relative_to(Path(__file__).resolve().parent.parent).as_posix()
+    except ValueError:
+        return "an installed copy"
+
+
 # ---------------------------------------------------------------------------------------
 # Workers
 # ---------------------------------------------------------------------------------------
@@ -352,7 +360,7 @@ def machine() -> list[tuple[str, str]]:
         ("memory", mem),
         ("python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("platform", platform.platform()),
-        ("repair", f"{repair.__version__} from {Path(repair.__file__).parent}, commit {commit}"),
+        ("repair", f"{repair.__version__} from {_in_checkout(Path(repair.__file__).parent)}, commit {commit}"),
         ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
     ]
 

@@ -54,6 +54,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 SRC = ROOT / "src"
 
+
+def _in_checkout(path):
+    """A path as the reader's checkout has it (relative to the repository), not this machine's."""
+    try:
+        return Path(path).resolve().relative_to(Path(__file__).resolve().parent.parent).as_posix()
+    except ValueError:
+        return "an installed copy"
+
 # Always measure this checkout's engine, installed or not (also in the subprocesses).
 sys.path.insert(0, str(SRC))
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")])))
@@ -1712,12 +1720,12 @@ def machine_facts():
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     return [
         ["date", datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")],
-        ["python", f"{platform.python_implementation()} {platform.python_version()} ({sys.executable})"],
+        ["python", f"{platform.python_implementation()} {platform.python_version()}"],
         ["platform", platform.platform()],
         ["CPU", cpu],
         ["cores", f"{os.cpu_count()} (usable: {affinity}); {load} at the start"],
         ["memory", mem],
-        ["repair", f"{version('repair')} from {SRC}, commit {commit.stdout.strip() or 'none yet'}"
+        ["repair", f"{version('repair')} from {_in_checkout(SRC)}, commit {commit.stdout.strip() or 'none yet'}"
                    + (" + uncommitted changes in src/" if dirty.stdout.strip() else "")],
     ] + [[d, version(DISTRIBUTIONS[d])] for d in ("json_repair", "fast_json_repair", "matplotlib")]
 
