@@ -1,4 +1,4 @@
-"""Property-based tests of the public contract (docs/policy.md, /work/shared/DESIGN.md).
+"""Property-based tests of the public contract (docs/policy.md, the project DESIGN.md).
 
 The laws checked here hold for *every* input, so they are stated once and thrown at
 generated text:
