@@ -55,14 +55,6 @@ DEFAULT_SEED = 20251121
 TOP_SLOW = 15
 
 
-def _in_checkout(path: Path) -> str:
-    """A path as the reader's checkout has it (relative to the repository), not this machine's."""
-    try:
-        return path.resolve().relative_to(Path(__file__).resolve().parent.parent).as_posix()
-    except ValueError:
-        return "an installed copy"
-
-
 # ---------------------------------------------------------------------------------------
 # Workers
 # ---------------------------------------------------------------------------------------
@@ -344,7 +336,7 @@ def as_python(text: str, limit: int = 600) -> str:
 
 
 def machine() -> list[tuple[str, str]]:
-    from run import cpu_model, memory_total  # benchmarks/run.py, beside this script
+    from run import cpu_model, in_checkout, memory_total  # benchmarks/run.py, beside this script
 
     cpu, mem = cpu_model(), memory_total()
     try:
@@ -360,7 +352,7 @@ def machine() -> list[tuple[str, str]]:
         ("memory", mem),
         ("python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("platform", platform.platform()),
-        ("repair", f"{repair.__version__} from {_in_checkout(Path(repair.__file__).parent)}, commit {commit}"),
+        ("repair", f"{repair.__version__} from {in_checkout(Path(repair.__file__).parent)}, commit {commit}"),
         ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
     ]
 

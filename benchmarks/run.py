@@ -55,12 +55,14 @@ ROOT = HERE.parent
 SRC = ROOT / "src"
 
 
-def _in_checkout(path):
-    """A path as the reader's checkout has it (relative to the repository), not this machine's."""
+def in_checkout(path):
+    """A path as the reader's checkout has it (relative to the repository), not this
+    machine's; fuzz.py's report uses it too."""
     try:
-        return Path(path).resolve().relative_to(Path(__file__).resolve().parent.parent).as_posix()
+        return Path(path).resolve().relative_to(ROOT).as_posix()
     except ValueError:
         return "an installed copy"
+
 
 # Always measure this checkout's engine, installed or not (also in the subprocesses).
 sys.path.insert(0, str(SRC))
@@ -1725,7 +1727,7 @@ def machine_facts():
         ["CPU", cpu],
         ["cores", f"{os.cpu_count()} (usable: {affinity}); {load} at the start"],
         ["memory", mem],
-        ["repair", f"{version('repair')} from {_in_checkout(SRC)}, commit {commit.stdout.strip() or 'none yet'}"
+        ["repair", f"{version('repair')} from {in_checkout(SRC)}, commit {commit.stdout.strip() or 'none yet'}"
                    + (" + uncommitted changes in src/" if dirty.stdout.strip() else "")],
     ] + [[d, version(DISTRIBUTIONS[d])] for d in ("json_repair", "fast_json_repair", "matplotlib")]
 
