@@ -248,21 +248,16 @@ def _decode_deep(text: str) -> Any:
                 value = float(m.group(kind))
             else:
                 value = _LITERAL[m.group(kind)]
-            if top is None:
-                root = value
-            elif in_object:
-                top[key] = value
-            else:
-                top.append(value)
-            continue
-        # a container opened: it is a member of `top`, then `top` itself
+            new_top = None
+        # the value is a member of `top`; a container that opened is then `top` itself
         if top is None:
             root = value
         elif in_object:
             top[key] = value
         else:
             top.append(value)
-        top, in_object, want_key = new_top, new_in_object, new_in_object
+        if new_top is not None:
+            top, in_object, want_key = new_top, new_in_object, new_in_object
 
 
 _UNSET: Any = object()
