@@ -17,7 +17,7 @@ from .lexical.decode import STRICT
 from .lexical.parser import Engine, NoValue
 from .limits import check_depth, check_options, check_size
 from .serialize import dumps
-from .steps import CODES, Step, build_steps, ends_cut_off, log_steps, logger, step_codes, text_end, unlogged_steps
+from .steps import CODES, LOSSY_CODES, Step, build_steps, ends_cut_off, log_steps, logger, step_codes, text_end, unlogged_steps
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ class RepairResult:
 
     @property
     def lossy(self) -> bool:
-        return any(CODES[s.code].lossy for s in self.steps)
+        return not LOSSY_CODES.isdisjoint(s.code for s in self.steps)
 
     def __repr__(self) -> str:
         codes = ", ".join(s.code for s in self.steps[:6]) + (", ..." if len(self.steps) > 6 else "")
