@@ -715,3 +715,57 @@ def test_a_string_before_the_next_objects_line_reads_the_same_with_and_without_s
 def test_objects_one_per_line_each_lacking_its_closer():
     check('[\n{"k": "v"\n{"k": "w"\n', [{"k": "v"}, {"k": "w"}],
           [("repair_missing_bracket", 12), ("repair_missing_comma", 12), ("repair_missing_bracket", 22)])
+
+
+# ------------------------------------- the spans' shortcut alternatives
+
+# Pieces of member text, most of them JSON, some of them the defects spans must stop at.
+_SPAN_KEYS = ['"a"', '"k"', '"x y"', '"f(x"', '"q\\"q"', '"\\\\"', "'s'", "key", '"é"']
+_SPAN_VALUES = ['"v"', "1", "-2.5e3", "0", "true", "null", "True", "None", "[", "{", '"a(b"', "'v'", '"w"', '"[x"']
+_SPAN_AFTER = [",", ", ", " ,", "}", "]", " }", ",,", "", "\n", ", }", ",]", " // c\n,", "/* c */,", "} ,"]
+_SPAN_TOKENS = ['"a"', "1", ",", ":", "{", "}", "[", "]", " ", "\n", "#x\n", '"', "'", "(", ")", "=", "\u201cs\u201d", "[true", "[/x"]
+
+
+def _member_soup(rng: random.Random) -> str:
+    parts = []
+    for _ in range(rng.randrange(1, 25)):
+        if rng.random() < 0.6:
+            parts.append(rng.choice(_SPAN_KEYS) + rng.choice([":", ": ", " :", "", "::"])
+                         + rng.choice(_SPAN_VALUES) + rng.choice(_SPAN_AFTER))
+        else:
+            parts.append(rng.choice(_SPAN_TOKENS))
+    return "".join(parts)
+
+
+def test_span_shortcuts_take_what_the_token_alternatives_take():
+    """runs._PLAIN_MEMBER's alternatives (a whole member and its comma, a key and colon, a
+    closer and its comma) are tried before the one-token alternatives; a span must end
+    where it ends without them, from any start and at any window end."""
+    import re
+
+    from repair.lexical import runs
+
+    pairs = []
+    for string, literal, more in (
+        (runs.STRING, r"(?:true|false|null)", ""),
+        (rf"(?:{runs.STRING}|{runs._SINGLE}|{runs._SMART})", r"(?:true|false|null|True|False|None)", rf"|{runs._IDENT_KEY}"),
+    ):
+        fast, slow = runs._span(string, literal, more), runs._span(string, literal, more, shortcuts=False)
+        pairs += [(re.compile(fast[i]), re.compile(slow[i])) for i in (0, 1)]
+    rng = random.Random(12)
+    for _ in range(3000):
+        text = _member_soup(rng)
+        for fast, slow in pairs:
+            start = rng.randrange(len(text) + 1)
+            end = rng.choice([len(text), rng.randrange(start, len(text) + 1)])
+            assert fast.match(text, start, end).end() == slow.match(text, start, end).end(), (text, start, end)
+
+
+def test_loads_keeps_the_later_of_two_keys_a_repair_brings_together():
+    """`loads` reads no steps, so it skips the duplicate-key check; its value is still the
+    one `repair` gives (the later member wins), while `repair` records the loss."""
+    text = '[{"a": 1, "b": 2 "a": 3}, ' + '{"x": 1}, ' * 300 + '{"y": 2}]'
+    result = repair.repair(text)
+    assert "repair_duplicate_key" in [s.code for s in result.steps]
+    assert repair.loads(text) == result.value
+    assert result.value[0] == {"a": 3, "b": 2}

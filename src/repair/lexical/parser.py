@@ -878,7 +878,8 @@ class Engine:
         out.clear()  # (the pieces are not needed once joined: the decode's peak is the text and the value)
         # repairs that rebuild structure may bring two members with one key into one
         # object: the earlier value is lost, and that is a lossy step
-        check = not REBUILDING.isdisjoint(map(_CODE, self.steps[self.mark:]))
+        # (a quiet engine's caller reads no steps: the check would only add some)
+        check = not self.quiet and not REBUILDING.isdisjoint(map(_CODE, self.steps[self.mark:]))
         duplicates: list[tuple[str, Any]] | None = [] if check else None
         try:
             value = decode_json(text, duplicates)

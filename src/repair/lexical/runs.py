@@ -347,12 +347,29 @@ _VALUE_BEFORE_OBJECT_LINE = (
     rf'(?:(?<=:)|(?<=:[ \t])){STRING}(?=[ \t]*\r?\n[ \t\r\n]*\{{[ \t\r\n]*"[^"\\\n]{{0,200}}"[ \t]*:)')
 
 
-def _span(string: str, literal: str, more: str) -> tuple[str, str]:
+# The commonest runs of tokens as single alternatives, tried first: a member of plain JSON
+# with its comma before the next key (`"k": "v", "`) or with the closer after it; a key and
+# its colon before a container; a closer and its comma before the next key or item. Each
+# takes exactly what the token alternatives of _span would take one by one (a string
+# before a colon, the colon, a value before a comma or closer, the comma before a key...),
+# for one trip through the alternation instead of up to five. (Tested against the span
+# without them: tests/test_engine.py.)
+_KEY_COLON = rf"{_STRING_NO_BRACKET}[ \t\r\n]*+:[ \t\r\n]*+"
+_PLAIN_SCALAR = rf"(?:{_STRING_NO_BRACKET}|{NUMBER}|true|false|null)"
+_PLAIN_MEMBER = (
+    rf'{_KEY_COLON}(?:{_PLAIN_SCALAR}[ \t\r\n]*+(?:,[ \t\r\n]*+(?=")|\}}(?=[ \t\r\n]*+[,:}}\]]))'
+    rf"|(?=[\[{{]))"  # (a member's key and colon before a container: the `[` or `{{` is taken next)
+    rf"|[}}\]][ \t\r\n]*+,[ \t\r\n]*+(?=[\"{{\[])"  # a closer and its comma before a key or item
+)
+
+
+def _span(string: str, literal: str, more: str, shortcuts: bool = True) -> tuple[str, str]:
     """(the span's pattern, the same where the engine stands in an array); `more` adds
-    token alternatives (the loose span's identifier keys)."""
+    token alternatives (the loose span's identifier keys); `shortcuts`: _PLAIN_MEMBER's."""
     items = _items(string, rf"(?:{NUMBER}|{literal})")
+    first = f"{_PLAIN_MEMBER}|" if shortcuts else ""
     tokens = (
-        rf"(?:[ \t\r\n:{{]+|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
+        rf"(?:{first}[ \t\r\n:{{]+|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
         rf"|{NUMBER}{_SEP}|{literal}{_SEP}{more}"
         rf"|[}}\]]{_SEP}|{_COMMA}|{_COMMENT})*{P}{_TRAILING}(?:{_VALUE_BEFORE_OBJECT_LINE})?"
     )
