@@ -147,12 +147,20 @@ WRONG_CLOSERS = [
     ('{"a": {"b": 1]]', {"a": {"b": 1}}, [("repair_wrong_bracket", 13), ("repair_wrong_bracket", 14)]),
     ('["a")', ["a"], [("repair_wrong_bracket", 4)]),
     ("[[1, 2}", [[1, 2]], [("repair_wrong_bracket", 6), ("repair_missing_bracket", 7)]),
+    # (an outer container expects it too, but read as closing down to it, the brackets after
+    # it would not balance: "c" stays in "a", and the 2 stays in the outer list)
+    ('{"a": {"b": [1, 2}, "c": 3}}', {"a": {"b": [1, 2], "c": 3}}, [("repair_wrong_bracket", 17)]),
+    ('[[{"a": 1]], 2]', [[{"a": 1}], 2], [("repair_wrong_bracket", 9)]),
 ]
 
 DEEPER_CLOSERS = [
     ('{"a": [1, 2}', {"a": [1, 2]}, [("repair_missing_bracket", 11)]),
     ('{"a": [{"b": 1}}', {"a": [{"b": 1}]}, [("repair_missing_bracket", 15)]),
-    ('[{"a": [1}]', [{"a": [1]}], [("repair_extra_bracket", 9), ("repair_missing_bracket", 11)]),
+    # (the `}` closes the list and the object, and the `]` after it the root: the brackets
+    # that follow balance under this reading, not under the one that drops the `}`)
+    ('[{"a": [1}]', [{"a": [1]}], [("repair_missing_bracket", 9)]),
+    ('[{"a":[{"b":1]},5]', [{"a": [{"b": 1}]}, 5], [("repair_missing_bracket", 13)]),
+    ('{"s": [{"n": 2]}', {"s": [{"n": 2}]}, [("repair_missing_bracket", 14)]),
 ]
 
 MISSING_CLOSERS = [
@@ -338,6 +346,23 @@ CLOSERS = [
     ('{"a": [1, 2}, "b": 3}', 11, "]", {"]": 1, "}": 1, ")": 0}, "}", 2, WRONG),
     ('[{"a": 1}}, {"b": 2}]', 9, "]", {"]": 1, "}": 0, ")": 0}, "]", 1, EXTRA),
 ]
+
+# (text, pos, expected, open counts, root closer, depth, open closers innermost first, action
+# without them, action with them): the brackets after the closer settle what the rules leave open
+SETTLED = [
+    ('[{"a":[{"b":1]},5]', 13, "}", {"]": 2, "}": 2, ")": 0}, "]", 4, "}]}]", EXTRA, DEEPER),
+    ('{"a": {"b": [1, 2}, "c": 3}}', 17, "]", {"]": 1, "}": 2, ")": 0}, "}", 3, "]}}", DEEPER, WRONG),
+    # (balanced under the rules' reading already, or under no reading: the rules decide)
+    ('{"a": [{"b": 1}]]}', 16, "}", {"]": 0, "}": 1, ")": 0}, "}", 1, "}", EXTRA, EXTRA),
+    ('[{"a":[{"b":1]},5', 13, "}", {"]": 2, "}": 2, ")": 0}, "]", 4, "}]}]", EXTRA, EXTRA),
+    ('[[{"a": [1}]]]', 10, "]", {"]": 3, "}": 1, ")": 0}, "]", 4, "]}]]", EXTRA, EXTRA),
+]
+
+
+@pytest.mark.parametrize("text,pos,expected,counts,root,depth,closers,rules,settled", SETTLED, ids=[r[0] for r in SETTLED])
+def test_decide_closer_settles_by_the_brackets_after(text, pos, expected, counts, root, depth, closers, rules, settled):
+    assert decide_closer(text, pos, expected, counts, root, depth) == rules
+    assert decide_closer(text, pos, expected, counts, root, depth, lambda: (closers, len(text))) == settled
 
 
 @pytest.mark.parametrize("text,pos,expected,counts,root,depth,action", CLOSERS, ids=[r[0] for r in CLOSERS])

@@ -33,7 +33,7 @@ from ..steps import (
     REBUILDING, comment, duplicate_key, text_end, extra_bracket, extra_comma, missing_bracket, missing_quote, python_tuple, snippet,
     stray_char, trailing_comma, unquoted_key,
 )
-from .brackets import DEEPER, EXTRA, MATCH, WRONG, decide_closer
+from .brackets import SETTLE_WINDOW, DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, rewrite_python_value, span_brackets
 from .literals import LITERALS, scan_word
@@ -73,6 +73,7 @@ _ITEM_WITH_DOUBLED_COMMAS_TEXT = (
 )
 _ITEM_WITH_DOUBLED_COMMAS: AlwaysMatches = re.compile(_ITEM_WITH_DOUBLED_COMMAS_TEXT)  # type: ignore[assignment]  # (matched only inside a run the pattern below matched)
 _ITEMS_WITH_DOUBLED_COMMAS: AlwaysMatches = re.compile(f"(?:{_ITEM_WITH_DOUBLED_COMMAS_TEXT})*{P}")  # type: ignore[assignment]  # (`*`: matches everywhere)
+_SETTLE_FRAMES = 64  # brackets.decide_closer simulates at most this many open containers
 _SALVAGE_WORTH = 512  # below this, the runs copy the members before a defect for less
 _REST_WORTH = 512  # below this, the runs read the rest of a container for less than a C attempt costs
 _OBJECT_FIRST = frozenset('"}')
@@ -127,6 +128,7 @@ class Engine:
         self.spans = max_depth is None  # copy spans across brackets (off: read without them)
         self.spanned = False
         self.retry_at = 0  # after a streak, no attempt before this offset
+        self.settle_budget = 2 * self.n + 65536  # characters brackets.decide_closer may read to settle closers
         self.quiet = quiet  # nobody reads the steps of a whole-text value (`loads`): bulk rewrites may skip them
 
     def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
@@ -912,7 +914,8 @@ class Engine:
             frame.listed = False  # `[ "a": 1 }`: the `[` opened this object
             action = MATCH
         else:
-            action = decide_closer(text, pos, frame.closer, counts, stack[0].closer, len(stack))
+            settle = (lambda: self._settling(stack, pos)) if self.settle_budget > 0 else None
+            action = decide_closer(text, pos, frame.closer, counts, stack[0].closer, len(stack), settle)
         if action == EXTRA:
             self.steps.append(extra_bracket(pos, f"removed an extra {c!r}", c, ""))
             return False, pos + 1
@@ -937,6 +940,13 @@ class Engine:
             return False, pos + 1
         self.end_frame(closed, stack, out)
         return not stack, pos + 1
+
+    def _settling(self, stack: list[Frame], pos: int) -> tuple[str, int]:
+        """What brackets.decide_closer reads to settle a closer at `pos`: the closers the
+        innermost open containers expect, innermost first, and where the value must end."""
+        stop = self.find_stop(pos, min(self.n, pos + SETTLE_WINDOW))
+        self.settle_budget -= SETTLE_WINDOW  # (what it may read: a text full of stray closers stays linear)
+        return "".join([f.closer for f in stack[:-_SETTLE_FRAMES - 1:-1]]), self.n if stop < 0 else stop
 
     def _one_value(self, frame: Frame, pos: int, out: list[str]) -> bool:
         """Does the tuple closing at `pos` hold one value and no comma (`(3)`, `((1, 2))`)?"""
