@@ -139,6 +139,12 @@ EXTRA_CLOSERS = [
     ("[1, 2]]", [1, 2], [("repair_extra_bracket", 6)]),
     ('{"a":1]}', {"a": 1}, [("repair_extra_bracket", 6)]),
     ("[1},2]", [1, 2], [("repair_extra_bracket", 2)]),
+    # a `]` no list opened, between a key's colon and its value: the value is kept
+    ('{"a": 1, "b":] 2, "c": [3]}', {"a": 1, "b": 2, "c": [3]}, [("repair_extra_bracket", 13)]),
+    ('{"x": ] true}', {"x": True}, [("repair_extra_bracket", 6)]),
+    # (no value after it, or a key and its colon: the key has no value)
+    ('{"a": ], "b": 1}', {"a": None, "b": 1}, [("repair_missing_value", 6), ("repair_extra_bracket", 6)]),
+    ('{"a": ] "b": 1}', {"a": None, "b": 1}, [("repair_missing_value", 6), ("repair_extra_bracket", 6), ("repair_missing_comma", 8)]),
 ]
 
 WRONG_CLOSERS = [

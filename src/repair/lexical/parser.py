@@ -40,7 +40,7 @@ from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
 from .state import AFTER, ARR, COLON, KEY, OBJ, VALUE, Frame
-from .trivia import skip_insignificant
+from .trivia import peek_significant, skip_insignificant
 from .truncation import NoValue, close_all
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
@@ -444,6 +444,11 @@ class Engine:
             elif c == "," or c in CLOSERS:
                 if frame is None:
                     raise NoValue
+                if c == "]" and frame.kind == OBJ and self._value_after(pos + 1):
+                    # `{"b":] 2}`: a `]` no list opened, between a key's colon and its value
+                    self.steps.append(extra_bracket(pos, "removed a stray ']' before the value", c, ""))
+                    pos += 1
+                    continue
                 if frame.kind == OBJ:
                     add("repair_missing_value", pos, f"key {snippet(self.key_of(frame))} has no value; used null", "", "null")
                     out.append("null")
@@ -1055,6 +1060,11 @@ class Engine:
         m = WORD.match(self.text, pos)
         # a literal, or an item that lost its opening quote (`["green" blue", ...]`)
         return (m is not None and m.group() in LITERALS) or openless_item_at(self.text, pos)
+
+    def _value_after(self, pos: int) -> bool:
+        """Does a value (not a key and its colon) start at the next significant character?"""
+        k = peek_significant(self.text, pos, self.n)
+        return k < self.n and self._starts_value(k) and not (self.text[k] in QUOTES and self._starts_key(k))
 
     def _starts_key(self, pos: int) -> bool:
         c = self.text[pos]
