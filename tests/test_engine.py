@@ -195,6 +195,10 @@ LITERALS_AND_NUMBERS = [
                                                  ("repair_python_literal", 14)]),
     ("[TRUE, NULL, undefined]", [True, None, None], [("repair_literal", 1), ("repair_literal", 7), ("repair_literal", 13)]),
     ("[NaN, 1]", [None, 1], [("repair_nonfinite_number", 1)]),
+    # thousands separators in a member's number: the comma glued to it, groups of three after
+    ('{"price": 1,299.99, "qty": 2}', {"price": 1299.99, "qty": 2}, [("repair_number", 10)]),
+    ('{"pop": -12,345,678}', {"pop": -12345678}, [("repair_number", 8)]),
+    ('{"a": 1,000 "b": 2}', {"a": 1000, "b": 2}, [("repair_number", 6), ("repair_missing_comma", 12)]),
     ("[.5, +3, 1_000, 0x1F]", [0.5, 3, 1000, 31], [("repair_number", 1), ("repair_number", 5),
                                                  ("repair_number", 9), ("repair_number", 16)]),
     ("[007]", ["007"], [("repair_number", 1)]),

@@ -6,6 +6,8 @@ becomes a string. A number cut off at the end of the text is completed or droppe
 
 from __future__ import annotations
 
+import re
+
 from ..chars import (
     FLOAT_TOKEN, HEX_TOKEN, IDENT_KEY_AHEAD, INT_TOKEN, JSON_NUMBER, LITERALS, NUMBER_TOKEN, SPACES, WORD, WS,
 )
@@ -78,6 +80,39 @@ def scan_number(p: Scanner, pos: int, ctx: int) -> tuple[Any, int]:
     return scan_unquoted(p, pos, ctx)
 
 
+# After a number of one to three digits and the comma glued to it: more groups of three
+# digits, each but the first after a comma, a fraction allowed, and then what may follow a
+# member's value (a separator, a closer, a line end, the next key's quote).
+_THOUSANDS = re.compile(r'[0-9]{3}(?:,[0-9]{3})*+(?:\.[0-9]+)?+(?![0-9.eE_])(?=[ \t\r\n]*+(?:[,}"]|$))')
+
+
+def thousands_after(p: Scanner, pos: int, written: str) -> tuple[str, int] | None:
+    """`{"price": 1,299.99}`: at `pos`, where an object expects its next key after a number
+    and the comma glued to it, more groups of three digits: the commas separated thousands.
+    `written` is what the engine wrote for the number. Returns (the digits that continue
+    it, the offset after them), with a step; None when the text is not that."""
+    text = p.text
+    if pos < 3 or text[pos - 1] != ",":
+        return None
+    m = _THOUSANDS.match(text, pos)
+    if m is None:
+        return None
+    j = pos - 2
+    while j >= 0 and text[j].isdigit():
+        j -= 1
+    first = text[j + 1:pos - 1]
+    if not 1 <= len(first) <= 3 or first[0] == "0" or not written.endswith(first):
+        return None
+    if j >= 0 and text[j] == "-":
+        j -= 1
+    if j >= 0 and (text[j].isalnum() or text[j] in "._+-"):
+        return None  # (part of a longer token: `1.5,000`, `v2,000`)
+    tok = text[j + 1:m.end()]
+    value = tok.replace(",", "")
+    p.add("repair_number", j + 1, f"number {tok} written with thousands separators: {value}", tok, value)
+    return m.group().replace(",", ""), m.end()
+
+
 def _tolerant_float(p: Scanner, pos: int, tok: str, sign: str, body: str, at_eof: bool, ctx: int) -> int | float:
     clean = body.replace("_", "")
     mantissa, _, exponent = clean.replace("E", "e").partition("e")
@@ -113,4 +148,4 @@ def _words_follow(p: Scanner, e: int, ctx: int) -> bool:
     return not (ctx == CTX_OBJ and IDENT_KEY_AHEAD.match(text, k))
 
 
-__all__ = ["DROP", "scan_number"]
+__all__ = ["DROP", "scan_number", "thousands_after"]

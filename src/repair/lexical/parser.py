@@ -37,7 +37,7 @@ from .brackets import SETTLE_WINDOW, DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, rewrite_python_value, span_brackets
 from .literals import LITERALS, scan_word
-from .numbers import DROP, scan_number
+from .numbers import DROP, scan_number, thousands_after
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
 from .state import AFTER, ARR, COLON, KEY, OBJ, VALUE, Frame
 from .trivia import peek_significant, skip_insignificant
@@ -346,6 +346,14 @@ class Engine:
                     got = self._reopen_list(stack, counts, pos, out)
                     if got is not None:
                         pos, state = got
+                        continue
+                if c in "0123456789" and frame.comma_pos == pos - 1 and frame.comma_at == len(out) - 1 and frame.comma_at > 0:
+                    groups = thousands_after(self, pos, out[frame.comma_at - 1])
+                    if groups is not None:
+                        # `{"price": 1,299.99}`: the comma separated thousands of the number before it
+                        out[frame.comma_at] = groups[0]
+                        frame.comma_pos = frame.comma_at = -1
+                        pos, state = groups[1], AFTER
                         continue
                 if not frame.items and frame.comma_pos < 0 and frame.open_at >= 0 and c in "-0123456789" \
                         and _NUMBER_ITEM.match(text, pos) is not None:
