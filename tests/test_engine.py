@@ -176,6 +176,12 @@ MISSING_CLOSERS = [
     ('{"a": "hel', {"a": "hel"}, [("repair_truncated", 10), ("repair_missing_bracket", 10)]),
     ('{"a":', {"a": None}, [("repair_truncated", 5), ("repair_missing_bracket", 5)]),
     ("[1, 2,", [1, 2], [("repair_truncated", 5), ("repair_missing_bracket", 6)]),
+    # the text opens with a key and its colon: the object's `{` is missing (it was in the prompt)
+    ('"name": "x", "age": 3}', {"name": "x", "age": 3}, [("repair_missing_bracket", 0)]),
+    ('\n "a": {"b": [1, 2]}, "c": true}\n', {"a": {"b": [1, 2]}, "c": True}, [("repair_missing_bracket", 2)]),
+    ('"a": "b"', {"a": "b"}, [("repair_missing_bracket", 0), ("repair_missing_bracket", 8)]),
+    # (a string alone is a string; a key with no value after its colon is no object)
+    ('"just a string"', "just a string", []),
 ]
 
 QUOTES_AND_KEYS = [

@@ -190,14 +190,17 @@ def reader(text: str, hint: int = 0, max_depth: int | None = None, quiet: bool =
 
 
 def _whole(text: str, read: Read) -> tuple[Any, list[RawStep]] | None:
-    """When the text opens with `{` or `[` and the value read there fills it (trailing
-    whitespace aside), that value and its raw steps: no extraction is needed."""
+    """When the text opens with `{` or `[` (or with a key and its colon, the object's `{`
+    missing) and the value read there fills it (trailing whitespace aside), that value and
+    its raw steps: no extraction is needed."""
     start = _WS.match(text).end()
-    if start >= len(text) or text[start] not in "{[":
+    if start >= len(text) or text[start] not in '{["':
         return None
     got = read(start)
     if got is None or _WS.match(text, got[1]).end() != len(text):
         return None
+    if text[start] == '"' and got[0].__class__ is not dict:
+        return None  # (a string: extraction decides whether it is the answer)
     return got[0], got[2]
 
 

@@ -445,6 +445,13 @@ class Engine:
                             pos, state = self._copy_members(stack[-1], pos, comma, out)
                     continue
             elif c in QUOTES:
+                if frame is None and c == '"' and self._members_open_text(pos):
+                    # `"name": "x", "age": 3}`: the text opens with a key and its colon, the
+                    # object's `{` missing (an answer whose `{` was in the prompt)
+                    self._push(stack, counts, OBJ, "}", pos, out)
+                    self.steps.append(missing_bracket(pos, "inserted the missing '{' before the first key", "", "{"))
+                    state = KEY
+                    continue
                 value, pos = scan_string(self, pos, ctx)
                 if frame is None:
                     return value, pos
@@ -1068,6 +1075,14 @@ class Engine:
         m = WORD.match(self.text, pos)
         # a literal, or an item that lost its opening quote (`["green" blue", ...]`)
         return (m is not None and m.group() in LITERALS) or openless_item_at(self.text, pos)
+
+    def _members_open_text(self, pos: int) -> bool:
+        """Does the text open, at `pos`, with a quoted key, its colon and a value?"""
+        text = self.text
+        if WS.match(text).end() != pos:
+            return False
+        m = _KEY_COLON.match(text, pos)
+        return m is not None and self._value_after(m.end())
 
     def _value_after(self, pos: int) -> bool:
         """Does a value (not a key and its colon) start at the next significant character?"""
