@@ -221,6 +221,11 @@ class StreamParser:
         except RepairError:
             self._waiting = _VALUE_MAY_START
             return frozenset()  # no value yet (prose so far)
+        if result.value.__class__ is str and _MAY_BE_KEY.match(text) is not None:
+            # `"name"` may be the first key of an object whose `{` is missing (`"name": "x"`):
+            # a string that opens the text is shown once what follows it says it is no key
+            self._waiting = _ANY
+            return frozenset()
         steps = result.steps
         codes = {s.code for s in steps}
         was_decided = self._started and not self._tentative
@@ -353,6 +358,9 @@ _VALUE_MAY_START = re.compile(r"[{\[\"'`<(]")
 _THINK_END = re.compile(">")
 _CLOSER = re.compile(r"[}\]]")
 _ANY = re.compile(r"[\s\S]")
+# A text that opens with a string not yet followed by anything but spaces (or by its colon,
+# or that has not closed yet): it may be an object's first key (repair: the missing `{`)
+_MAY_BE_KEY = re.compile(r'[ \t\r\n]*+"(?:[^"\\\n]|\\.)*+(?:"[ \t]*+:?[ \t\r\n]*+)?\Z')
 _CLOSING_STARTS = frozenset(["`", "``", "[/", "</"])
 # the start of a fence, a tag or a [CONTENT] marker at the very end of the text
 _MARKER_START = re.compile(r"(?:`{1,2}|\[/?[A-Za-z]{0,8}|</?[A-Za-z_]{0,10})\Z")
