@@ -139,6 +139,12 @@ EXTRA_CLOSERS = [
     ("[1, 2]]", [1, 2], [("repair_extra_bracket", 6)]),
     ('{"a":1]}', {"a": 1}, [("repair_extra_bracket", 6)]),
     ("[1},2]", [1, 2], [("repair_extra_bracket", 2)]),
+    # the root list closed early, stray closers after it, then more items and the list's `]`
+    ('[{"key": "test"}]},\n{"key2": "test2"}]', [{"key": "test"}, {"key2": "test2"}],
+     [("repair_extra_bracket", 16), ("repair_extra_bracket", 17)]),
+    ("[1, 2]], 3]", [1, 2, 3], [("repair_extra_bracket", 5), ("repair_extra_bracket", 6)]),
+    # (no stray closer: two values one after another; no `]` at the end: not the list's items)
+    ("[1, 2], [3, 4]", [[1, 2], [3, 4]], [("repair_missing_list", 0)]),
     # a `]` no list opened, between a key's colon and its value: the value is kept
     ('{"a": 1, "b":] 2, "c": [3]}', {"a": 1, "b": 2, "c": [3]}, [("repair_extra_bracket", 13)]),
     ('{"x": ] true}', {"x": True}, [("repair_extra_bracket", 6)]),

@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 _COMMA_RUN: AlwaysMatches = re.compile(r",(?:[ \t\r\n]*,)*")  # type: ignore[assignment]  # (matched only at a ',', where it always matches)
 # after a root object's `}`: a comma and a key with its colon, so the object goes on
 _MEMBER_AFTER = re.compile(r'[ \t\r\n]*,[ \t\r\n]*(?:"[^"\\\n]{0,200}"|[A-Za-z_$][A-Za-z0-9_$]{0,100})[ \t]*:')
+# after a list: stray closers, a comma and the start of another item
+_ITEMS_AFTER_STRAY_CLOSERS = re.compile(r"[ \t\r\n]*+[}\]][}\] \t\r\n]*+,[ \t\r\n]*+(?=[\[{\"'\-0-9tfnTFN])")
 # a quoted key and its colon (members where an item is expected: `["a": 1]`)
 _KEY_COLON = re.compile(r'"[^"\\\n]{0,200}"[ \t]*:')
 # a few bare words before a quoted key and its colon: stray text between members
@@ -268,7 +270,7 @@ class Engine:
                             pos, state = rest
                             if not stack:
                                 if self._goes_on(pos, out):
-                                    self._reopen_root(stack, counts, pos - 1, out)
+                                    pos = self._reopen_root(stack, counts, pos - 1, out)
                                     state = AFTER
                                     continue
                                 return self.value_of(out, pos)
@@ -277,7 +279,7 @@ class Engine:
                     done, pos = self._close(stack, counts, pos, out)
                     if done:
                         if self._goes_on(pos, out):
-                            self._reopen_root(stack, counts, pos - 1, out)
+                            pos = self._reopen_root(stack, counts, pos - 1, out)
                             continue
                         return self.value_of(out, pos)
                     continue
@@ -416,11 +418,11 @@ class Engine:
                 fast = self.try_fast(pos) if first in (_OBJECT_FIRST if c == "{" else _ARRAY_FIRST) else None
                 if fast is not None:
                     if frame is None:
-                        if c == "{" and _MEMBER_AFTER.match(text, fast[1]) is not None:
-                            # `{"a": 1}, "b": 2}`: the object goes on after its `}`
+                        if (_MEMBER_AFTER.match(text, fast[1]) is not None) if c == "{" else (fast[0] and self._list_goes_on(fast[1])):
+                            # `{"a": 1}, "b": 2}`: the object goes on after its `}` (a list after
+                            # stray closers: `[{"a": 1}]},\n{"b": 2}]`)
                             out.append(text[pos:fast[1]])
-                            self._reopen_root(stack, counts, fast[1] - 1, out)
-                            pos = fast[1]
+                            pos = self._reopen_root(stack, counts, fast[1] - 1, out)
                             state = AFTER
                             continue
                         return fast
@@ -793,18 +795,38 @@ class Engine:
 
     # ------------------------------------------------------------------ structure
     def _goes_on(self, pos: int, out: list[str]) -> bool:
-        """The root object closed at `pos - 1`; do more members follow (`}, "b": 2}`)?"""
-        return out[-1].endswith("}") and _MEMBER_AFTER.match(self.text, pos) is not None
+        """The root closed at `pos - 1`; does it go on? An object when more members follow
+        (`}, "b": 2}`); a list when stray closers, a comma and more items follow and the
+        text ends with `]` (`[{"a": 1}]},\n{"b": 2}]`)."""
+        if out[-1].endswith("}"):
+            return _MEMBER_AFTER.match(self.text, pos) is not None
+        return out[-1].endswith("]") and not _empty_list_written(out) and self._list_goes_on(pos)
 
-    def _reopen_root(self, stack: list[Frame], counts: dict[str, int], at: int, out: list[str]) -> None:
-        """`{"a": 1}, "b": 2}`: the `}` at `at` closed the root object early; open it again
-        (its text, written last, loses the `}`) and read on after it."""
+    def _list_goes_on(self, pos: int) -> bool:
+        if _ITEMS_AFTER_STRAY_CLOSERS.match(self.text, pos) is None:
+            return False
+        stop = self.find_stop(pos, self.n)
+        end = text_end(self.text[:stop] if stop >= 0 else self.text)
+        return self.text[end - 1] == "]"
+
+    def _reopen_root(self, stack: list[Frame], counts: dict[str, int], at: int, out: list[str]) -> int:
+        """`{"a": 1}, "b": 2}`: the closer at `at` closed the root early; open it again (its
+        text, written last, loses the closer); returns where to read on (for a list, past
+        the stray closers before its comma)."""
+        closer = out[-1][-1]
         out[-1] = out[-1][:-1]
-        frame = Frame(OBJ, "}", -1, -1)
+        frame = Frame(OBJ, "}", -1, -1) if closer == "}" else Frame(ARR, "]", -1, -1)
         frame.items = 1
         stack.append(frame)
-        counts["}"] += 1
-        self.steps.append(extra_bracket(at, "removed an early '}': more members follow it", "}", ""))
+        counts[closer] += 1
+        more = "members" if closer == "}" else "items"
+        self.steps.append(extra_bracket(at, f"removed an early {closer!r}: more {more} follow it", closer, ""))
+        if closer == "}":
+            return at + 1
+        comma = self.text.index(",", at + 1)  # (_list_goes_on found it after the stray closers)
+        stray = self.text[at + 1:comma].strip()
+        self.steps.append(extra_bracket(at + 1 + self.text[at + 1:comma].index(stray[0]), f"removed stray {stray!r} after it", stray, ""))
+        return comma
 
     def _stray_quote(self, pos: int) -> bool:
         """`42",` / `true"}`: a quote glued to a number or literal, with a separator after it."""
@@ -1148,6 +1170,16 @@ class _SpanMiss(Exception):
 
 
 _ANY_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _empty_list_written(out: list[str]) -> bool:
+    """Is the list whose `]` was written last empty (only blanks back to its `[`)?"""
+    last = out[-1][:-1]
+    for piece in reversed(out[:-1]):
+        if last.strip():
+            break
+        last = piece
+    return last.rstrip().endswith("[")
 
 
 def _members_decode(opener: str, text: str, pos: int, end: int) -> bool:
