@@ -143,6 +143,9 @@ EXTRA_CLOSERS = [
     ('[{"key": "test"}]},\n{"key2": "test2"}]', [{"key": "test"}, {"key2": "test2"}],
      [("repair_extra_bracket", 16), ("repair_extra_bracket", 17)]),
     ("[1, 2]], 3]", [1, 2, 3], [("repair_extra_bracket", 5), ("repair_extra_bracket", 6)]),
+    # an empty root closed early: the comma after it is a leading one (this was an internal error)
+    ('{}, "a": 1}', {"a": 1}, [("repair_extra_bracket", 1), ("repair_extra_comma", 2)]),
+    ("[]]}, [1]]", [[1]], [("repair_extra_bracket", 1), ("repair_extra_bracket", 2), ("repair_extra_comma", 4)]),
     # (no stray closer: two values one after another; no `]` at the end: not the list's items)
     ("[1, 2], [3, 4]", [[1, 2], [3, 4]], [("repair_missing_list", 0)]),
     # a `]` no list opened, between a key's colon and its value: the value is kept

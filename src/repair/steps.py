@@ -70,7 +70,7 @@ CODES: dict[str, Code] = {
     "repair_missing_colon": Code("commas", False, "missing colon inserted", '{"a" 1}', '{"a": 1}'),
     "repair_missing_value": Code("commas", True, "member without a value given null", '{"a": , "b": 1}', '{"a": null, "b": 1}'),
     # brackets
-    "repair_missing_bracket": Code("brackets", False, "missing closing bracket inserted", '{"a": [1, 2', '{"a": [1, 2]}'),
+    "repair_missing_bracket": Code("brackets", False, "missing closing bracket inserted (or the `{` of a text that opens with a key)", '{"a": [1, 2', '{"a": [1, 2]}'),
     "repair_extra_bracket": Code("brackets", False, "extra closing bracket removed", '{"a": "b"}}', '{"a": "b"}'),
     "repair_wrong_bracket": Code("brackets", False, "wrong closing bracket replaced", "[1, 2}", "[1, 2]"),
     "repair_duplicate_key": Code("brackets", True, "two members with one key in one object after a structural repair: the earlier value was lost", '{"id": 1, "tags": ["a"}, "id": 2}', '{"id": 2, "tags": ["a"]}'),
@@ -81,7 +81,7 @@ CODES: dict[str, Code] = {
     "repair_python_literal": Code("literals", False, "Python True/False/None", "[True, None]", "[true, null]"),
     "repair_literal": Code("literals", False, "other literal spelling (TRUE, NULL, undefined)", "[TRUE, undefined]", "[true, null]"),
     "repair_nonfinite_number": Code("literals", True, "NaN or Infinity, which JSON cannot hold, became null", "[NaN]", "[null]"),
-    "repair_number": Code("numbers", False, "number spelling normalised (.5, +3, 1., 1_000, 0x1F; 007 kept as text)", "[.5, +3, 1_000]", "[0.5, 3, 1000]"),
+    "repair_number": Code("numbers", False, "number spelling normalised (.5, +3, 1., 1_000, 0x1F, 1,299 in an object; 007 kept as text)", "[.5, +3, 1_000]", "[0.5, 3, 1000]"),
     "repair_ellipsis": Code("numbers", False, "ellipsis placeholder removed", "[1, 2, ...]", "[1, 2]"),
     # truncation
     "repair_truncated": Code("truncation", True, "text ends inside a token; the token was completed or dropped", '{"a": "hel', '{"a": "hel"}'),

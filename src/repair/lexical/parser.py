@@ -238,7 +238,8 @@ class Engine:
                     and _KEY_COLON.match(text, pos) is not None and self._list_of_members(stack[-1], out):
                 state = KEY
                 continue
-            if stack and self.spans and c in SPAN_FIRST:
+            if stack and self.spans and c in SPAN_FIRST and (c != "," or state != AFTER or stack[-1].items):
+                # (a comma before the first member is a leading one: the engine drops it below)
                 got = self._span(stack, counts, pos, state, out)
                 if got is not None:
                     pos, state = got
@@ -418,7 +419,7 @@ class Engine:
                 fast = self.try_fast(pos) if first in (_OBJECT_FIRST if c == "{" else _ARRAY_FIRST) else None
                 if fast is not None:
                     if frame is None:
-                        if (_MEMBER_AFTER.match(text, fast[1]) is not None) if c == "{" else (fast[0] and self._list_goes_on(fast[1])):
+                        if (_MEMBER_AFTER.match(text, fast[1]) is not None) if c == "{" else self._list_goes_on(fast[1]):
                             # `{"a": 1}, "b": 2}`: the object goes on after its `}` (a list after
                             # stray closers: `[{"a": 1}]},\n{"b": 2}]`)
                             out.append(text[pos:fast[1]])
@@ -800,7 +801,7 @@ class Engine:
         text ends with `]` (`[{"a": 1}]},\n{"b": 2}]`)."""
         if out[-1].endswith("}"):
             return _MEMBER_AFTER.match(self.text, pos) is not None
-        return out[-1].endswith("]") and not _empty_list_written(out) and self._list_goes_on(pos)
+        return out[-1].endswith("]") and self._list_goes_on(pos)
 
     def _list_goes_on(self, pos: int) -> bool:
         if _ITEMS_AFTER_STRAY_CLOSERS.match(self.text, pos) is None:
@@ -814,9 +815,10 @@ class Engine:
         text, written last, loses the closer); returns where to read on (for a list, past
         the stray closers before its comma)."""
         closer = out[-1][-1]
+        empty = _empty_written(out)
         out[-1] = out[-1][:-1]
         frame = Frame(OBJ, "}", -1, -1) if closer == "}" else Frame(ARR, "]", -1, -1)
-        frame.items = 1
+        frame.items = 0 if empty else 1  # (`{}, "a": 1}`: the comma after it is a leading one)
         stack.append(frame)
         counts[closer] += 1
         more = "members" if closer == "}" else "items"
@@ -1172,14 +1174,14 @@ class _SpanMiss(Exception):
 _ANY_BRACKET = re.compile(r"[\[\]{}]")
 
 
-def _empty_list_written(out: list[str]) -> bool:
-    """Is the list whose `]` was written last empty (only blanks back to its `[`)?"""
+def _empty_written(out: list[str]) -> bool:
+    """Is the container whose closer was written last empty (only blanks back to its opener)?"""
     last = out[-1][:-1]
     for piece in reversed(out[:-1]):
         if last.strip():
             break
         last = piece
-    return last.rstrip().endswith("[")
+    return last.rstrip()[-1:] in ("[", "{")
 
 
 def _members_decode(opener: str, text: str, pos: int, end: int) -> bool:
