@@ -146,6 +146,10 @@ EXTRA_CLOSERS = [
     # an empty root closed early: the comma after it is a leading one (this was an internal error)
     ('{}, "a": 1}', {"a": 1}, [("repair_extra_bracket", 1), ("repair_extra_comma", 2)]),
     ("[]]}, [1]]", [[1]], [("repair_extra_bracket", 1), ("repair_extra_bracket", 2), ("repair_extra_comma", 4)]),
+    # a `[` where a key is expected after an empty list as written: nothing to reopen (this
+    # was an internal error: the list's `[:]` lost its stray colon, and then took a comma)
+    ('{"a": [:], [x', {"a": []}, [("repair_stray_char", 7), ("repair_trailing_comma", 9), ("repair_dropped_text", 11),
+                                   ("repair_missing_bracket", 11)]),
     # (no stray closer: two values one after another; no `]` at the end: not the list's items)
     ("[1, 2], [3, 4]", [[1, 2], [3, 4]], [("repair_missing_list", 0)]),
     # a `]` no list opened, between a key's colon and its value: the value is kept

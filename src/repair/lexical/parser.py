@@ -888,8 +888,8 @@ class Engine:
         while k >= 0 and not out[k].strip():
             k -= 1
         piece = out[k].rstrip() if k >= 0 else ""
-        if not piece.endswith("]"):
-            return None
+        if not piece.endswith("]") or _empty_written(out[:k] + [piece]):
+            return None  # (no list before the comma, or an empty one as written: `[:]`)
         out[k] = piece[:-1]
         nested = text[i] == "]"
         items = Frame(ARR, "]", -1, -1)
