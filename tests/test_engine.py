@@ -113,6 +113,7 @@ PYTHON_TUPLES = [
 EQUALS_FOR_COLON = [
     ('{"a" = 1}', {"a": 1}, [("repair_missing_colon", 5)]),
     ('{"a" = 1, "b" = 2}', {"a": 1, "b": 2}, [("repair_missing_colon", 5), ("repair_missing_colon", 14)]),
+    ('{"a" => 1, "b" => "x"}', {"a": 1, "b": "x"}, [("repair_missing_colon", 5), ("repair_missing_colon", 15)]),
     ('{"a" 1}', {"a": 1}, [("repair_missing_colon", 5)]),
 ]
 
@@ -214,6 +215,10 @@ LITERALS_AND_NUMBERS = [
                                                  ("repair_python_literal", 14)]),
     ("[TRUE, NULL, undefined]", [True, None, None], [("repair_literal", 1), ("repair_literal", 7), ("repair_literal", 13)]),
     ("[NaN, 1]", [None, 1], [("repair_nonfinite_number", 1)]),
+    # a time of day written bare is text, not a number and stray text
+    ('{"t": 12:30, "u": 7:45 pm}', {"t": "12:30", "u": "7:45 pm"}, [("repair_unquoted_string", 6), ("repair_unquoted_string", 18)]),
+    # a semicolon after a number where a comma belongs
+    ('{"a": 1;\n "b": 2}', {"a": 1, "b": 2}, [("repair_stray_char", 7), ("repair_missing_comma", 10)]),
     # thousands separators in a member's number: the comma glued to it, groups of three after
     ('{"price": 1,299.99, "qty": 2}', {"price": 1299.99, "qty": 2}, [("repair_number", 10)]),
     ('{"pop": -12,345,678}', {"pop": -12345678}, [("repair_number", 8)]),

@@ -27,6 +27,8 @@ def scan_number(p: Scanner, pos: int, ctx: int) -> tuple[Any, int]:
     """A number-like token at `pos`: `12`, `-3.5e2`, and the repairs `.5`, `+3`, `1.`,
     `1_000`, `0x1F`, `007` (kept as the string "007")."""
     text, n = p.text, p.n
+    if ctx != CTX_ROOT and _CLOCK.match(text, pos) is not None:
+        return scan_unquoted(p, pos, ctx)  # `{"t": 12:30}`: a time of day, not 12 and stray text
     m = JSON_NUMBER.match(text, pos)
     if m is not None:
         e = m.end()
@@ -35,7 +37,7 @@ def scan_number(p: Scanner, pos: int, ctx: int) -> tuple[Any, int]:
             p.steps.append(stray_char(e, "removed a stray '\"' after a number", '"', ""))
             tok = m.group()
             return (to_int(tok) if tok.isdigit() or (tok[0] == "-" and tok[1:].isdigit()) else float(tok)), e + 1
-        if e >= n or text[e] in " \t\r\n,]})" or p.at_end(e):
+        if e >= n or text[e] in " \t\r\n,]});" or p.at_end(e):
             if _words_follow(p, e, ctx):
                 return scan_unquoted(p, pos, ctx)
             tok = m.group()
@@ -80,6 +82,8 @@ def scan_number(p: Scanner, pos: int, ctx: int) -> tuple[Any, int]:
     return scan_unquoted(p, pos, ctx)
 
 
+# A time of day written bare (`12:30`, `9:05:00`, `7:45 pm`), then what may end a value.
+_CLOCK = re.compile(r"[0-9]{1,2}:[0-5][0-9](?::[0-5][0-9])?(?:[ \t]?[AaPp]\.?[Mm]\.?)?(?=[ \t]*+(?:[,}\]\r\n]|$))")
 # After a number of one to three digits and the comma glued to it: more groups of three
 # digits, each but the first after a comma, a fraction allowed, and then what may follow a
 # member's value (a separator, a closer, a line end, the next key's quote).

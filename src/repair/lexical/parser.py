@@ -390,9 +390,10 @@ class Engine:
                     state = VALUE
                     continue
                 if c == "=":
-                    add("repair_missing_colon", pos, "replaced '=' with ':'", "=", ":")
+                    arrow = text.startswith("=>", pos)  # (`"a" => 1`: a hash's arrow)
+                    add("repair_missing_colon", pos, f"replaced {text[pos:pos + 1 + arrow]!r} with ':'", text[pos:pos + 1 + arrow], ":")
                     out.append(":")
-                    pos += 1
+                    pos += 1 + arrow
                     state = VALUE
                     continue
                 if c == "," or c in CLOSERS:
