@@ -202,6 +202,11 @@ QUOTES_AND_KEYS = [
     ("{'a': 'b'}", {"a": "b"}, [("repair_single_quotes", 1), ("repair_single_quotes", 6)]),
     ("{a: 1}", {"a": 1}, [("repair_unquoted_key", 1)]),
     ('{"a": hello world}', {"a": "hello world"}, [("repair_unquoted_string", 6)]),
+    # a fenced code block written as a value: its text, without the fence lines
+    ('{"code": ```python\nprint(1)\n```, "n": 2}', {"code": "print(1)", "n": 2}, [("repair_unquoted_string", 9)]),
+    ('{"a": [```\nx\n```]}', {"a": ["x"]}, [("repair_unquoted_string", 7)]),
+    # (no closing fence before a separator: the fence may close the answer)
+    ('{"a": ```python\nno close', {"a": None}, [("repair_dropped_text", 6), ("repair_truncated", 6), ("repair_missing_bracket", 6)]),
     ('{"a": b"}', {"a": "b"}, [("repair_missing_quote", 6)]),
     ('{"a": "He said "no" twice"}', {"a": 'He said "no" twice'}, [("repair_unescaped_quote", 15)]),
     ('{"a": ""x"}', {"a": "x"}, [("repair_missing_quote", 7)]),

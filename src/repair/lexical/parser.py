@@ -38,7 +38,7 @@ from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, rewrite_python_value, span_brackets
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number, thousands_after
-from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_string
+from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_fenced, scan_string
 from .state import AFTER, ARR, COLON, KEY, OBJ, VALUE, Frame
 from .trivia import peek_significant, skip_insignificant
 from .truncation import NoValue, close_all
@@ -232,7 +232,15 @@ class Engine:
             if pos < n and text[pos] in TRIVIA_FIRST:
                 pos = skip_insignificant(self, pos)
             if pos >= n or (text[pos] in stop_first and self.stop.match(text, pos) is not None):
-                return close_all(self, stack, state, pos, out, at_end=True)
+                fenced = scan_fenced(self, pos) if state == VALUE and stack and text.startswith("```", pos) else None
+                if fenced is None:
+                    return close_all(self, stack, state, pos, out, at_end=True)
+                # (a code block written as a member's or item's value: its text, as a string)
+                out.append(json_text(fenced[0]))
+                pos = fenced[1]
+                stack[-1].member_done()
+                state = AFTER
+                continue
             c = text[pos]
             if c == '"' and state == VALUE and stack and not stack[-1].items and stack[-1].kind == ARR \
                     and _KEY_COLON.match(text, pos) is not None and self._list_of_members(stack[-1], out):

@@ -561,6 +561,35 @@ def _scan_triple(p: Scanner, pos: int, quote: str) -> tuple[str, int]:
     return p.text[pos + 3:close], close + 3
 
 
+# A markdown code block written as a member's or item's value: the fence line (a language
+# name allowed), then the block, then a line that closes it.
+_FENCE_OPEN = re.compile(r"```[A-Za-z0-9_+.#-]*+[ \t]*+\r?\n")
+_AFTER_FENCED = re.compile(r"[ \t]*+(?:\r?\n[ \t]*+)?[,}\]]")
+
+
+def scan_fenced(p: Scanner, pos: int) -> tuple[str, int] | None:
+    """`{"code": ```python\nprint(1)\n```, "lang": "py"}`: a fenced code block where a
+    value is expected, and a separator or closer after its closing fence: the block's
+    text (without its fence lines) as a string. None when the text is not that (the fence
+    may then close the answer)."""
+    text = p.text
+    m = _FENCE_OPEN.match(text, pos)
+    if m is None:
+        return None
+    close = text.find("```", m.end())
+    while close >= 0:
+        line = text.rfind("\n", m.end() - 1, close)
+        if line >= 0 and not text[line + 1:close].strip(" \t"):
+            break  # (a fence at the start of a line closes the block)
+        close = text.find("```", close + 3)
+    if close < 0 or _AFTER_FENCED.match(text, close + 3) is None:
+        return None
+    body = text[m.end():line].rstrip("\r")
+    p.add("repair_unquoted_string", pos, f"quoted a fenced code block written as the value: {snippet(body)}",
+          text[pos:m.end()], '"')
+    return body, close + 3
+
+
 def scan_unquoted(p: Scanner, pos: int, ctx: int) -> tuple[str, int]:
     """A value without quotes, up to `,`, `]`, `}` or the end of the line.
 
