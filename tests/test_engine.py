@@ -114,6 +114,12 @@ EQUALS_FOR_COLON = [
     ('{"a" = 1}', {"a": 1}, [("repair_missing_colon", 5)]),
     ('{"a" = 1, "b" = 2}', {"a": 1, "b": 2}, [("repair_missing_colon", 5), ("repair_missing_colon", 14)]),
     ('{"a" => 1, "b" => "x"}', {"a": 1, "b": "x"}, [("repair_missing_colon", 5), ("repair_missing_colon", 15)]),
+    # the full-width colon and comma of Chinese text, where the colon and comma belong; inside
+    # a string they are text
+    ('{"a"\uff1atrue\uff0c"b"\uff1a[1\uff0c2]\uff0c"c"\uff1a"\u65f6\u95f4\uff1a\u4e09\u70b9"}',
+     {"a": True, "b": [1, 2], "c": "\u65f6\u95f4\uff1a\u4e09\u70b9"},
+     [("repair_missing_colon", 4), ("repair_missing_comma", 9), ("repair_missing_colon", 13), ("repair_missing_comma", 16),
+      ("repair_missing_comma", 19), ("repair_missing_colon", 23)]),
     ('{"a" 1}', {"a": 1}, [("repair_missing_colon", 5)]),
 ]
 

@@ -92,7 +92,7 @@ HEX = frozenset("0123456789abcdefABCDEF")
 # A strict JSON number; anything else that starts like a number goes to the tolerant path.
 JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 # The run of characters a number-like token may span (no delimiters, no whitespace).
-NUMBER_TOKEN: AlwaysMatches = re.compile(r"[^\s,:\[\]{}()\"']*")  # type: ignore[assignment]
+NUMBER_TOKEN: AlwaysMatches = re.compile(r"[^\s,:\[\]{}()\"'\uff0c\uff1a]*")  # type: ignore[assignment]
 INT_TOKEN = re.compile(r"[-+]?[0-9][0-9_]*")
 FLOAT_TOKEN = re.compile(r"[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]*)?")
 HEX_TOKEN = re.compile(r"[-+]?0[xX][0-9a-fA-F]+")

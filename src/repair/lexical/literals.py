@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .state import Scanner
 
 _PREFIX_TARGETS = (("true", True), ("false", False), ("null", None), ("none", None))
-_AFTER_LITERAL = frozenset(",:]})\r\n/#{[-0123456789") | QUOTES
+_AFTER_LITERAL = frozenset(",:]})\r\n/#{[-0123456789\uff0c") | QUOTES  # (`，`: the full-width comma)
 
 
 def scan_word(p: Scanner, pos: int, ctx: int) -> tuple[Any, int]:

@@ -37,7 +37,7 @@ def scan_number(p: Scanner, pos: int, ctx: int) -> tuple[Any, int]:
             p.steps.append(stray_char(e, "removed a stray '\"' after a number", '"', ""))
             tok = m.group()
             return (to_int(tok) if tok.isdigit() or (tok[0] == "-" and tok[1:].isdigit()) else float(tok)), e + 1
-        if e >= n or text[e] in " \t\r\n,]});" or p.at_end(e):
+        if e >= n or text[e] in " \t\r\n,]});\uff0c" or p.at_end(e):
             if _words_follow(p, e, ctx):
                 return scan_unquoted(p, pos, ctx)
             tok = m.group()

@@ -284,6 +284,14 @@ class Engine:
                                     continue
                                 return self.value_of(out, pos)
                     continue
+                if c == "\uff0c" and frame.items:  # `1，"b"`: the full-width comma
+                    add("repair_missing_comma", pos, "replaced '\uff0c' with ','", c, ",")
+                    frame.comma_pos = pos
+                    frame.comma_at = len(out)
+                    out.append(",")
+                    pos += 1
+                    state = KEY if frame.kind == OBJ else VALUE
+                    continue
                 if c in CLOSERS:
                     done, pos = self._close(stack, counts, pos, out)
                     if done:
@@ -393,6 +401,12 @@ class Engine:
             if state == COLON:
                 frame = stack[-1]
                 if c == ":":
+                    out.append(":")
+                    pos += 1
+                    state = VALUE
+                    continue
+                if c == "\uff1a":  # `"a"：1`: the full-width colon
+                    add("repair_missing_colon", pos, "replaced '\uff1a' with ':'", c, ":")
                     out.append(":")
                     pos += 1
                     state = VALUE

@@ -40,8 +40,8 @@ def _ahead_pattern(closers: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     (`"k\\"": 1` is a key). Bounded, and its two alternatives start differently."""
     body = "".join(re.escape(c) for c in closers)
     text = rf"(?:[^{body}\\\n]|\\.){{0,200}}"
-    key = re.compile(rf"{text}[{body}][ \t]*:")
-    item = re.compile(rf"{text}[{body}][ \t]*(?:[,\]]|\r?\n)")  # (a line end: one item per line)
+    key = re.compile(rf"{text}[{body}][ \t]*[:\uff1a]")  # (`：`, the full-width colon, too)
+    item = re.compile(rf"{text}[{body}][ \t]*(?:[,\]\uff0c]|\r?\n)")  # (a line end: one item per line)
     return key, item
 
 
@@ -136,7 +136,7 @@ def is_real_end(p: Scanner, j: int, ctx: int, own: Own | None = None) -> bool:
         if k2 >= n or p.at_end(k2):
             return True
         c = text[k2]
-        if c in ':,}]{[=' or c in QUOTES or c.isdigit() or c == "-":
+        if c in ':,}]{[=\uff1a\uff0c' or c in QUOTES or c.isdigit() or c == "-":
             return True
         if k2 > k and c.isalpha() and _scalar_ends(p, k2, False):
             return True  # {"valid" true}: a literal value without a colon
@@ -149,7 +149,7 @@ def is_real_end(p: Scanner, j: int, ctx: int, own: Own | None = None) -> bool:
         return False
     if c in "}])":
         return not _held(p, own, j, k2, c)
-    if c in ",;":
+    if c in ",;\uff0c":  # (`，`: the full-width comma)
         k3 = peek_significant(text, k2 + 1, n)
         if k3 >= n or p.at_end(k3):
             return True
