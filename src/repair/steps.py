@@ -65,9 +65,9 @@ CODES: dict[str, Code] = {
     "repair_invalid_escape": Code("strings", False, "invalid escape kept as a literal backslash", '{"a": "\\d"}', '{"a": "\\\\d"}'),
     # separators
     "repair_trailing_comma": Code("commas", False, "trailing comma removed", "[1, 2,]", "[1, 2]"),
-    "repair_missing_comma": Code("commas", False, "missing comma inserted", '{"a": 1 "b": 2}', '{"a": 1, "b": 2}'),
+    "repair_missing_comma": Code("commas", False, "missing comma inserted (or the full-width `，` where it belongs)", '{"a": 1 "b": 2}', '{"a": 1, "b": 2}'),
     "repair_extra_comma": Code("commas", False, "doubled or leading comma removed", "[1,,2]", "[1, 2]"),
-    "repair_missing_colon": Code("commas", False, "missing colon inserted", '{"a" 1}', '{"a": 1}'),
+    "repair_missing_colon": Code("commas", False, "missing colon inserted (or `=`, `=>`, the full-width `：` where it belongs)", '{"a" 1}', '{"a": 1}'),
     "repair_missing_value": Code("commas", True, "member without a value given null", '{"a": , "b": 1}', '{"a": null, "b": 1}'),
     # brackets
     "repair_missing_bracket": Code("brackets", False, "missing closing bracket inserted (or the `{` of a text that opens with a key)", '{"a": [1, 2', '{"a": [1, 2]}'),
