@@ -150,6 +150,14 @@ def test_fixed_empty_number_text(text, where, left):
     assert f"{where}: {left} is not of type 'number'" in str(info.value)
 
 
+@pytest.mark.parametrize("text", ["[\x00''None]", "['a\x00b', None]", "{'k': None, '\x00': True}"])
+def test_fixed_nul_in_a_whole_text_python_repr(text):
+    """A NUL in a text read whole as a Python repr: the bulk rewrite marks the text between
+    strings with NUL, so it declines such a text (it raised ValueError); `repair` and
+    `loads` read it the same way."""
+    assert same(repair.repair(text).value, repair.loads(text))
+
+
 def test_fixed_unwrapped_null_word_is_idempotent():
     schema = {"type": "object", "properties": {"note": {"type": ["string", "null"]}}}
     first = repair.repair('{"note": ["N/A"]}', schema=schema)

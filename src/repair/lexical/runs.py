@@ -251,10 +251,12 @@ def _rewrite_single_quoted(stretch: str, start: int, steps: list[RawStep]) -> st
     but JSON's and Python's literals, the rewrite is done with C string operations: one
     replace for the quotes, three for the literals (outside strings only), and the steps
     are built without a Python call per string. None when a bare key needs the token loop."""
+    if "\x00" in stretch:
+        return None  # (a whole-text repr may hold a NUL, which the join below uses as its mark)
     pieces = stretch.split("'")
     if len(pieces) % 2 == 0:
         return None
-    outside = "\x00".join(pieces[0::2])  # (no NUL in a loose stretch: it holds no control character)
+    outside = "\x00".join(pieces[0::2])  # (no NUL in the stretch: checked above)
     if _OTHER_PY_WORD.search(outside) is not None:
         return None
     # the i-th quote is at start + (length of the pieces before it) + i; strings open at every other one
