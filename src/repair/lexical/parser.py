@@ -267,7 +267,9 @@ class Engine:
                     pos = end
                     state = KEY if frame.kind == OBJ else VALUE
                     continue
-                if c == ",":
+                if c == "," or (c == "\uff0c" and frame.items):
+                    if c != ",":  # `1，"b"`: the full-width comma
+                        add("repair_missing_comma", pos, "replaced '\uff0c' with ','", c, ",")
                     frame.comma_pos = pos
                     frame.comma_at = len(out)
                     out.append(",")
@@ -283,14 +285,6 @@ class Engine:
                                     state = AFTER
                                     continue
                                 return self.value_of(out, pos)
-                    continue
-                if c == "\uff0c" and frame.items:  # `1，"b"`: the full-width comma
-                    add("repair_missing_comma", pos, "replaced '\uff0c' with ','", c, ",")
-                    frame.comma_pos = pos
-                    frame.comma_at = len(out)
-                    out.append(",")
-                    pos += 1
-                    state = KEY if frame.kind == OBJ else VALUE
                     continue
                 if c in CLOSERS:
                     done, pos = self._close(stack, counts, pos, out)
@@ -405,17 +399,12 @@ class Engine:
                     pos += 1
                     state = VALUE
                     continue
-                if c == "\uff1a":  # `"a"：1`: the full-width colon
-                    add("repair_missing_colon", pos, "replaced '\uff1a' with ':'", c, ":")
+                if c == "=" or c == "\uff1a":
+                    # (`"a" => 1`: a hash's arrow; `"a"：1`: the full-width colon)
+                    mark = "=>" if text.startswith("=>", pos) else c
+                    add("repair_missing_colon", pos, f"replaced {mark!r} with ':'", mark, ":")
                     out.append(":")
-                    pos += 1
-                    state = VALUE
-                    continue
-                if c == "=":
-                    arrow = text.startswith("=>", pos)  # (`"a" => 1`: a hash's arrow)
-                    add("repair_missing_colon", pos, f"replaced {text[pos:pos + 1 + arrow]!r} with ':'", text[pos:pos + 1 + arrow], ":")
-                    out.append(":")
-                    pos += 1 + arrow
+                    pos += len(mark)
                     state = VALUE
                     continue
                 if c == "," or c in CLOSERS:
