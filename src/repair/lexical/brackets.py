@@ -13,7 +13,7 @@ from .trivia import peek_significant
 
 TYPE_CHECKING = False  # (typing for type checkers only: see steps.py)
 if TYPE_CHECKING:
-    from typing import Any, Callable, Sequence
+    from typing import Callable
 
 MATCH, EXTRA, DEEPER, WRONG = "match", "extra", "deeper", "wrong"
 
@@ -33,7 +33,7 @@ def decide_closer(text: str, pos: int, expected: str, open_counts: dict[str, int
     outermost container's closer and `depth` the number of open containers.
 
     `closers` gives the closers the open containers expect, innermost first (the innermost
-    _SETTLE_DEPTH of them), and where the value's text ends at the latest (a closing fence or
+    SETTLE_DEPTH of them), and where the value's text ends at the latest (a closing fence or
     tag, else the end of the text). With it, when the rules' reading leaves the brackets
     after this one unbalanced and another reading balances them exactly (`_settle`), that
     one is taken: `[{"a": [{"b": 1]}, 5]` lacks a `}` before its `]` (DEEPER, not EXTRA:
@@ -59,12 +59,7 @@ def decide_closer(text: str, pos: int, expected: str, open_counts: dict[str, int
     return action if closers is None else _settle(text, pos, c, *closers(), action)
 
 
-def closers_text(stack: Sequence[Sequence[Any]]) -> str:
-    """The closers that would close every open container, innermost first."""
-    return "".join(frame[3] for frame in reversed(stack))
-
-
-_SETTLE_DEPTH = 64  # open containers the settling reading simulates
+SETTLE_DEPTH = 64  # open containers the settling reading simulates (the innermost)
 SETTLE_WINDOW = 2048  # characters after the bracket whose brackets it reads
 # a double-quoted string up to its closing quote, or up to the line's end when it has none
 # (the quote optional: each string is read once)

@@ -33,7 +33,7 @@ from ..steps import (
     REBUILDING, comment, duplicate_key, text_end, extra_bracket, extra_comma, missing_bracket, missing_quote, python_tuple, snippet,
     stray_char, trailing_comma, unquoted_key,
 )
-from .brackets import SETTLE_WINDOW, DEEPER, EXTRA, MATCH, WRONG, decide_closer
+from .brackets import SETTLE_DEPTH, SETTLE_WINDOW, DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
 from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, rewrite_python_value, span_brackets
 from .literals import LITERALS, scan_word
@@ -75,7 +75,6 @@ _ITEM_WITH_DOUBLED_COMMAS_TEXT = (
 )
 _ITEM_WITH_DOUBLED_COMMAS: AlwaysMatches = re.compile(_ITEM_WITH_DOUBLED_COMMAS_TEXT)  # type: ignore[assignment]  # (matched only inside a run the pattern below matched)
 _ITEMS_WITH_DOUBLED_COMMAS: AlwaysMatches = re.compile(f"(?:{_ITEM_WITH_DOUBLED_COMMAS_TEXT})*{P}")  # type: ignore[assignment]  # (`*`: matches everywhere)
-_SETTLE_FRAMES = 64  # brackets.decide_closer simulates at most this many open containers
 _SALVAGE_WORTH = 512  # below this, the runs copy the members before a defect for less
 _REST_WORTH = 512  # below this, the runs read the rest of a container for less than a C attempt costs
 _OBJECT_FIRST = frozenset('"}')
@@ -1002,7 +1001,7 @@ class Engine:
         innermost open containers expect, innermost first, and where the value must end."""
         stop = self.find_stop(pos, min(self.n, pos + SETTLE_WINDOW))
         self.settle_budget -= SETTLE_WINDOW  # (what it may read: a text full of stray closers stays linear)
-        return "".join([f.closer for f in stack[:-_SETTLE_FRAMES - 1:-1]]), self.n if stop < 0 else stop
+        return "".join([f.closer for f in stack[:-SETTLE_DEPTH - 1:-1]]), self.n if stop < 0 else stop
 
     def _one_value(self, frame: Frame, pos: int, out: list[str]) -> bool:
         """Does the tuple closing at `pos` hold one value and no comma (`(3)`, `((1, 2))`)?"""
