@@ -261,9 +261,11 @@ def snippet(text: str, limit: int = 40) -> str:
     return repr(text)
 
 
-def text_end(text: str) -> int:
-    """The offset after the text's last non-blank character (found from the end: no copy)."""
-    end = len(text)
+def text_end(text: str, end: int = -1) -> int:
+    """The offset after the text's last non-blank character (found from the end: no copy);
+    with `end`, the last before that offset."""
+    if end < 0:
+        end = len(text)
     while end and text[end - 1] in " \t\r\n":
         end -= 1
     return end

@@ -818,7 +818,7 @@ class Engine:
         if _ITEMS_AFTER_STRAY_CLOSERS.match(self.text, pos) is None:
             return False
         stop = self.find_stop(pos, self.n)
-        end = text_end(self.text[:stop] if stop >= 0 else self.text)
+        end = text_end(self.text, stop)  # (-1 when there is no stop: the whole text)
         return self.text[end - 1] == "]"
 
     def _reopen_root(self, stack: list[Frame], counts: dict[str, int], at: int, out: list[str]) -> int:
