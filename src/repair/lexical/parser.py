@@ -35,7 +35,7 @@ from ..steps import (
 )
 from .brackets import SETTLE_DEPTH, SETTLE_WINDOW, DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, rewrite_python_value, span_brackets
+from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_TOKEN, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, rewrite_python_value, span_brackets, splice
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number, thousands_after
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_fenced, scan_string
@@ -661,11 +661,15 @@ class Engine:
         elif c in ",:}]":
             return None
         text = self.text
-        loose = False
+        loose: bool | list[tuple[int, int]] = False  # (True: a loose span; a list: the loose tokens chained)
         in_array = stack[-1].kind == ARR
         m = SPAN_IN_ARRAY.match(text, pos) if in_array else SPAN.match(text, pos)
         end = m.end()
-        if end <= pos or (end < self.n and text[end] in LOOSE_FIRST and end - pos < 64):
+        if end < self.n and text[end] in LOOSE_FIRST:
+            chained = self._chain(pos, end)
+            if chained is not None:
+                loose, end = chained
+        if not loose and (end <= pos or (end < self.n and text[end] in LOOSE_FIRST and end - pos < 64)):
             # none, or a short one that a loose token ends (`, key: 'v'`): a loose span
             if end <= pos and c not in LOOSE_FIRST:
                 return None
@@ -763,10 +767,31 @@ class Engine:
         frame.member_done()
         return end, AFTER
 
-    def _copy(self, start: int, stop: int, resume: int, loose: bool, comments: list[tuple[int, int]] | None) -> str:
-        """The JSON text of a span's text[start:stop] (a loose one's tokens rewritten), its
-        comments left out; a step for each before `resume`, where the engine goes on."""
+    def _chain(self, pos: int, end: int) -> tuple[list[tuple[int, int]], int] | None:
+        """A plain span from `pos` stopped at `end`, before a loose token: each loose token
+        that is one alone (runs.LOOSE_TOKEN) and the plain span after it, as long as they
+        follow one another; (their tokens, the end), or None when the first is none (or a
+        comment lies in the stretch: the loose span reads those)."""
+        text, n = self.text, self.n
+        tokens = []
+        while end < n and text[end] in LOOSE_FIRST:
+            t = LOOSE_TOKEN.match(text, end)
+            if t is None:
+                break
+            tokens.append((end, t.end()))
+            end = SPAN.match(text, t.end()).end()
+        if not tokens or may_cut(text[pos:end]):
+            return None
+        return tokens, end
+
+    def _copy(self, start: int, stop: int, resume: int, loose: bool | list[tuple[int, int]],
+              comments: list[tuple[int, int]] | None) -> str:
+        """The JSON text of a span's text[start:stop] (a loose one's tokens rewritten, or the
+        chained tokens `loose` lists), its comments left out; a step for each before
+        `resume`, where the engine goes on. (A chain holds no comment: Engine._chain.)"""
         text, steps = self.text, self.steps
+        if loose and loose is not True:
+            return splice(text, start, stop, loose, steps)  # type: ignore[arg-type]  # (a list here)
         if not comments:
             return rewrite(text, start, stop, steps) if loose else text[start:stop]
         pieces = []

@@ -174,25 +174,50 @@ def rewrite(text: str, start: int, end: int, steps: list[RawStep]) -> str:
         if token is None:
             continue
         k = m.start("tok")
-        c = token[0]
-        if c == "'":
-            steps.append(single_quotes(k))
-            put = '"' + token[1:-1] + '"'
-        elif c in SMART_QUOTES:
-            steps.append(smart_quotes(k, c))
-            put = '"' + token[1:-1] + '"'
-        elif token in _PYTHON_WORDS and not _before_colon(text, m.end(), end):
-            put = _PYTHON_WORDS[token]
-            steps.append(literal(k, token, LITERALS[token][1], put))  # type: ignore[arg-type]  # (a Python word's code is never None)
-        elif token in ("true", "false", "null") and not _before_colon(text, m.end(), end):
+        put = rewrite_token(text, k, m.end(), end, steps)
+        if put is None:
             continue
-        else:
-            steps.append(unquoted_key(k, token))
-            put = '"' + token + '"'
         pieces.append(text[last:k])
         pieces.append(put)
         last = m.end("tok")
     pieces.append(text[last:end])
+    return "".join(pieces)
+
+
+def rewrite_token(text: str, k: int, e: int, end: int, steps: list[RawStep]) -> str | None:
+    """JSON for the loose token text[k:e] of a stretch that ends at `end` (a word before a
+    colon there is a key), recording its Step; None for JSON's own literal, kept as it is."""
+    token = text[k:e]
+    c = token[0]
+    if c == "'":
+        steps.append(single_quotes(k))
+        return '"' + token[1:-1] + '"'
+    if c in SMART_QUOTES:
+        steps.append(smart_quotes(k, c))
+        return '"' + token[1:-1] + '"'
+    if token in _PYTHON_WORDS and not _before_colon(text, e, end):
+        put = _PYTHON_WORDS[token]
+        steps.append(literal(k, token, LITERALS[token][1], put))  # type: ignore[arg-type]  # (a Python word's code is never None)
+        return put
+    if token in ("true", "false", "null") and not _before_colon(text, e, end):
+        return None
+    steps.append(unquoted_key(k, token))
+    return '"' + token + '"'
+
+
+def splice(text: str, start: int, stop: int, tokens: list[tuple[int, int]], steps: list[RawStep]) -> str:
+    """JSON for text[start:stop], a plain span's stretch with the loose tokens text[k:e] of
+    `tokens` (in order, each before `stop`) rewritten, a Step each: what `rewrite` writes
+    for it, without reading the stretch again to find them."""
+    pieces = []
+    last = start
+    for k, e in tokens:
+        put = rewrite_token(text, k, e, stop, steps)
+        if put is not None:
+            pieces.append(text[last:k])
+            pieces.append(put)
+            last = e
+    pieces.append(text[last:stop])
     return "".join(pieces)
 
 
@@ -384,6 +409,11 @@ SPAN_IN_ARRAY: AlwaysMatches = LazyPattern(_PLAIN_SPAN[1])
 # The same with the loose forms, which `rewrite` turns into JSON token by token in
 # Python: the engine gives it a window of LOOSE_WINDOW characters at a time (a cut there
 # only ends the span early: every token needs what follows it).
+# One loose token where a plain span stopped, with what must follow it, as the loose span
+# takes it (Engine._span chains them: a plain span, a loose token, a plain span...; the
+# loose span would read the whole stretch again, and `rewrite` once more to find them).
+LOOSE_TOKEN: re.Pattern[str] = LazyPattern(  # type: ignore[assignment]  # (its match may fail: a Pattern's signature)
+    rf"(?:{_SINGLE}|{_SMART}){_STRING_END}|(?:True|False|None){_SEP}|{_IDENT_KEY}")
 _LOOSE_SPAN = _span(rf"(?:{STRING}|{_SINGLE}|{_SMART})", r"(?:true|false|null|True|False|None)", rf"|{_IDENT_KEY}")
 LOOSE_SPAN: AlwaysMatches = LazyPattern(_LOOSE_SPAN[0])
 LOOSE_SPAN_IN_ARRAY: AlwaysMatches = LazyPattern(_LOOSE_SPAN[1])
