@@ -849,6 +849,35 @@ def test_chained_loose_tokens_read_as_the_loose_span_reads_them(monkeypatch):
     assert checked > 2000  # (most soups hold a loose token)
 
 
+def test_span_brackets_are_the_brackets_outside_the_strings():
+    """runs.span_brackets works on UTF-8 bytes with C string operations; it must give what
+    reading the strings with their pattern gives, whatever the strings hold (escaped
+    quotes and backslashes, typographic quotes inside and outside double quotes, other
+    characters whose UTF-8 starts like theirs)."""
+    from repair.lexical import runs
+
+    def reference(stretch):
+        return runs._NOT_BRACKET.sub("", runs.ANY_STRING.sub("", stretch))
+
+    inside = ["a", "\\\\", '\\"', "\\n", "{", "]", "'", "\u201c", "\u2019", "\u2192", "\u00e9", "\U0001f389", " "]
+    strings = [
+        lambda r: '"' + "".join(r.choice(inside) for _ in range(r.randrange(6))) + '"',
+        lambda r: "'" + "".join(r.choice(["a", "[", "}", "\u2192", "\u00e9", " "]) for _ in range(r.randrange(4))) + "'",
+        lambda r: "\u201c" + "".join(r.choice(["a", "[", "'", "\u2019"]) for _ in range(r.randrange(4))) + "\u201d",
+        lambda r: "\u2018" + "".join(r.choice(["a", "{", "\u201c"]) for _ in range(r.randrange(4))) + "\u2019",
+    ]
+    rng = random.Random(14)
+    for _ in range(5000):
+        parts = []
+        for _ in range(rng.randrange(1, 12)):
+            if rng.random() < 0.5:
+                parts.append(rng.choice(strings)(rng))
+            else:
+                parts.append(rng.choice(["[", "]", "{", "}", ",", ":", " ", "1", "true", "\n"]))
+        stretch = "".join(parts)
+        assert runs.span_brackets(stretch) == reference(stretch), stretch
+
+
 def test_loads_keeps_the_later_of_two_keys_a_repair_brings_together():
     """`loads` reads no steps, so it skips the duplicate-key check; its value is still the
     one `repair` gives (the later member wins), while `repair` records the loss."""

@@ -440,31 +440,28 @@ def may_cut(stretch: str) -> bool:
 # quote is optional, so each is read once even where one never closes).
 ANY_STRING = re.compile(rf'"{STRING_BODY}"?|{_SINGLE_BARE}|{_SMART}', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-# what span_brackets keeps of a stretch's UTF-8 bytes: quotes, brackets, and \x01 for a typographic quote
-_NOT_MARK_BYTES = bytes(b for b in range(256) if b not in b"\"'[]{}\x01")
-_SMART_UTF8 = tuple((q, q.encode()) for q in SMART_QUOTES)
+# what span_brackets keeps of a stretch's UTF-8 bytes: quotes, brackets, and the first byte
+# of the typographic quotes (E2, shared with the rest of U+2000..U+2FFF)
+_NOT_MARK_BYTES = bytes(b for b in range(256) if b not in b"\"'[]{}\xe2")
 _QUOTE_ESCAPE = re.compile(rb'\\["\\]')
 
 
 def span_brackets(stretch: str) -> str:
     """The brackets of a span's stretch that lie outside its strings, in order."""
-    # Only quotes and brackets matter: keep those (in C, on the UTF-8 bytes), a typographic
-    # quote as \x01 (a span holds no control character but whitespace).
+    # Only quotes and brackets matter: keep those (in C, on the UTF-8 bytes).
     data = stretch.encode("utf-8", "surrogatepass")
     if b"\\" in data:
         # a span holds backslashes only in its strings' escapes: with `\\` and `\"` taken out
-        # (read from the left, as JSON does), no quote is escaped
+        # (pairs read from the left, as JSON does), no quote is escaped
         data = _QUOTE_ESCAPE.sub(b"", data)
-    if not stretch.isascii():
-        for q, utf8 in _SMART_UTF8:
-            if q in stretch:
-                data = data.replace(utf8, b"\x01")
-    # Every `"` now delimits a string, so what lies outside them is every other piece;
-    # and there, every `'` delimits one (a span's single-quoted strings hold no quote).
-    # Taking out two quotes in a row first (an empty remainder of a string, or the end
-    # of one and the start of the next) keeps every piece on its side, and leaves few.
-    marks = data.translate(None, _NOT_MARK_BYTES).decode("ascii").replace('""', "")
+    # Every `"` now delimits a string (no other kind of string holds one), so what lies
+    # outside them is every other piece. Taking out two quotes in a row first (an empty
+    # remainder of a string, or the end of one and the start of the next) keeps every
+    # piece on its side, and leaves few.
+    marks = data.translate(None, _NOT_MARK_BYTES).decode("latin-1").replace('""', "")
     outside = "".join(marks.split('"')[0::2]) if '"' in marks else marks
-    if "\x01" not in outside:
+    if "\xe2" not in outside:
+        # no typographic quote outside them: every `'` there delimits a string (a span's
+        # single-quoted strings hold no quote)
         return "".join(outside.replace("''", "").split("'")[0::2]) if "'" in outside else outside
     return _NOT_BRACKET.sub("", ANY_STRING.sub("", stretch))
