@@ -787,6 +787,34 @@ def test_objects_one_per_line_each_lacking_its_closer():
           [("repair_missing_bracket", 12), ("repair_missing_comma", 12), ("repair_missing_bracket", 22)])
 
 
+# A member's value before the next key with no comma, or before a doubled comma: a span
+# takes it (last, for the missing comma) and the engine reads the defect after it.
+_VALUES_BEFORE_DEFECTS = [
+    '{"a": "x" "b": 1}',
+    '{"a": 12  "b": 1, "c": true\n"d": null}',
+    '{"a": -2.5e3\t"b": [1]}',
+    '[{"a": "x" "b": 1}, {"a": null "b": false}]',
+    '{"a": "x",, "b": 1}',
+    '{"a": "x" ,\n, "b": 1}',
+    '["x",, "y"]',
+    '["x" "y": 1]',  # (no colon before the value: not a member's value)
+    '{"k" "b": 1}',  # (a key, not a value)
+    '{"a": "x" "b" 1}',  # (no colon after the next key)
+    '{"a": "x" "b\\"c": 1}',  # (an escape in the next key)
+    '{"a": "f(x" "b": 1}',
+    '{"a": "x"  "b": 1 "c": 2 "d": 3}',
+    "{'a': 'x' 'b': 1}",
+    '{"a": True "b": 1}',
+    '{"a": "x",,, "b": 1,, "c": "y",}',
+    '{"a":"x""b": 1}',  # (glued: strings.is_real_end's own rule)
+]
+
+
+@pytest.mark.parametrize("text", _VALUES_BEFORE_DEFECTS, ids=range(len(_VALUES_BEFORE_DEFECTS)))
+def test_a_value_before_a_comma_defect_reads_the_same_with_and_without_spans(monkeypatch, text):
+    assert full_outcome(text) == without_runs(monkeypatch, text)
+
+
 # ------------------------------------- the spans' shortcut alternatives
 
 # Pieces of member text, most of them JSON, some of them the defects spans must stop at.

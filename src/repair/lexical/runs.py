@@ -357,7 +357,7 @@ _NEXT_KEY_START = rf"(?:[\"'{SMART_QUOTES}]|{_IDENT_KEY})"
 _SEP = _ahead(r"[,:}\]]")
 _AFTER_STRING = rf"(?:[:}}\]]|,[ \t\r\n]*+{_NEXT_KEY_START})"  # a colon, a closer, or a comma and the next key
 _AFTER_STRING_GAP = rf",{_GAP}{_NEXT_KEY_START}"
-_STRING_END = rf"(?:{_ahead(_AFTER_STRING)}|{_ahead(_AFTER_STRING_GAP)}|(?=,[ \t\r\n]*[}}\]]))"
+_STRING_END = rf"(?:{_ahead(_AFTER_STRING)}|{_ahead(_AFTER_STRING_GAP)}|(?=,[ \t\r\n]*[}}\],]))"  # (a trailing or doubled comma)
 _TRAILING = rf"(?:(?<=[\"'0-9el\]}}{SMART_QUOTES}]),(?=[ \t\r\n]*[}}\]]))?"  # (after a value's last character)
 _COMMA = "," + _ahead(r"[^ \t\r\n}\]/#,]")
 
@@ -372,6 +372,16 @@ def _items(string: str, other: str) -> str:
 # engine inserts; so a span takes such a string only last, and ends after it.
 _VALUE_BEFORE_OBJECT_LINE = (
     rf'(?:(?<=:)|(?<=:[ \t])){STRING}(?=[ \t]*\r?\n[ \t\r\n]*\{{[ \t\r\n]*"[^"\\\n]{{0,200}}"[ \t]*:)')
+
+# A member's value before the next key with no comma between them (`"a": "x" "b": 1`): a
+# quote after whitespace, then a key and its colon, ends the string (strings.is_real_end)
+# and follows a number or literal as the engine reads them; the engine inserts the comma.
+# So a span takes such a value only last, and ends after it.
+_BEFORE_KEY = r'(?=[ \t\r\n]++"[^"\\\n]{0,200}+"[ \t]*+:)'
+
+
+def _value_before_key(string: str, literal: str) -> str:
+    return rf"(?:(?<=:)|(?<=:[ \t]))(?:{string}|{NUMBER}|{literal}){_BEFORE_KEY}"
 
 
 # The commonest runs of tokens as single alternatives, tried first: a member of plain JSON
@@ -398,7 +408,8 @@ def _span(string: str, literal: str, more: str, shortcuts: bool = True) -> tuple
     tokens = (
         rf"(?:{first}[ \t\r\n:{{]+|\[(?![A-Za-z/]){items}|{string}{_STRING_END}"
         rf"|{NUMBER}{_SEP}|{literal}{_SEP}{more}"
-        rf"|[}}\]]{_SEP}|{_COMMA}|{_COMMENT})*{P}{_TRAILING}(?:{_VALUE_BEFORE_OBJECT_LINE})?"
+        rf"|[}}\]]{_SEP}|{_COMMA}|{_COMMENT})*{P}{_TRAILING}"
+        rf"(?:{_VALUE_BEFORE_OBJECT_LINE}|{_value_before_key(string, literal)})?"
     )
     return tokens, rf"(?:{_COMMA})?{items}{tokens}"
 
