@@ -859,22 +859,22 @@ def test_span_shortcuts_take_what_the_token_alternatives_take():
             assert fast.match(text, start, end).end() == slow.match(text, start, end).end(), (text, start, end)
 
 
-def test_chained_loose_tokens_read_as_the_loose_span_reads_them(monkeypatch):
+def test_chained_defects_read_as_the_engine_reads_them(monkeypatch):
     """Where a plain span stops before a loose token (`'k'`, `True`, a bare key) that is
-    one alone, the engine rewrites it and goes on with a plain span (Engine._chain); the
-    value and every step are what the loose span and `rewrite` give, which read the
-    stretch twice more."""
+    one alone, a missing comma before the next key or doubled commas after a member's
+    comma, the span makes the edit and goes on (Engine._chain); the value and every step
+    are what the loose span, `rewrite` and the engine's own reading of the defect give."""
     rng = random.Random(13)
     checked = 0
     for _ in range(3000):
         soup = _member_soup(rng)
-        text = rng.choice(["{", "[", "[{", '{"r": ['])+ soup + rng.choice(["}", "]", "", "}]"])
+        text = rng.choice(["{", "[", "[{", '{"r": [']) + soup + rng.choice(["}", "]", "", "}]"])
         chained = full_outcome(text)
         with monkeypatch.context() as m:
-            m.setattr(parser.Engine, "_chain", lambda self, pos, end: None)
+            m.setattr(parser.Engine, "_chain", lambda self, stack, pos, end: None)
             assert full_outcome(text) == chained, text
-        checked += any(c in soup for c in "'TN") or "key" in soup
-    assert checked > 2000  # (most soups hold a loose token)
+        checked += any(c in soup for c in "'TN,") or "key" in soup
+    assert checked > 2500  # (most soups hold a defect a chain may take)
 
 
 def test_span_brackets_are_the_brackets_outside_the_strings():

@@ -303,6 +303,11 @@ def unquoted_key(pos: int, key: str) -> RawStep:
     return ("repair_unquoted_key", pos, f"quoted the bare key {snippet(key)}", "", '"')
 
 
+def missing_comma(pos: int) -> RawStep:
+    """A comma inserted before the member or item that starts at `pos`."""
+    return ("repair_missing_comma", pos, "inserted a missing ','", "", ",")
+
+
 def comment(pos: int, text: str) -> RawStep:
     """A `//`, `#` or `/* */` comment between tokens (trivia.py, and the spans of runs.py)."""
     return ("repair_comment", pos, f"removed comment {snippet(text)}", text, "")

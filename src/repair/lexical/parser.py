@@ -30,12 +30,12 @@ from operator import itemgetter
 from ..chars import INVISIBLE, P, STRING_BODY, CLOSERS, IDENT_KEY_AHEAD, QUOTES, SPACES, UNQUOTED_KEY, VALUE_START, WORD, WS
 from ..errors import RepairError
 from ..steps import (
-    REBUILDING, comment, duplicate_key, text_end, extra_bracket, extra_comma, missing_bracket, missing_quote, python_tuple, snippet,
+    REBUILDING, comment, duplicate_key, text_end, extra_bracket, extra_comma, missing_bracket, missing_comma, missing_quote, python_tuple, snippet,
     stray_char, trailing_comma, unquoted_key,
 )
 from .brackets import SETTLE_DEPTH, SETTLE_WINDOW, DEEPER, EXTRA, MATCH, WRONG, decide_closer
 from .decode import STRICT, NonFinite, decode_json, int_text
-from .runs import ANY_STRING, CUT_IN_SPAN, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_TOKEN, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, rewrite_python_value, span_brackets, splice
+from .runs import ANY_STRING, CUT_IN_SPAN, KEY_AFTER_VALUE, LOOSE_SPAN, LOOSE_SPAN_IN_ARRAY, LOOSE_TOKEN, LOOSE_WINDOW, SPAN, SPAN_FIRST, SPAN_IN_ARRAY, ARRAY_RUN, CLEAN_NUMBER, LOOSE_ARRAY_RUN, LOOSE_FIRST, LOOSE_OBJECT_RUN, OBJECT_RUN, may_cut, rewrite, rewrite_python_value, span_brackets, splice
 from .literals import LITERALS, scan_word
 from .numbers import DROP, scan_number, thousands_after
 from .strings import openless_item_at, _AHEAD, CTX_ARR, CTX_KEY, CTX_OBJ, CTX_ROOT, scan_fenced, scan_string
@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
     # what ends a value: (the first characters of the markers, their pattern)
     Stop = tuple[frozenset[str], re.Pattern[str]]
+    # an edit of a span's copy (Engine._chain): text[start:end] becomes `put` with `step`;
+    # put None: a loose token, rewritten with its own step (runs.rewrite_token)
+    Edit = tuple[int, int, str | None, RawStep | None]
 
 
 _COMMA_RUN: AlwaysMatches = re.compile(r",(?:[ \t\r\n]*,)*")  # type: ignore[assignment]  # (matched only at a ',', where it always matches)
@@ -300,7 +303,7 @@ class Engine:
                 if c == "{" and frame.kind == OBJ and frame.items and len(stack) > 1 and stack[-2].kind == ARR:
                     # `[{"a": 1 {"a": 2}]`: the object before lacks its `}` (and the comma after it)
                     state = self._next_object(stack, counts, pos, out)
-                    add("repair_missing_comma", pos, "inserted a missing ','", "", ",")
+                    self.steps.append(missing_comma(pos))
                     continue
                 if frame.kind == ARR and frame.bare_end >= 0 and self._bare_item_line(frame, pos):
                     add("repair_missing_comma", pos, "inserted a missing ',' between items on separate lines", "", ",")
@@ -310,7 +313,7 @@ class Engine:
                     continue
                 if self._starts_value(pos) if frame.kind == ARR else self._starts_key(pos):
                     if frame.items:  # (after a placeholder with no member before it, no comma is missing)
-                        add("repair_missing_comma", pos, "inserted a missing ','", "", ",")
+                        self.steps.append(missing_comma(pos))
                         frame.comma_at = len(out)  # pending like a real comma, with no step of its own
                         out.append(",")
                     state = VALUE if frame.kind == ARR else KEY
@@ -337,8 +340,7 @@ class Engine:
                     continue
                 if c == ",":
                     end = _COMMA_RUN.match(text, pos).end()
-                    count = text.count(",", pos, end)
-                    self.steps.append(extra_comma(pos, f"removed {count} doubled ','", text[pos:end]))
+                    self.steps.append(_doubled_commas(text, pos, end))
                     pos = end
                     continue
                 if text.startswith("...", pos) or c == "\u2026":
@@ -661,14 +663,16 @@ class Engine:
         elif c in ",:}]":
             return None
         text = self.text
-        loose: bool | list[tuple[int, int]] = False  # (True: a loose span; a list: the loose tokens chained)
+        loose: bool | list[Edit] = False  # (True: a loose span; a list: the chain's edits)
+        residue = ""  # the brackets of text[pos:known], outside strings, matched pairs removed
+        known = pos
         in_array = stack[-1].kind == ARR
         m = SPAN_IN_ARRAY.match(text, pos) if in_array else SPAN.match(text, pos)
         end = m.end()
-        if end < self.n and text[end] in LOOSE_FIRST:
-            chained = self._chain(pos, end)
+        if end < self.n and text[end] in _CHAIN_FIRST:
+            chained = self._chain(stack, pos, end)
             if chained is not None:
-                loose, end = chained
+                loose, end, residue, known = chained
         if not loose and (end <= pos or (end < self.n and text[end] in LOOSE_FIRST and end - pos < 64)):
             # none, or a short one that a loose token ends (`, key: 'v'`): a loose span
             if end <= pos and c not in LOOSE_FIRST:
@@ -688,19 +692,14 @@ class Engine:
         body = stretch.rstrip(" \t\r\n")
         if not body:
             return None
-        if _ANY_BRACKET.search(stretch) is not None:
-            # the brackets of the stretch, outside strings, with matched pairs removed:
-            # what is left closes containers open before it, then opens new ones
-            residue = span_brackets(stretch)
-            for _ in range(64):
-                shorter = residue.replace("[]", "").replace("{}", "")
-                if shorter == residue:
-                    break
-                residue = shorter
-            else:
+        # the brackets of the stretch, outside strings, with matched pairs removed: what is
+        # left closes containers open before it, then opens new ones
+        rest = stretch if known == pos else text[known:end]  # (a chain holds no comment)
+        if _ANY_BRACKET.search(rest) is not None:
+            matched = _matched_out(residue + span_brackets(rest))
+            if matched is None:
                 return self._no_spans()
-        else:
-            residue = ""  # (members of the open container only: nothing to replay)
+            residue = matched
         closing = len(residue) - len(residue.lstrip("]}"))
         closers, openers = residue[:closing], residue[closing:]
         if "]" in openers or "}" in openers or closing >= len(stack):
@@ -767,31 +766,79 @@ class Engine:
         frame.member_done()
         return end, AFTER
 
-    def _chain(self, pos: int, end: int) -> tuple[list[tuple[int, int]], int] | None:
-        """A plain span from `pos` stopped at `end`, before a loose token: each loose token
-        that is one alone (runs.LOOSE_TOKEN) and the plain span after it, as long as they
-        follow one another; (their tokens, the end), or None when the first is none (or a
-        comment lies in the stretch: the loose span reads those)."""
-        text, n = self.text, self.n
-        tokens = []
-        while end < n and text[end] in LOOSE_FIRST:
-            t = LOOSE_TOKEN.match(text, end)
-            if t is None:
-                break
-            tokens.append((end, t.end()))
-            end = SPAN.match(text, t.end()).end()
-        if not tokens or may_cut(text[pos:end]):
-            return None
-        return tokens, end
+    def _chain(self, stack: list[Frame], pos: int, end: int) -> tuple[list[Edit], int, str, int] | None:
+        """A plain span from `pos` stopped at `end`, before a defect the engine would read
+        the same way wherever it stands, in a member: a loose token that is one alone
+        (runs.LOOSE_TOKEN), a missing comma before the next key (the span took the value
+        before it last: runs._BEFORE_KEY), or doubled commas after a member's comma and
+        before the next key. Each is an edit of the copy with the engine's step, and the
+        plain span goes on after it, for as long as they follow one another.
 
-    def _copy(self, start: int, stop: int, resume: int, loose: bool | list[tuple[int, int]],
+        Returns (the edits, the end, the brackets of text[pos:known] with matched pairs
+        removed, known), or None when there is none (or a comment lies in the stretch:
+        the loose span reads those)."""
+        text, n = self.text, self.n
+        edits: list[Edit] = []
+        residue, known = "", pos
+        while end < n:
+            c = text[end]
+            if c in LOOSE_FIRST:
+                t = LOOSE_TOKEN.match(text, end)
+                if t is None:
+                    break
+                edits.append((end, t.end(), None, None))
+                go = t.end()
+            elif c == ",":
+                d = _DOUBLED_COMMAS.match(text, end)
+                if d is None or _before_blanks(text, end) not in _VALUE_LAST:
+                    break
+                # a member's comma? (the brackets so far say which container is open)
+                part = text[known:end]
+                if _ANY_BRACKET.search(part) is not None:
+                    got = _matched_out(residue + span_brackets(part))
+                    if got is None:
+                        break
+                    residue = got
+                known = end
+                if not self._in_object(stack, residue):
+                    break
+                run, go = d.start("run"), d.end("run")
+                edits.append((run, go, "", _doubled_commas(text, run, go)))
+            else:  # (whitespace: the span took the value before a key last)
+                k = KEY_AFTER_VALUE.match(text, end)
+                if k is None:
+                    break
+                go = k.end()  # (the key's quote)
+                edits.append((end, end, ",", missing_comma(go)))
+            after = SPAN.match(text, go).end()
+            if after <= go:
+                del edits[-1]  # (nothing after it to take: the engine reads it)
+                break
+            end = after
+        if not edits or may_cut(text[pos:end]):
+            return None
+        return edits, end, residue, known
+
+    @staticmethod
+    def _in_object(stack: list[Frame], residue: str) -> bool:
+        """Is the innermost container open after a stretch whose brackets (matched pairs
+        removed) are `residue` an object closed by `}`?"""
+        closing = len(residue) - len(residue.lstrip("]}"))
+        if closing < len(residue):
+            return residue[-1] == "{"
+        if closing >= len(stack):
+            return False
+        frame = stack[-1 - closing]
+        return frame.kind == OBJ and frame.closer == "}"
+
+    def _copy(self, start: int, stop: int, resume: int, loose: bool | list[Edit],
               comments: list[tuple[int, int]] | None) -> str:
         """The JSON text of a span's text[start:stop] (a loose one's tokens rewritten, or the
-        chained tokens `loose` lists), its comments left out; a step for each before
+        chain's edits `loose` lists made), its comments left out; a step for each before
         `resume`, where the engine goes on. (A chain holds no comment: Engine._chain.)"""
         text, steps = self.text, self.steps
         if loose and loose is not True:
-            return splice(text, start, stop, loose, steps)  # type: ignore[arg-type]  # (a list here)
+            return splice(text, start, stop, loose, steps)
         if not comments:
             return rewrite(text, start, stop, steps) if loose else text[start:stop]
         pieces = []
@@ -1159,6 +1206,12 @@ class Engine:
 _CODE = itemgetter(0)  # a raw step's code
 
 
+def _doubled_commas(text: str, pos: int, end: int) -> RawStep:
+    """The step for the commas text[pos:end] after a member's comma (not after an item's:
+    Engine._extra_commas)."""
+    return extra_comma(pos, f"removed {text.count(',', pos, end)} doubled ','", text[pos:end])
+
+
 def _removed_commas(count: int) -> str:
     return f"removed {count} doubled or leading ','"
 
@@ -1203,11 +1256,35 @@ def _last_significant(text: str, end: int, comments: list[tuple[int, int]]) -> i
             return j
 
 
+def _matched_out(residue: str) -> str | None:
+    """Brackets with matched pairs removed (None past 64 rounds: a span needs a decision)."""
+    for _ in range(64):
+        shorter = residue.replace("[]", "").replace("{}", "")
+        if shorter == residue:
+            return residue
+        residue = shorter
+    return None
+
+
+def _before_blanks(text: str, pos: int) -> str:
+    """The last character before `pos` that is no whitespace ("" when there is none)."""
+    j = pos - 1
+    while j >= 0 and text[j] in " \t\r\n":
+        j -= 1
+    return text[j] if j >= 0 else ""
+
+
 class _SpanMiss(Exception):
     """The text written with spans does not decode: read the value again without them."""
 
 
 _ANY_BRACKET = re.compile(r"[\[\]{}]")
+# Engine._chain: what a plain span may stop before (a loose token's first character, a
+# comma, whitespace); doubled commas after a comma, before a key; the last character of a
+# member's value or of a container (a string, a number, a literal, a closer)
+_CHAIN_FIRST = LOOSE_FIRST | frozenset(", \t\r\n")
+_DOUBLED_COMMAS = re.compile(r'[ \t\r\n]*+,[ \t\r\n]*+(?P<run>,(?:[ \t\r\n]*+,)*+)(?=[ \t\r\n]*+")')
+_VALUE_LAST = frozenset("\"'0123456789el}]")
 
 
 def _empty_written(out: list[str]) -> bool:

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from ..chars import AlwaysMatches
     from ..steps import RawStep
 
+    Edit = tuple[int, int, str | None, RawStep | None]  # (see lexical/parser.py)
+
 _WS = rf"[ \t\r\n]*{P}"
 
 
@@ -205,18 +207,23 @@ def rewrite_token(text: str, k: int, e: int, end: int, steps: list[RawStep]) -> 
     return '"' + token + '"'
 
 
-def splice(text: str, start: int, stop: int, tokens: list[tuple[int, int]], steps: list[RawStep]) -> str:
-    """JSON for text[start:stop], a plain span's stretch with the loose tokens text[k:e] of
-    `tokens` (in order, each before `stop`) rewritten, a Step each: what `rewrite` writes
-    for it, without reading the stretch again to find them."""
+def splice(text: str, start: int, stop: int, edits: list[Edit], steps: list[RawStep]) -> str:
+    """JSON for text[start:stop], a plain span's stretch with `edits` (in order, each before
+    `stop`) made: text[k:e] becomes `put` and `step` is recorded, or, where `put` is None,
+    text[k:e] is a loose token rewritten as `rewrite` writes it, with its step (without
+    reading the stretch again to find them)."""
     pieces = []
     last = start
-    for k, e in tokens:
-        put = rewrite_token(text, k, e, stop, steps)
-        if put is not None:
-            pieces.append(text[last:k])
-            pieces.append(put)
-            last = e
+    for k, e, put, step in edits:
+        if put is None:
+            put = rewrite_token(text, k, e, stop, steps)
+            if put is None:
+                continue
+        else:
+            steps.append(step)  # type: ignore[arg-type]  # (an edit with a put has its step)
+        pieces.append(text[last:k])
+        pieces.append(put)
+        last = e
     pieces.append(text[last:stop])
     return "".join(pieces)
 
@@ -377,7 +384,10 @@ _VALUE_BEFORE_OBJECT_LINE = (
 # quote after whitespace, then a key and its colon, ends the string (strings.is_real_end)
 # and follows a number or literal as the engine reads them; the engine inserts the comma.
 # So a span takes such a value only last, and ends after it.
-_BEFORE_KEY = r'(?=[ \t\r\n]++"[^"\\\n]{0,200}+"[ \t]*+:)'
+_KEY_AHEAD = r'"[^"\\\n]{0,200}+"[ \t]*+:'
+_BEFORE_KEY = rf"(?=[ \t\r\n]++{_KEY_AHEAD})"
+# (Engine._chain: the blanks between such a value and the next key, which it lacks a comma before)
+KEY_AFTER_VALUE: re.Pattern[str] = re.compile(rf"[ \t\r\n]++(?={_KEY_AHEAD})")
 
 
 def _value_before_key(string: str, literal: str) -> str:
