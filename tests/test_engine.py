@@ -114,6 +114,11 @@ EQUALS_FOR_COLON = [
     ('{"a" = 1}', {"a": 1}, [("repair_missing_colon", 5)]),
     ('{"a" = 1, "b" = 2}', {"a": 1, "b": 2}, [("repair_missing_colon", 5), ("repair_missing_colon", 14)]),
     ('{"a" => 1, "b" => "x"}', {"a": 1, "b": "x"}, [("repair_missing_colon", 5), ("repair_missing_colon", 15)]),
+    # a bare value ends before the next member's key and its `=>`, as before a key and its colon
+    ('{"t": 9:45 am, "room" => "B2"}', {"t": "9:45 am", "room": "B2"},
+     [("repair_unquoted_string", 6), ("repair_missing_colon", 22)]),
+    ('{"a": hello world, "b" => 2}', {"a": "hello world", "b": 2},
+     [("repair_unquoted_string", 6), ("repair_missing_colon", 23)]),
     # the full-width colon and comma of Chinese text, where the colon and comma belong; inside
     # a string they are text
     ('{"a"\uff1atrue\uff0c"b"\uff1a[1\uff0c2]\uff0c"c"\uff1a"\u65f6\u95f4\uff1a\u4e09\u70b9"}',

@@ -40,7 +40,7 @@ def _ahead_pattern(closers: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     (`"k\\"": 1` is a key). Bounded, and its two alternatives start differently."""
     body = "".join(re.escape(c) for c in closers)
     text = rf"(?:[^{body}\\\n]|\\.){{0,200}}"
-    key = re.compile(rf"{text}[{body}][ \t]*[:\uff1a]")  # (`：`, the full-width colon, too)
+    key = re.compile(rf"{text}[{body}][ \t]*(?:[:\uff1a]|=>)")  # (`：`, the full-width colon, and a hash's `=>` too)
     item = re.compile(rf"{text}[{body}][ \t]*(?:[,\]\uff0c]|\r?\n)")  # (a line end: one item per line)
     return key, item
 
