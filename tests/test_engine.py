@@ -91,6 +91,9 @@ ELLIPSES = [
     ("[1, \u2026]", [1], [("repair_ellipsis", 4)]),
     ('{"a": 1, ... "b": 2}', {"a": 1, "b": 2}, [("repair_ellipsis", 9), ("repair_missing_comma", 13)]),
     ('{"a": ... "b": 2}', {"a": None, "b": 2}, [("repair_ellipsis", 6), ("repair_missing_comma", 10)]),
+    # after a string, the comma and ellipsis end it: more members were left out
+    ('{"a": "x", ...}', {"a": "x"}, [("repair_ellipsis", 11)]),
+    ('[{"a": "x", \u2026}, {"b": "y"}]', [{"a": "x"}, {"b": "y"}], [("repair_ellipsis", 12)]),
 ]
 
 PYTHON_SETS = [

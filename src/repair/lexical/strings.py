@@ -160,6 +160,8 @@ def is_real_end(p: Scanner, j: int, ctx: int, own: Own | None = None) -> bool:
             # (IDENT_KEY_AHEAD takes `country":` too: a key that lost its opening quote)
             if c3 in QUOTES or c3 == "}" or IDENT_KEY_AHEAD.match(text, k3) is not None:
                 return True
+            if c3 == "\u2026" or text.startswith("...", k3):
+                return True  # `{"a": "x", ...}`: an ellipsis where more members were left out
             if c3 == "{":  # `"alpha",\n {"id": 2`: an object that lost its `}` before the next
                 k4 = peek_significant(text, k3 + 1, n)
                 return k4 < n and (text[k4] == '"' or text[k4] == "}")
