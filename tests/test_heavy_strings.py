@@ -116,11 +116,20 @@ SMART_CLOSER = [
     ('{"a": "the \u201cbest\u201d, "c": 1}', {"a": "the \u201cbest\u201d", "c": 1}),  # (the pair stays)
 ]
 
+# R5: a quoted word after a comma inside a list item; a list item that lost its closing quote
+QUOTED_WORD_AFTER_COMMA = [
+    ('["Next, "Export", then wait.", "Done."]', ['Next, "Export", then wait.', "Done."]),
+    ('["a, "b", "c"]', ["a", "b", "c"]),  # (an item follows `"b",`: the first string lost its quote)
+    ('["one, "two",\n "three"]', ["one", "two", "three"]),
+    ('["a, "b", c, "d"]', ["a", "b", "c", "d"]),  # (`c,` is a bare item)
+]
+
 TABLES = {
     "F5": BARE_VALUE_BEFORE_KEY, "F6": GLUED_KEY, "F6b": OPENLESS_KEY, "F7": ARRAY_STRING_THEN_SCALAR,
     "F8": KEY_WITHOUT_COLON, "F10": QUOTES_IN_OWN_BRACKETS, "F11": INLINE_NEXT_MEMBER, "F12": LINE_END_ITEMS,
     "F16": STRAY_QUOTE_AFTER_SCALAR, "F20": CSV_QUOTES, "F21": INFERRED_QUOTE_WHITESPACE,
     "F22": LEADING_ZERO_DECIMALS, "F23": BACKTICK_ACUTE, "F24": BARE_VALUE_BRACES, "R3": SMART_CLOSER,
+    "R5": QUOTED_WORD_AFTER_COMMA,
 }
 ROWS = [(family, text, value) for family, table in TABLES.items() for text, value in table]
 

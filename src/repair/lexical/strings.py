@@ -316,8 +316,18 @@ def _missing_end_boundary(p: Scanner, start: int, j: int, ctx: int, opener: str,
         return -1
     key_ahead, item_ahead = _AHEAD[opener if opener in _AHEAD else '"']
     ahead = key_ahead if ctx == CTX_OBJ else item_ahead
-    if ahead.match(text, j + 1) is None:
+    m = ahead.match(text, j + 1)
+    if m is None:
         return -1
+    if ctx == CTX_ARR:
+        # the next item's closing quote must end it, by what follows: in `["Then, "carefully",
+        # do Y."]` the words after `"carefully",` are no item, so both quotes are inside
+        close = m.end() - 1
+        closers = QUOTE_CLOSERS[opener if opener in QUOTE_CLOSERS else '"']
+        while text[close] not in closers:
+            close -= 1
+        if not is_real_end(p, close, CTX_ARR):
+            return -1
     return b
 
 
