@@ -110,6 +110,21 @@ def test_quick_cheap_sections_end_to_end(tmp_path):
         assert "fast_json_repair is not installed" in text
 
 
+def test_growth_worker_reports_each_size_then_its_best(run):
+    """A growth worker prints each size's first call (so the parent can cap it), then the
+    best of its rounds; the parent keeps the outcome and the better figure."""
+    proc = subprocess.run([sys.executable, str(RUN), "--worker", "repair", "1", "10,40", "--quick"],
+                          capture_output=True, text=True, timeout=120, env=run.ENV)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [line["n"] for line in lines] == [10, 40, 10, 40]
+    assert all(line["outcome"] == "value" and line["seconds"] > 0 for line in lines[:2])
+    assert all(line["best"] > 0 for line in lines[2:])
+    measured = run.measure_growth("repair", 1, [10, 40], 60, True)
+    assert set(measured) == {10, 40}
+    assert all(seconds > 0 and outcome == "value" for seconds, outcome in measured.values())
+
+
 @pytest.mark.skipif(not has("matplotlib"), reason="matplotlib is a benchmark-only extra (pip install -e '.[bench]')")
 def test_plot_writes_a_png(run, tmp_path):
     series = {
