@@ -8,9 +8,14 @@ the Python work to the defects:
 - a container that is already JSON is read by the C decoder whole (`try_fast`) and its
   text copied;
 - inside a container that is not, `runs.py` matches in C every member that is already
-  JSON and the engine copies them; it stops before the first one that needs a decision;
-- only that token is read here, by the function for its construct (strings.py,
-  scalars.py, trivia.py, brackets.py), which records a Step for what it changed.
+  JSON and the engine copies them; it stops before the first one that needs a decision.
+  Where that is one of the commonest defects, read the same way wherever it stands (a
+  loose token alone, a comma missing before the next key, doubled commas between
+  members), the engine makes the edit with the construct's own step and the match goes
+  on (`Engine._chain`);
+- any other token is read here, by the function for its construct (strings.py,
+  numbers.py, literals.py, trivia.py, brackets.py), which records a Step for what it
+  changed.
 
 The state is explicit: a stack of `Frame`s (one per open container), what the machine
 expects next (`VALUE`, `KEY`, `COLON` or `AFTER` a value), the cursor and the text
