@@ -776,7 +776,10 @@ _LINE_RECORDS = [
     '[\n{"q": "say \\"hi\\""\r\n{"q": "b"}]',
     '[\n{"a": "x"  \n\n  {"b": "y"}]',
     '[{"a": "x"\n{b: 1}]',  # (the next line's key is bare: not the span's shape)
-    '[{"a": "x" {"b": 1}]',  # (one line: the quote stays in the string)
+    '[{"a": "x" {"b": 1}]',  # (one line: a whole flat object follows, in a list)
+    '[{"a": "x" {"b": [1]}]',  # (one line, a container inside the next object: the quote stays)
+    '{"a": "x" {"b": 1}}',  # (one line, no list around: the quote stays)
+    '[{"d": "json "{"k": 1}" ok"}]',  # (a quote glued to `{`: stringified JSON inside the string)
     '{"a": "x"\n{"b": 1}}',  # (no list around: no object is missing its `}`)
     '[{"a": ["x"\n{"b": 1}]}]',  # (an item of a list, not a member's value)
 ]
@@ -788,6 +791,17 @@ def test_a_string_before_the_next_objects_line_reads_the_same_with_and_without_s
     key quoted, with a colon); the engine reading token by token ends the string there
     too, and closes the object the line lacked."""
     assert full_outcome(text) == without_runs(monkeypatch, text)
+
+
+def test_records_on_one_line_each_lacking_its_closer():
+    """`[{"k": "v" {"k": "w"}]`: on one line, a string value, a space, then a whole flat
+    object with a quoted key and `,` or `]` after it, in an object that is an item of a
+    list: the object before lost its `}` and comma (strings.is_real_end)."""
+    check('[{"k": "v", "n": "a" {"k": "w", "n": "b"}, {"k": "x"}]',
+          [{"k": "v", "n": "a"}, {"k": "w", "n": "b"}, {"k": "x"}],
+          [("repair_missing_bracket", 21), ("repair_missing_comma", 21)])
+    check('[{"k": "v" {"k": "w"}]', [{"k": "v"}, {"k": "w"}],
+          [("repair_missing_bracket", 11), ("repair_missing_comma", 11)])
 
 
 def test_objects_one_per_line_each_lacking_its_closer():

@@ -139,6 +139,7 @@ class Engine:
         self.retry_at = 0  # after a streak, no attempt before this offset
         self.settle_budget = 2 * self.n + 65536  # characters brackets.decide_closer may read to settle closers
         self.quiet = quiet  # nobody reads the steps of a whole-text value (`loads`): bulk rewrites may skip them
+        self.stack: list[Frame] = []  # the open containers of the value being read (Engine._parse)
 
     def add(self, code: str, pos: int, message: str, found: str = "", put: str = "") -> None:
         self.steps.append((code, pos, message, found, put))
@@ -148,6 +149,11 @@ class Engine:
         if pos >= self.n:
             return True
         return self.text[pos] in self.stop_first and self.stop.match(self.text, pos) is not None
+
+    def object_in_list(self) -> bool:
+        """Is the innermost open container an object that is an item of a list?"""
+        stack = self.stack
+        return len(stack) > 1 and stack[-1].kind == OBJ and stack[-2].kind == ARR
 
     def find_stop(self, start: int, end: int) -> int:
         if self.stop is None:
@@ -229,6 +235,7 @@ class Engine:
         text = self.text
         add = self.add
         stack: list[Frame] = []
+        self.stack = stack  # (the same list: object_in_list reads it for the construct functions)
         out: list[str] = []
         counts = {"}": 0, "]": 0, ")": 0}
         state = VALUE

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
     class Scanner(Protocol):
         """The engine as the construct functions (strings.py, numbers.py, literals.py,
-        trivia.py) see it: the text, its length, the raw steps recorded so far, and where
-        a value must stop. (A Protocol: they cannot import the engine that imports them.)"""
+        trivia.py) see it: the text, its length, the raw steps recorded so far, where a
+        value must stop, and whether the innermost open container is an object that is an
+        item of a list. (A Protocol: they cannot import the engine that imports them.)"""
 
         text: str
         n: int
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
         def add(self, code: str, pos: int, message: str, found: str = ..., put: str = ...) -> None: ...
         def at_end(self, pos: int) -> bool: ...
         def find_stop(self, start: int, end: int) -> int: ...
+        def object_in_list(self) -> bool: ...
 
 OBJ, ARR = 0, 1  # the kind of a container
 VALUE, KEY, COLON, AFTER = 0, 1, 2, 3  # what comes next: a value, a key, its colon, or what follows a value

@@ -183,7 +183,10 @@ def is_real_end(p: Scanner, j: int, ctx: int, own: Own | None = None) -> bool:
         # `"v"\n{"k": ...`: on the next line, an object whose key follows; this one lost
         # its `}` (and the comma) before it
         if k2 == k or "\n" not in text[k:k2]:
-            return False
+            # on one line (`[{"k": "v" {"k": "w"}]`): only in an object that is an item of a
+            # list, and only before a whole flat object with a quoted key, then `,` or `]`
+            # (a quote before `{"k": 1}` inside a string is stringified JSON: it stays)
+            return k2 > k and p.object_in_list() and _FLAT_RECORD.match(text, k2) is not None
         k3 = peek_significant(text, k2 + 1, n)
         return k3 < n and text[k3] == '"' and _AHEAD['"'][0].match(text, k3 + 1) is not None
     glued = own is not None and not text[j - 1].isspace() and own.clean(j)
@@ -206,6 +209,11 @@ def is_real_end(p: Scanner, j: int, ctx: int, own: Own | None = None) -> bool:
     if k2 > k and ctx == CTX_OBJ and "\n" in text[k:k2] and IDENT_KEY_AHEAD.match(text, k2):
         return True  # value, newline, unquoted key: a missing comma
     return False
+
+
+# A whole object with no container inside, its first key quoted, then what ends a list's
+# item: `{"k": "w", "n": 2}]` (bounded, and possessive: its class excludes the braces).
+_FLAT_RECORD = re.compile(r'\{[ \t]*"[^"\\\n]{0,200}+"[ \t]*:[^{}\[\]\n]{0,4000}+\}[ \t]*(?:[,\]]|\r?\n|\Z)')
 
 
 # A bare item that lost its opening quote: words up to a quote, then `,`, `]` or a line end.
