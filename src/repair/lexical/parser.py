@@ -726,10 +726,7 @@ class Engine:
         trailing = k < self.n and text[k] in "}]"
         if trailing:
             # a trailing comma: the closer after it must be its container's (runs.SPAN)
-            if openers:
-                kind, closer = (OBJ, "}") if openers[-1] == "{" else (ARR, "]")
-            else:
-                kind, closer = stack[-1 - closing].kind, stack[-1 - closing].closer
+            kind, closer = _innermost_after(stack, residue)  # type: ignore[misc]  # (not None: `closing < len(stack)` above)
             if text[k] != closer or kind != (OBJ if closer == "}" else ARR) or (at == pos and not stack[-1].items):
                 return self._no_spans()
         self.spanned = True
@@ -812,7 +809,7 @@ class Engine:
                         break
                     residue = got
                 known = end
-                if not self._in_object(stack, residue):
+                if _innermost_after(stack, residue) != (OBJ, "}"):
                     break
                 run, go = d.start("run"), d.end("run")
                 edits.append((run, go, "", _doubled_commas(text, run, go)))
@@ -830,18 +827,6 @@ class Engine:
         if not edits or may_cut(text[pos:end]):
             return None
         return edits, end, residue, known
-
-    @staticmethod
-    def _in_object(stack: list[Frame], residue: str) -> bool:
-        """Is the innermost container open after a stretch whose brackets (matched pairs
-        removed) are `residue` an object closed by `}`?"""
-        closing = len(residue) - len(residue.lstrip("]}"))
-        if closing < len(residue):
-            return residue[-1] == "{"
-        if closing >= len(stack):
-            return False
-        frame = stack[-1 - closing]
-        return frame.kind == OBJ and frame.closer == "}"
 
     def _copy(self, start: int, stop: int, resume: int, loose: bool | list[Edit],
               comments: list[tuple[int, int]] | None) -> str:
@@ -1276,6 +1261,18 @@ def _matched_out(residue: str) -> str | None:
             return residue
         residue = shorter
     return None
+
+
+def _innermost_after(stack: list[Frame], residue: str) -> tuple[int, str] | None:
+    """(kind, closer) of the innermost container open after a span's stretch whose brackets,
+    matched pairs removed, are `residue`; None when the stretch closes all that is open."""
+    closing = len(residue) - len(residue.lstrip("]}"))
+    if closing < len(residue):
+        return (OBJ, "}") if residue[-1] == "{" else (ARR, "]")
+    if closing >= len(stack):
+        return None
+    frame = stack[-1 - closing]
+    return frame.kind, frame.closer
 
 
 def _before_blanks(text: str, pos: int) -> str:

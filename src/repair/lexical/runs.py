@@ -430,15 +430,15 @@ SPAN_IN_ARRAY: AlwaysMatches = LazyPattern(_PLAIN_SPAN[1])
 # The same with the loose forms, which `rewrite` turns into JSON token by token in
 # Python: the engine gives it a window of LOOSE_WINDOW characters at a time (a cut there
 # only ends the span early: every token needs what follows it).
-# One loose token where a plain span stopped, with what must follow it, as the loose span
-# takes it (Engine._span chains them: a plain span, a loose token, a plain span...; the
-# loose span would read the whole stretch again, and `rewrite` once more to find them).
-LOOSE_TOKEN: re.Pattern[str] = LazyPattern(  # type: ignore[assignment]  # (its match may fail: a Pattern's signature)
-    rf"(?:{_SINGLE}|{_SMART}){_STRING_END}|(?:True|False|None){_SEP}|{_IDENT_KEY}")
 _LOOSE_SPAN = _span(rf"(?:{STRING}|{_SINGLE}|{_SMART})", r"(?:true|false|null|True|False|None)", rf"|{_IDENT_KEY}")
 LOOSE_SPAN: AlwaysMatches = LazyPattern(_LOOSE_SPAN[0])
 LOOSE_SPAN_IN_ARRAY: AlwaysMatches = LazyPattern(_LOOSE_SPAN[1])
 LOOSE_WINDOW = 4096
+# One loose token where a plain span stopped, with what must follow it, as the loose span
+# takes it (Engine._chain chains them: a plain span, a loose token, a plain span...; the
+# loose span would read the whole stretch again, and `rewrite` once more to find them).
+LOOSE_TOKEN: re.Pattern[str] = LazyPattern(  # type: ignore[assignment]  # (its match may fail: a Pattern's signature)
+    rf"(?:{_SINGLE}|{_SMART}){_STRING_END}|(?:True|False|None){_SEP}|{_IDENT_KEY}")
 SPAN_FIRST = frozenset("\"'-0123456789tfnTFN[{]},: \t\r\n" + SMART_QUOTES) | frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_$")
 # In a span's stretch: what lies before the next comment, strings skipped whole (read in
 # C; a closing quote optional, so each is read once), and that comment (optional too, so
